@@ -1,0 +1,175 @@
+//! What drivers feed the coordinator ([`Input`]) and what it asks of them ([`Command`]).
+
+use crate::stack::{ServiceId, StopSignal};
+use serde::Serialize;
+
+/// The attempt number of a service: bumped at every spawn. Events echo the generation of the
+/// command they answer; events of an older generation are ignored.
+pub type Generation = u32;
+
+/// Whether a probe decides readiness or checks liveness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbePurpose {
+    /// Starting -> Ready.
+    Readiness,
+    /// Ready <-> Unhealthy.
+    Liveness,
+}
+
+/// The answer to a [`Command::Probe`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeOutcome {
+    /// The probe passed, answered by the service's own process tree.
+    Success,
+    /// The probe failed (refused, bad status, non-zero exit, no log line yet, timeout...).
+    Failure(String),
+    /// Something answered, but it was a process outside the service's own tree (an outsider on
+    /// its port). Never readiness.
+    Outsider(String),
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitStatus {
+    /// It exited with this code.
+    Code(i32),
+    /// It was killed by this signal number.
+    Signal(i32),
+}
+
+impl ExitStatus {
+    /// Exit code 0.
+    pub fn success(self) -> bool {
+        self == ExitStatus::Code(0)
+    }
+}
+
+/// Events fed to [`super::Coordinator::handle_input`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// Start the run: these services (by name) and what they pull in; empty means every service.
+    Start {
+        /// Selected service names.
+        services: Vec<String>,
+    },
+    /// The process of a [`Command::Spawn`] is running.
+    Spawned {
+        /// The service.
+        service: ServiceId,
+        /// Echo of the spawn's generation.
+        generation: Generation,
+        /// Its pid (also its process group id).
+        pid: u32,
+    },
+    /// The spawn failed before any process ran (command not found, bad working dir...).
+    SpawnFailed {
+        /// The service.
+        service: ServiceId,
+        /// Echo of the spawn's generation.
+        generation: Generation,
+        /// Why, for the user.
+        error: String,
+    },
+    /// The port given in a spawn is held by someone else (lock held by another coord, bind check
+    /// failed, or the service could not bind it). Before the process ran this moves the service to
+    /// its next candidate port; after, it fails the attempt.
+    PortTaken {
+        /// The service.
+        service: ServiceId,
+        /// Echo of the spawn's generation.
+        generation: Generation,
+        /// The port that was taken.
+        port: u16,
+    },
+    /// The answer to a [`Command::Probe`].
+    ProbeResult {
+        /// The service.
+        service: ServiceId,
+        /// Echo of the probe's generation.
+        generation: Generation,
+        /// Readiness or liveness.
+        purpose: ProbePurpose,
+        /// What the probe found.
+        outcome: ProbeOutcome,
+    },
+    /// The service's process (group leader) ended.
+    Exited {
+        /// The service.
+        service: ServiceId,
+        /// Generation of the process that ended.
+        generation: Generation,
+        /// Exit code or signal.
+        status: ExitStatus,
+    },
+    /// Stop one service (`coord stop NAME`); dependents are left running.
+    StopService {
+        /// The service.
+        service: ServiceId,
+    },
+    /// Restart one service (`coord restart NAME`): stop, then start with fresh attempts.
+    RestartService {
+        /// The service.
+        service: ServiceId,
+    },
+    /// Stop the whole stack in reverse dependency order (Ctrl-C, SIGTERM).
+    Shutdown,
+    /// Kill every process now (a second Ctrl-C).
+    ForceShutdown,
+}
+
+/// Work for the driver, drained with [`super::Coordinator::poll_command`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// Make the port reservation real (if `port` is set: machine-wide lock plus a bind check;
+    /// answer `PortTaken` if busy), then start the process in its own process group with `env`
+    /// added to the service's own environment. Answer `Spawned` or `SpawnFailed`.
+    Spawn {
+        /// The service.
+        service: ServiceId,
+        /// The attempt's generation.
+        generation: Generation,
+        /// The port reserved for it (also in `env` as `PORT`).
+        port: Option<u16>,
+        /// `PORT`, and per dependency `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL`,
+        /// `<NAME>_AVAILABLE` (`1` or `0`), sorted by name.
+        env: Vec<(String, String)>,
+    },
+    /// Run the service's readiness or liveness probe once; answer `ProbeResult`.
+    Probe {
+        /// The service.
+        service: ServiceId,
+        /// The generation being probed.
+        generation: Generation,
+        /// Which of the service's probes.
+        purpose: ProbePurpose,
+    },
+    /// Send `signal` to the service's whole process group.
+    Signal {
+        /// The service.
+        service: ServiceId,
+        /// The generation whose process group is meant.
+        generation: Generation,
+        /// Which signal.
+        signal: StopSignal,
+    },
+    /// The service no longer owns `port`: drop the machine-wide reservation.
+    ReleasePort {
+        /// The former owner.
+        service: ServiceId,
+        /// The port.
+        port: u16,
+    },
+    /// A state change, to log or trace. Nothing to execute.
+    Transition(super::Transition),
+    /// Startup is over: every selected service reached Ready, Completed or a final state.
+    /// Nothing to execute; the driver may print the summary.
+    StartupFinished(super::status::StartupSummary),
+    /// The run is over: every process has ended and every port is released. The driver exits
+    /// with the outcome.
+    Finished(super::RunOutcome),
+}

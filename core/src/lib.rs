@@ -1,0 +1,21 @@
+//! coord-core: the pure, I/O-free heart of coord.
+//!
+//! Data flows one way: stack file text -> [`stack::Stack`] (validated) -> [`Coordinator`] <- [`Input`]
+//! events from a driver (the real runtime or the simulator); the coordinator answers with
+//! [`Command`]s that the driver executes. Nothing here reads a clock, touches a file, a socket or a
+//! process, or iterates a hashed collection: time comes in as [`Timestamp`] arguments and randomness
+//! from a seed given at construction.
+
+pub mod coordinator;
+pub mod graph;
+pub mod ports;
+pub mod stack;
+pub mod time;
+
+pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};
+pub use coordinator::{
+    Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
+    RunOutcome, ServiceState, Transition,
+};
+pub use stack::{ServiceId, Stack};
+pub use time::Timestamp;

@@ -1,0 +1,6 @@
+//! The `sim` command.
+
+fn main() {
+    eprintln!("sim: not built yet");
+    std::process::exit(2);
+}

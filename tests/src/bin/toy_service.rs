@@ -1,0 +1,3 @@
+//! A toy service for end-to-end tests.
+
+fn main() {}
