@@ -1,6 +1,10 @@
 //! The dependency graph of a stack (petgraph): startup order, levels, shutdown order, selection,
 //! cycles, critical path.
 
+mod cycles;
+
+pub use cycles::find_cycles;
+
 use crate::stack::{DependencyKind, ServiceId, Stack};
 use crate::time::Timestamp;
 
@@ -8,14 +12,6 @@ use crate::time::Timestamp;
 #[derive(Debug, Clone)]
 pub struct StackGraph {
     _private: (),
-}
-
-/// Every dependency cycle among `n` nodes with edges `(dependent, dependency)`: each cycle is a
-/// list of node indices in order along the cycle (`a` depends on `b` depends on ... depends on `a`),
-/// starting at its lowest index. Self-loops are cycles of one. Sorted by first node.
-pub fn find_cycles(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
-    let _ = (n, edges);
-    unimplemented!()
 }
 
 impl StackGraph {
