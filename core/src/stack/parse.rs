@@ -58,3 +58,6 @@ impl Stack {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
