@@ -14,11 +14,18 @@ use std::collections::VecDeque;
 /// component is a real cycle of edges through its lowest node, found by walking from it to the
 /// lowest-index successor that can still get back to the start without reusing a node; so a
 /// component that is one simple cycle is reported whole, and a denser one by a cycle covering as
-/// many nodes as that greedy walk reaches. Components come from petgraph's `kosaraju_scc`, which is
+/// many nodes as that greedy walk reaches. The walk's searches have a fixed budget of edge visits
+/// per cycle; past it the cycle is closed by a shortest path home, so even a dense component of
+/// tens of thousands of nodes costs little more than linear time. Components come from petgraph's `kosaraju_scc`, which is
 /// iterative (its `tarjan_scc` recurses once per node on a path and overflows a thread's stack on
 /// chains of a few thousand services). Edges naming a node `>= n` are ignored. Deterministic:
 /// the result depends only on `n` and the set of edges.
 pub fn find_cycles(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    find_cycles_with_budget(n, edges, SEARCH_BUDGET)
+}
+
+/// [`find_cycles`] with the greedy walk's search budget given (tests exercise the fallback).
+fn find_cycles_with_budget(n: usize, edges: &[(usize, usize)], budget: usize) -> Vec<Vec<usize>> {
     let edges: Vec<(usize, usize)> = edges
         .iter()
         .copied()
@@ -43,17 +50,18 @@ pub fn find_cycles(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
         list.dedup();
     }
 
-    let mut cycles = Vec::new();
+    let components = kosaraju_scc(&graph);
     let mut component_of = vec![usize::MAX; n];
-    for (component_id, component) in kosaraju_scc(&graph).into_iter().enumerate() {
-        for node in &component {
+    for (component_id, component) in components.iter().enumerate() {
+        for node in component {
             component_of[node.index()] = component_id;
         }
-        if component.len() > 1 {
-            let start = component.iter().map(|node| node.index()).min();
-            if let Some(start) = start {
-                cycles.push(walk_cycle(start, &successors, &component_of));
-            }
+    }
+    let mut walker = Walker::new(&successors, &component_of, budget);
+    let mut cycles = Vec::new();
+    for component in components.iter().filter(|c| c.len() > 1) {
+        if let Some(start) = component.iter().map(|node| node.index()).min() {
+            cycles.push(walker.walk(start));
         }
     }
     for (node, list) in successors.iter().enumerate() {
@@ -65,69 +73,170 @@ pub fn find_cycles(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
     cycles
 }
 
-/// A cycle through `start` inside its strongly connected component, greedily taking the
-/// lowest-index successor from which `start` is still reachable through unvisited nodes.
-///
-/// Invariant: the current node reaches `start` without passing through a visited node, which
-/// holds at `start` (it lies in a component of more than one node) and is kept by every step.
-fn walk_cycle(start: usize, successors: &[Vec<usize>], component_of: &[usize]) -> Vec<usize> {
-    let component = component_of[start];
-    let mut visited = vec![false; successors.len()];
-    visited[start] = true;
-    let mut cycle = vec![start];
-    let mut current = start;
-    loop {
-        let candidates: Vec<usize> = successors[current]
-            .iter()
-            .copied()
-            .filter(|&next| component_of[next] == component && !visited[next])
-            .collect();
-        let closes = successors[current].binary_search(&start).is_ok();
-        let next = if candidates.len() == 1 && !closes {
-            // The only way back to `start` goes through it: no need to search.
-            Some(candidates[0])
-        } else {
-            candidates
-                .into_iter()
-                .find(|&next| reaches(next, start, successors, component_of, &visited))
-        };
-        match next {
-            Some(next) => {
-                visited[next] = true;
-                cycle.push(next);
-                current = next;
-            }
-            // By the invariant, `start` is then a direct successor: the cycle closes.
-            None => return cycle,
-        }
-    }
+/// Edge visits the greedy reachability checks may spend per cycle before the walk falls back to
+/// closing the cycle by the shortest way home. Keeps a huge, dense component linear-ish.
+const SEARCH_BUDGET: usize = 1 << 21;
+
+/// Finds one cycle per component; its scratch arrays are shared by every walk.
+struct Walker<'a> {
+    successors: &'a [Vec<usize>],
+    component_of: &'a [usize],
+    /// Nodes on the cycle being built.
+    on_cycle: Vec<bool>,
+    /// Per node, the search epoch that last reached it.
+    seen: Vec<u32>,
+    /// Per node, where the closing search came from.
+    parent: Vec<usize>,
+    epoch: u32,
+    /// Budget of each walk.
+    budget_per_walk: usize,
+    /// What is left of it in the current walk.
+    budget: usize,
 }
 
-/// Whether `target` is reachable from `from` inside the component without entering a visited
-/// node (other than `target` itself).
-fn reaches(
-    from: usize,
-    target: usize,
-    successors: &[Vec<usize>],
-    component_of: &[usize],
-    visited: &[bool],
-) -> bool {
-    let component = component_of[from];
-    let mut seen = visited.to_vec();
-    seen[from] = true;
-    let mut queue = VecDeque::from([from]);
-    while let Some(node) = queue.pop_front() {
-        for &next in &successors[node] {
-            if next == target {
-                return true;
-            }
-            if component_of[next] == component && !seen[next] {
-                seen[next] = true;
-                queue.push_back(next);
-            }
+impl<'a> Walker<'a> {
+    fn new(successors: &'a [Vec<usize>], component_of: &'a [usize], budget: usize) -> Self {
+        let n = successors.len();
+        Walker {
+            successors,
+            component_of,
+            on_cycle: vec![false; n],
+            seen: vec![0; n],
+            parent: vec![usize::MAX; n],
+            epoch: 0,
+            budget_per_walk: budget,
+            budget,
         }
     }
-    false
+
+    /// A cycle through `start` inside its strongly connected component, greedily taking the
+    /// lowest-index successor from which `start` is still reachable through nodes not yet on the
+    /// cycle; once the search budget is spent, the rest of the way back is a shortest path.
+    ///
+    /// Invariant: the current node reaches `start` without passing through a node on the cycle,
+    /// which holds at `start` (it lies in a component of more than one node) and is kept by
+    /// every step.
+    fn walk(&mut self, start: usize) -> Vec<usize> {
+        let component = self.component_of[start];
+        self.budget = self.budget_per_walk;
+        self.on_cycle[start] = true;
+        let mut cycle = vec![start];
+        let mut current = start;
+        loop {
+            let candidates: Vec<usize> = self.successors[current]
+                .iter()
+                .copied()
+                .filter(|&next| self.component_of[next] == component && !self.on_cycle[next])
+                .collect();
+            let closes = self.successors[current].binary_search(&start).is_ok();
+            let next = if candidates.len() == 1 && !closes {
+                // The only way back to `start` goes through it: no need to search.
+                Ok(Some(candidates[0]))
+            } else {
+                let mut found = Ok(None);
+                for next in candidates {
+                    match self.reaches(next, start) {
+                        Some(true) => {
+                            found = Ok(Some(next));
+                            break;
+                        }
+                        Some(false) => {}
+                        None => {
+                            found = Err(());
+                            break;
+                        }
+                    }
+                }
+                found
+            };
+            match next {
+                Ok(Some(next)) => {
+                    self.on_cycle[next] = true;
+                    cycle.push(next);
+                    current = next;
+                }
+                // By the invariant, `start` is then a direct successor: the cycle closes.
+                Ok(None) => break,
+                Err(()) => {
+                    cycle.extend(self.path_home(current, start));
+                    break;
+                }
+            }
+        }
+        for &node in &cycle {
+            self.on_cycle[node] = false;
+        }
+        cycle
+    }
+
+    /// Starts a new search epoch (a fresh "seen" set without clearing the array).
+    fn next_epoch(&mut self) -> u32 {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.seen.fill(0);
+            self.epoch = 1;
+        }
+        self.epoch
+    }
+
+    /// Whether `target` is reachable from `from` inside the component without entering a node on
+    /// the cycle (other than `target` itself); `None` once the search budget is spent.
+    fn reaches(&mut self, from: usize, target: usize) -> Option<bool> {
+        let component = self.component_of[from];
+        let epoch = self.next_epoch();
+        self.seen[from] = epoch;
+        let mut queue = VecDeque::from([from]);
+        while let Some(node) = queue.pop_front() {
+            for &next in &self.successors[node] {
+                self.budget = self.budget.checked_sub(1)?;
+                if next == target {
+                    return Some(true);
+                }
+                if self.component_of[next] == component
+                    && !self.on_cycle[next]
+                    && self.seen[next] != epoch
+                {
+                    self.seen[next] = epoch;
+                    queue.push_back(next);
+                }
+            }
+        }
+        Some(false)
+    }
+
+    /// The nodes of a shortest path from `from` to (not including) `target` through nodes not on
+    /// the cycle, excluding `from` itself. One breadth-first search, no budget.
+    fn path_home(&mut self, from: usize, target: usize) -> Vec<usize> {
+        let component = self.component_of[from];
+        let epoch = self.next_epoch();
+        self.seen[from] = epoch;
+        let mut queue = VecDeque::from([from]);
+        while let Some(node) = queue.pop_front() {
+            for &next in &self.successors[node] {
+                if next == target {
+                    let mut path = Vec::new();
+                    let mut at = node;
+                    while at != from {
+                        path.push(at);
+                        at = self.parent[at];
+                    }
+                    path.reverse();
+                    return path;
+                }
+                if self.component_of[next] == component
+                    && !self.on_cycle[next]
+                    && self.seen[next] != epoch
+                {
+                    self.seen[next] = epoch;
+                    self.parent[next] = node;
+                    queue.push_back(next);
+                }
+            }
+        }
+        // Unreachable by the invariant; an empty tail still leaves a cycle only if `from`
+        // closes, which the invariant also guarantees.
+        Vec::new()
+    }
 }
 
 #[cfg(test)]
@@ -249,5 +358,75 @@ mod tests {
         let n = 20_000;
         let edges: Vec<(usize, usize)> = (1..n).map(|i| (i, i - 1)).collect();
         assert!(find_cycles(n, &edges).is_empty());
+    }
+
+    #[test]
+    fn huge_dense_component_still_gives_a_real_cycle() {
+        // Every node has three successors, so the greedy walk must search at almost every step;
+        // the search budget runs out and the walk closes by a shortest path.
+        let n = 20_000;
+        let edges: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| {
+                [
+                    (i, (i + 1) % n),
+                    (i, (i * 7 + 3) % n),
+                    (i, (i * 13 + 5) % n),
+                ]
+            })
+            .filter(|&(a, b)| a != b)
+            .collect();
+        let cycles = find_cycles(n, &edges);
+        assert_eq!(cycles.len(), 1);
+        assert_eq!(cycles[0][0], 0);
+        assert!(cycles[0].len() > 2);
+        assert!(is_real_cycle(&cycles[0], &edges));
+    }
+
+    #[test]
+    fn many_small_cycles() {
+        let n = 10_000;
+        let edges: Vec<(usize, usize)> = (0..n / 2)
+            .flat_map(|i| [(2 * i + 1, 2 * i), (2 * i, 2 * i + 1)])
+            .collect();
+        let cycles = find_cycles(n, &edges);
+        assert_eq!(cycles.len(), n / 2);
+        assert!(
+            cycles
+                .iter()
+                .enumerate()
+                .all(|(i, c)| *c == vec![2 * i, 2 * i + 1])
+        );
+    }
+
+    #[test]
+    fn spent_budget_closes_by_the_shortest_way_home() {
+        // From 1 the greedy walk would take 2 -> 3 -> 4 -> 0; without budget it goes home the
+        // shortest way, 5 -> 6 -> 0.
+        let edges = [
+            (0, 1),
+            (1, 2),
+            (1, 5),
+            (2, 3),
+            (3, 4),
+            (4, 0),
+            (5, 6),
+            (6, 0),
+        ];
+        assert_eq!(find_cycles(7, &edges), vec![vec![0, 1, 2, 3, 4]]);
+        assert_eq!(
+            find_cycles_with_budget(7, &edges, 0),
+            vec![vec![0, 1, 5, 6]]
+        );
+        // The search from 2 needs three edge visits: two are not enough, three are.
+        assert_eq!(
+            find_cycles_with_budget(7, &edges, 2),
+            vec![vec![0, 1, 5, 6]]
+        );
+        assert_eq!(
+            find_cycles_with_budget(7, &edges, 3),
+            vec![vec![0, 1, 2, 3, 4]]
+        );
+        let edges = [(0, 1), (1, 2), (1, 3), (2, 1), (3, 0)];
+        assert_eq!(find_cycles_with_budget(4, &edges, 0), vec![vec![0, 1, 3]]);
     }
 }
