@@ -79,7 +79,7 @@ impl Launcher {
                 command.arg("/bin/sh").arg("-c").arg(line);
             }
             CommandSpec::Argv(argv) => {
-                command.args(argv);
+                command.args(argv.iter().map(|a| expand_vars(a, &spec.env)));
             }
         }
         command.current_dir(spec.cwd);
@@ -109,6 +109,41 @@ impl Launcher {
             lifeline,
         })
     }
+}
+
+/// Expands `$NAME` and `${NAME}` in one argv item from `env` (later entries win). References to
+/// variables not in `env` are left as written: an argv command has no shell to expand them.
+pub fn expand_vars(item: &str, env: &[(String, String)]) -> String {
+    let lookup = |name: &str| env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let mut out = String::with_capacity(item.len());
+    let mut rest = item;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match lookup(name).filter(|_| !name.is_empty()) {
+            Some(value) => {
+                out.push_str(value);
+                rest = &after[consumed..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The platform signal of a stop signal.
@@ -144,5 +179,25 @@ pub fn exit_status(status: std::process::ExitStatus) -> coord_core::ExitStatus {
         (Some(code), _) => coord_core::ExitStatus::Code(code),
         (None, Some(sig)) => coord_core::ExitStatus::Signal(sig),
         (None, None) => coord_core::ExitStatus::Code(-1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv_items_expand_known_variables_only() {
+        let env = vec![
+            ("PORT".to_string(), "8080".to_string()),
+            ("DB_URL".to_string(), "postgres://x".to_string()),
+            ("PORT".to_string(), "9090".to_string()),
+        ];
+        assert_eq!(expand_vars("$PORT", &env), "9090");
+        assert_eq!(expand_vars("--port=${PORT}", &env), "--port=9090");
+        assert_eq!(expand_vars("$DB_URL/app", &env), "postgres://x/app");
+        assert_eq!(expand_vars("$HOME and $", &env), "$HOME and $");
+        assert_eq!(expand_vars("${PORT", &env), "${PORT");
+        assert_eq!(expand_vars("cost: 5$", &env), "cost: 5$");
     }
 }
