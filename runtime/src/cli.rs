@@ -84,9 +84,9 @@ pub enum CliCommand {
     /// Internal: the supervising shim coord starts each service through.
     #[command(name = "__supervise", hide = true)]
     Supervise {
-        /// An inherited listener to hand to the service as fd 3.
+        /// Receive a listener on stdin (SCM_RIGHTS) and hand it to the service as fd 3.
         #[arg(long)]
-        listen_fd: Option<i32>,
+        listen: bool,
         /// The command.
         #[arg(last = true, required = true)]
         argv: Vec<String>,
@@ -125,7 +125,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
         CliCommand::Discover { name, file, wait } => crate::status::discover(&file, &name, wait),
         CliCommand::Stop { name, file } => crate::status::control(&file, "stop", &name),
         CliCommand::Restart { name, file } => crate::status::control(&file, "restart", &name),
-        CliCommand::Supervise { listen_fd, argv } => crate::supervise::supervise(listen_fd, &argv),
+        CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }
 

@@ -5,7 +5,8 @@
 use coord_core::stack::{CommandSpec, StopSignal};
 use rustix::process::{Pid, Signal};
 use std::net::TcpListener;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -41,8 +42,8 @@ pub struct Started {
     pub stdout: async_process::ChildStdout,
     /// The service's stderr.
     pub stderr: async_process::ChildStderr,
-    /// The write end of the shim's lifeline: dropping it makes the shim kill the group.
-    pub lifeline: async_process::ChildStdin,
+    /// coord's end of the shim's lifeline: dropping it makes the shim kill the group.
+    pub lifeline: UnixStream,
 }
 
 impl Launcher {
@@ -63,14 +64,8 @@ impl Launcher {
         }
         let mut command = std::process::Command::new(&self.shim);
         command.arg("__supervise");
-        // The listener must survive exec into the shim: a dup has no close-on-exec flag. coord
-        // spawns only from its event loop thread, so no other spawn can inherit it meanwhile.
-        let inheritable: Option<OwnedFd> = match &spec.listener {
-            Some(l) => Some(rustix::io::dup(l)?),
-            None => None,
-        };
-        if let Some(fd) = &inheritable {
-            command.arg("--listen-fd").arg(fd.as_raw_fd().to_string());
+        if spec.listener.is_some() {
+            command.arg("--listen");
             command.env("LISTEN_FDS", "1");
         }
         command.arg("--");
@@ -85,20 +80,24 @@ impl Launcher {
         command.current_dir(spec.cwd);
         command.envs(spec.env.iter().map(|(k, v)| (k, v)));
         command.process_group(0);
+        // The lifeline: the shim's stdin is one end of a socket pair; coord keeps the other.
+        // Its end of file tells the shim that coord is gone. The listener travels over it.
+        let (lifeline, shim_end) = UnixStream::pair()?;
+        if let Some(listener) = &spec.listener {
+            crate::fdpass::send_fd(&lifeline, listener)?;
+        }
         let mut command = async_process::Command::from(command);
         command
-            .stdin(Stdio::piped())
+            .stdin(Stdio::from(OwnedFd::from(shim_end)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(false);
         let result = command.spawn();
-        drop(inheritable);
+        drop(command);
         drop(spec.listener);
         let mut child = result?;
         let pid = child.id();
-        let (Some(stdout), Some(stderr), Some(lifeline)) =
-            (child.stdout.take(), child.stderr.take(), child.stdin.take())
-        else {
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(std::io::Error::other("the child's pipes are missing"));
         };
         Ok(Started {

@@ -61,7 +61,7 @@ struct Live {
     /// The shim's pid, also the process group id.
     pid: u32,
     /// Dropping it makes the shim kill the group: kept until the process ended.
-    _lifeline: async_process::ChildStdin,
+    _lifeline: std::os::unix::net::UnixStream,
     /// The attempt's notify socket task, if its probe is `notify`.
     _notify: Option<smol::Task<()>>,
 }
