@@ -1,2 +1,15 @@
 //! coord's real runtime: a smol driver that executes the coordinator's commands against real
 //! processes, sockets, files and signals, and the CLI.
+//!
+//! The runtime decides nothing: ordering, retries, timeouts, port choice and probe scheduling
+//! all live in [`coord_core::Coordinator`]. This crate executes its commands ([`driver`]) and
+//! feeds back what happened.
+
+pub mod output;
+pub mod paths;
+pub mod ports;
+pub mod probe;
+pub mod process;
+pub mod procfs;
+pub mod registry;
+pub mod supervise;

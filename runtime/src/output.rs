@@ -1,0 +1,119 @@
+//! Service output: every line a service writes goes to the terminal behind an aligned
+//! `name |` prefix (coloured only on a terminal and without `NO_COLOR`) and to
+//! `.coord/logs/<name>.log`.
+
+use owo_colors::{AnsiColors, OwoColorize};
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+/// Colours given to services in stack file order, cycling.
+const PALETTE: [AnsiColors; 6] = [
+    AnsiColors::Cyan,
+    AnsiColors::Yellow,
+    AnsiColors::Green,
+    AnsiColors::Magenta,
+    AnsiColors::Blue,
+    AnsiColors::BrightRed,
+];
+
+/// Whether to colour output written to a stream that is (or is not) a terminal.
+pub fn use_color(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The prefixer and log files of one run.
+#[derive(Debug)]
+pub struct Output {
+    names: Vec<String>,
+    width: usize,
+    color: bool,
+    logs: Vec<Option<File>>,
+}
+
+impl Output {
+    /// Output for services `names` (stack file order), colour decided from stdout.
+    pub fn new(names: Vec<String>) -> Output {
+        let color = use_color(io::stdout().is_terminal());
+        Output::with_color(names, color)
+    }
+
+    /// Output with an explicit colour choice.
+    pub fn with_color(names: Vec<String>, color: bool) -> Output {
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let logs = names.iter().map(|_| None).collect();
+        Output {
+            names,
+            width,
+            color,
+            logs,
+        }
+    }
+
+    /// Opens (truncating) the log file of every service under `logs_dir`. A file that cannot be
+    /// opened is reported once and skipped.
+    pub fn open_logs(&mut self, logs_dir: &Path) {
+        for (i, name) in self.names.iter().enumerate() {
+            let path = logs_dir.join(format!("{name}.log"));
+            match File::create(&path) {
+                Ok(f) => self.logs[i] = Some(f),
+                Err(e) => tracing::warn!("cannot write the log {}: {e}", path.display()),
+            }
+        }
+    }
+
+    /// The terminal line for `text` written by service `id`: `name | text`, padded.
+    pub fn format(&self, id: usize, text: &str) -> String {
+        let name = &self.names[id];
+        let prefix = format!("{name:<width$} |", width = self.width);
+        if self.color {
+            format!("{} {text}", prefix.color(PALETTE[id % PALETTE.len()]))
+        } else {
+            format!("{prefix} {text}")
+        }
+    }
+
+    /// Writes one line of service `id` to the terminal (stdout) and to its log file.
+    pub fn line(&mut self, id: usize, text: &str) {
+        let line = self.format(id, text);
+        let mut stdout = io::stdout().lock();
+        let _ = writeln!(stdout, "{line}");
+        let _ = stdout.flush();
+        if let Some(Some(log)) = self.logs.get_mut(id) {
+            let _ = writeln!(log, "{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_aligned_and_plain_without_colour() {
+        let out = Output::with_color(vec!["db".into(), "frontend".into()], false);
+        assert_eq!(out.format(0, "up"), "db       | up");
+        assert_eq!(out.format(1, "up"), "frontend | up");
+    }
+
+    #[test]
+    fn colour_wraps_only_the_prefix() {
+        let out = Output::with_color(vec!["db".into()], true);
+        let line = out.format(0, "up");
+        assert!(line.contains("\u{1b}["), "{line:?}");
+        assert!(line.ends_with("| up") || line.ends_with(" up"), "{line:?}");
+    }
+
+    #[test]
+    fn lines_reach_the_log_file() {
+        let dir = std::env::temp_dir().join(format!("coord-output-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut out = Output::with_color(vec!["api".into()], false);
+        out.open_logs(&dir);
+        out.line(0, "listening on 8000");
+        out.line(0, "second");
+        let text = std::fs::read_to_string(dir.join("api.log")).unwrap();
+        assert_eq!(text, "listening on 8000\nsecond\n");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,200 @@
+//! Port reservations made real machine-wide: a lock file per port under the user's runtime
+//! directory, held (with `File::try_lock`) for as long as the service owns the port, plus a bind
+//! check on 127.0.0.1 before the service is spawned. The lock dies with the process holding it,
+//! so a crashed coord never leaves a stale reservation.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+
+/// Why a port could not be reserved.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    /// Another coord (or another service of this one) holds the port's lock file.
+    #[error("port {0} is reserved by another coord instance")]
+    Locked(u16),
+    /// Something on the machine is already listening on (or bound to) the port.
+    #[error("port {port} is in use on 127.0.0.1 ({source})")]
+    InUse {
+        /// The port.
+        port: u16,
+        /// The bind error.
+        source: io::Error,
+    },
+    /// The lock file could not be created or locked for another reason.
+    #[error("cannot lock port {port} in {dir}: {source}")]
+    Io {
+        /// The port.
+        port: u16,
+        /// The lock directory.
+        dir: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+/// The port lock files held by this process, by port.
+#[derive(Debug)]
+pub struct PortLocks {
+    dir: PathBuf,
+    held: BTreeMap<u16, File>,
+}
+
+impl PortLocks {
+    /// Locks kept in `dir` (created with mode 0700 if missing).
+    pub fn new(dir: PathBuf) -> io::Result<PortLocks> {
+        crate::paths::create_private_dir(&dir)?;
+        Ok(PortLocks {
+            dir,
+            held: BTreeMap::new(),
+        })
+    }
+
+    /// Locks in the user's runtime directory: `$XDG_RUNTIME_DIR/coord/ports`.
+    pub fn in_user_runtime_dir() -> io::Result<PortLocks> {
+        PortLocks::new(crate::paths::user_runtime_dir()?.join("ports"))
+    }
+
+    /// The directory of the lock files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether this process holds the lock of `port`.
+    pub fn holds(&self, port: u16) -> bool {
+        self.held.contains_key(&port)
+    }
+
+    /// Takes the lock of `port` (no-op if already held here), then checks that 127.0.0.1:`port`
+    /// can be bound. On a bind failure the lock is dropped again.
+    pub fn reserve(&mut self, port: u16) -> Result<(), PortError> {
+        self.lock(port)?;
+        if let Err(source) = bind_check(port) {
+            self.release(port);
+            return Err(PortError::InUse { port, source });
+        }
+        Ok(())
+    }
+
+    /// Takes the lock of `port` without a bind check (no-op if already held here).
+    pub fn lock(&mut self, port: u16) -> Result<(), PortError> {
+        if self.held.contains_key(&port) {
+            return Ok(());
+        }
+        let path = self.dir.join(format!("{port}.lock"));
+        let io_err = |source| PortError::Io {
+            port,
+            dir: self.dir.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err)?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.held.insert(port, file);
+                Ok(())
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(PortError::Locked(port)),
+            Err(std::fs::TryLockError::Error(e)) => Err(io_err(e)),
+        }
+    }
+
+    /// Drops the lock of `port` (no-op if not held). The lock file stays: deleting it would
+    /// race with another process locking it.
+    pub fn release(&mut self, port: u16) {
+        self.held.remove(&port);
+    }
+
+    /// The ports held, ascending.
+    pub fn held_ports(&self) -> Vec<u16> {
+        self.held.keys().copied().collect()
+    }
+}
+
+/// Checks that 127.0.0.1:`port` can be bound right now (the listener is closed again at once).
+pub fn bind_check(port: u16) -> io::Result<()> {
+    TcpListener::bind(loopback(port)).map(drop)
+}
+
+/// Binds the listener of a socket-activated service on 127.0.0.1:`port`.
+pub fn bind_listener(port: u16) -> io::Result<TcpListener> {
+    TcpListener::bind(loopback(port))
+}
+
+/// 127.0.0.1:`port`.
+pub fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock_dir(tag: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("coord-ports-test-{tag}-{}", std::process::id()))
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind(loopback(0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[test]
+    fn a_second_holder_is_refused_until_release() {
+        let dir = lock_dir("second");
+        let port = free_port();
+        let mut a = PortLocks::new(dir.clone()).unwrap();
+        let mut b = PortLocks::new(dir.clone()).unwrap();
+        a.reserve(port).unwrap();
+        assert!(a.holds(port));
+        assert!(matches!(b.reserve(port), Err(PortError::Locked(p)) if p == port));
+        a.release(port);
+        b.reserve(port).unwrap();
+        assert_eq!(b.held_ports(), vec![port]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_bound_port_is_reported_in_use_and_not_kept_locked() {
+        let dir = lock_dir("bound");
+        let listener = TcpListener::bind(loopback(0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut locks = PortLocks::new(dir.clone()).unwrap();
+        assert!(matches!(locks.reserve(port), Err(PortError::InUse { .. })));
+        assert!(!locks.holds(port));
+        drop(listener);
+        locks.reserve(port).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_lock_dies_with_the_holding_process() {
+        let dir = lock_dir("dies");
+        let port = free_port();
+        let path = dir.join(format!("{port}.lock"));
+        crate::paths::create_private_dir(&dir).unwrap();
+        // A child process takes the lock with flock(1)-like semantics through our own API is not
+        // possible here, so lock from a separate handle, then drop it as a dying process would.
+        let holder = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        holder.try_lock().unwrap();
+        let mut locks = PortLocks::new(dir.clone()).unwrap();
+        assert!(matches!(locks.lock(port), Err(PortError::Locked(_))));
+        drop(holder);
+        locks.lock(port).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

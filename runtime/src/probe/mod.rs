@@ -1,0 +1,77 @@
+//! Readiness and liveness probes, one attempt each: `tcp`, `http` and `exec` run here as async
+//! tasks; `log` and `notify` are answered by the driver from what the attempt has printed or
+//! sent (see [`notify`]). A tcp or http probe answered by a listener outside the service's
+//! process group is an [`ProbeOutcome::Outsider`], never readiness.
+
+pub mod exec;
+pub mod http;
+pub mod notify;
+pub mod tcp;
+
+use crate::procfs::ListenerOwner;
+use coord_core::ProbeOutcome;
+use std::future::Future;
+use std::time::Duration;
+
+/// Runs `probe`, giving up with a failure after `timeout`.
+pub async fn with_timeout(
+    timeout: Duration,
+    probe: impl Future<Output = ProbeOutcome>,
+) -> ProbeOutcome {
+    futures_lite::future::or(probe, async {
+        async_io::Timer::after(timeout).await;
+        ProbeOutcome::Failure(format!("probe timed out after {}", fmt_duration(timeout)))
+    })
+    .await
+}
+
+/// After something answered on `port`: Success if the listener belongs to process group `pgid`,
+/// else Outsider naming the owner when it can be found.
+pub async fn attribute_listener(pgid: u32, port: u16) -> ProbeOutcome {
+    let owner = smol::unblock(move || crate::procfs::listener_owner(pgid, port)).await;
+    match owner {
+        ListenerOwner::Group | ListenerOwner::Unknown => ProbeOutcome::Success,
+        ListenerOwner::Outsider(Some((pid, name))) => ProbeOutcome::Outsider(format!(
+            "port {port} is answered by pid {pid} ({name}), outside the service's process group"
+        )),
+        ListenerOwner::Outsider(None) => ProbeOutcome::Outsider(format!(
+            "port {port} is answered by a process outside the service's process group"
+        )),
+    }
+}
+
+/// `1.5s`, `250ms`.
+pub fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms >= 1000 && ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else if ms >= 1000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_that_hangs_times_out() {
+        let outcome = smol::block_on(with_timeout(
+            Duration::from_millis(20),
+            futures_lite::future::pending(),
+        ));
+        assert_eq!(
+            outcome,
+            ProbeOutcome::Failure("probe timed out after 20ms".into())
+        );
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(fmt_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(fmt_duration(Duration::from_millis(5)), "5ms");
+    }
+}

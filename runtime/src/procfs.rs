@@ -1,0 +1,195 @@
+//! Small readers of Linux `/proc`: process groups, start times, command lines, and which
+//! processes hold the listening socket of a port (for outsider detection).
+
+use rustix::process::Pid;
+use std::collections::BTreeSet;
+use std::fs;
+
+/// The pids of every live process whose process group is `pgid`, ascending.
+pub fn group_members(pgid: u32) -> Vec<u32> {
+    // Read from /proc rather than getpgid(2): kernel threads have a process group of 0.
+    all_pids()
+        .into_iter()
+        .filter(|&pid| self::pgid(pid) == Some(pgid))
+        .collect()
+}
+
+/// Whether any process of group `pgid` is still alive (zombies included).
+pub fn group_alive(pgid: u32) -> bool {
+    match Pid::from_raw(pgid as i32) {
+        // Signal 0 checks existence and permission without sending anything.
+        Some(p) => rustix::process::test_kill_process_group(p).is_ok(),
+        None => false,
+    }
+}
+
+/// Every pid listed in `/proc`, ascending.
+pub fn all_pids() -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name: index 0 is the state (field 3).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &text[text.rfind(')')? + 1..];
+    Some(after.split_whitespace().map(str::to_owned).collect())
+}
+
+/// The start time of `pid` in clock ticks since boot (field 22 of `/proc/<pid>/stat`): with the
+/// pid it identifies one process across pid reuse.
+pub fn start_time(pid: u32) -> Option<u64> {
+    stat_fields(pid)?.get(19)?.parse().ok()
+}
+
+/// The process group of `pid` (field 5 of `/proc/<pid>/stat`).
+pub fn pgid(pid: u32) -> Option<u32> {
+    stat_fields(pid)?.get(2)?.parse().ok()
+}
+
+/// Whether `pid` is a zombie (ended, not yet reaped).
+pub fn is_zombie(pid: u32) -> bool {
+    stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s == "Z"))
+}
+
+/// The command line of `pid`, split at NULs.
+pub fn cmdline(pid: u32) -> Option<Vec<String>> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    )
+}
+
+/// The short name of `pid` (`/proc/<pid>/comm`).
+pub fn comm(pid: u32) -> Option<String> {
+    Some(
+        fs::read_to_string(format!("/proc/{pid}/comm"))
+            .ok()?
+            .trim_end()
+            .to_owned(),
+    )
+}
+
+/// Inodes of the TCP sockets listening on `port` (any address, IPv4 and IPv6).
+pub fn listening_inodes(port: u16) -> BTreeSet<u64> {
+    let mut inodes = BTreeSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        if let Ok(text) = fs::read_to_string(table) {
+            inodes.extend(parse_listening_inodes(&text, port));
+        }
+    }
+    inodes
+}
+
+/// Parses a `/proc/net/tcp{,6}` table: inodes of sockets in state LISTEN (`0A`) on `port`.
+pub fn parse_listening_inodes(table: &str, port: u16) -> Vec<u64> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let local = f.get(1)?;
+            let local_port = u16::from_str_radix(local.rsplit(':').next()?, 16).ok()?;
+            let listening = *f.get(3)? == "0A";
+            (listening && local_port == port)
+                .then(|| f.get(9)?.parse().ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// Socket inodes among the open file descriptors of `pid` (`socket:[N]` links).
+pub fn socket_inodes(pid: u32) -> BTreeSet<u64> {
+    let Ok(entries) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return BTreeSet::new();
+    };
+    entries
+        .filter_map(|e| {
+            let link = fs::read_link(e.ok()?.path()).ok()?;
+            let s = link.to_str()?;
+            s.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+        })
+        .collect()
+}
+
+/// Who listens on `port`, seen from the process group `pgid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenerOwner {
+    /// A process of the group holds a listening socket of the port.
+    Group,
+    /// No listening socket of the port is visible (nothing to attribute).
+    Unknown,
+    /// The listening socket is held outside the group: by this process if it could be found.
+    Outsider(Option<(u32, String)>),
+}
+
+/// Decides whether the listener of `port` belongs to process group `pgid`.
+pub fn listener_owner(pgid: u32, port: u16) -> ListenerOwner {
+    let inodes = listening_inodes(port);
+    if inodes.is_empty() {
+        return ListenerOwner::Unknown;
+    }
+    for pid in group_members(pgid) {
+        if !socket_inodes(pid).is_disjoint(&inodes) {
+            return ListenerOwner::Group;
+        }
+    }
+    // Only on this (rare) path: look for the owner among every process we may inspect.
+    let owner = all_pids()
+        .into_iter()
+        .find(|&pid| !socket_inodes(pid).is_disjoint(&inodes))
+        .map(|pid| (pid, comm(pid).unwrap_or_default()));
+    ListenerOwner::Outsider(owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn parses_listeners_of_one_port() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0\n\
+   1: 0100007F:1F90 0100007F:A000 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0000000000000000 100 0 0 10 0\n\
+   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4444 1 0000000000000000 100 0 0 10 0\n";
+        assert_eq!(parse_listening_inodes(table, 8080), vec![4242]);
+        assert_eq!(parse_listening_inodes(table, 8081), vec![4444]);
+        assert!(parse_listening_inodes(table, 9999).is_empty());
+    }
+
+    #[test]
+    fn our_own_listener_belongs_to_our_group_and_not_to_another() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let own_group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
+        assert_eq!(listener_owner(own_group, port), ListenerOwner::Group);
+        // pid 1's group is not ours: the listener is an outsider there, and we are named.
+        match listener_owner(1, port) {
+            ListenerOwner::Outsider(Some((pid, _))) => assert_eq!(pid, std::process::id()),
+            other => panic!("expected an outsider, got {other:?}"),
+        }
+        drop(listener);
+        assert_eq!(listener_owner(own_group, port), ListenerOwner::Unknown);
+    }
+
+    #[test]
+    fn reads_our_own_process_facts() {
+        let me = std::process::id();
+        assert!(start_time(me).is_some());
+        assert!(!cmdline(me).unwrap().is_empty());
+        let g = pgid(me).unwrap();
+        assert!(group_members(g).contains(&me));
+        assert!(group_alive(g));
+        assert!(!is_zombie(me));
+    }
+}

@@ -1,0 +1,286 @@
+//! The registry: `.coord/registry.json` beside the stack file. It records the running coord and
+//! each service's state, pid, process group, port, url and times, so that `coord status` and
+//! `coord discover` can answer, the next run can reuse ports, and a crashed run's leftovers can
+//! be found and killed (after checking they are ours). Mode 0600, written atomically (temp file
+//! + rename), with a lock file held around every read-modify-write.
+
+use crate::paths::StackPaths;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// A process identified across pid reuse: pid plus start time (clock ticks since boot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessId {
+    /// The pid.
+    pub pid: u32,
+    /// Its start time, from `/proc/<pid>/stat`.
+    pub start_time: u64,
+}
+
+impl ProcessId {
+    /// The identity of `pid` now, if it is alive.
+    pub fn of(pid: u32) -> Option<ProcessId> {
+        Some(ProcessId {
+            pid,
+            start_time: crate::procfs::start_time(pid)?,
+        })
+    }
+
+    /// Whether this very process is still alive (same pid, same start time, not a zombie).
+    pub fn is_alive(&self) -> bool {
+        crate::procfs::start_time(self.pid) == Some(self.start_time)
+            && !crate::procfs::is_zombie(self.pid)
+    }
+}
+
+/// One service's entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The state name (`ready`, `starting`, `stopped`, ...).
+    pub state: String,
+    /// Why it is in that state (failures, skips).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Pid of its shim, which leads its process group (None when not running).
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// Its process group id (equal to `pid`).
+    #[serde(default)]
+    pub pgid: Option<u32>,
+    /// Start time of `pid`, to recognise it after a crash.
+    #[serde(default)]
+    pub pid_start_time: Option<u64>,
+    /// The port it owns (kept after it stops, for reuse by the next run).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Its URL for dependents (`http://127.0.0.1:PORT` by default).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Unix milliseconds of the last spawn.
+    #[serde(default)]
+    pub started_unix_ms: Option<u64>,
+    /// Unix milliseconds when it became Ready or Completed.
+    #[serde(default)]
+    pub ready_unix_ms: Option<u64>,
+    /// Unix milliseconds of the last change.
+    #[serde(default)]
+    pub updated_unix_ms: u64,
+}
+
+/// The whole registry file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registry {
+    /// The coord process running this stack, if one is.
+    #[serde(default)]
+    pub coord: Option<ProcessId>,
+    /// The stack file it runs.
+    #[serde(default)]
+    pub file: String,
+    /// Entries by service name.
+    #[serde(default)]
+    pub services: BTreeMap<String, Entry>,
+}
+
+impl Registry {
+    /// Whether a live coord runs this stack (other than the caller).
+    pub fn live_owner(&self) -> Option<ProcessId> {
+        self.coord
+            .filter(|c| c.pid != std::process::id() && c.is_alive())
+    }
+
+    /// The last port of every service that had one (fed to `Options.last_ports`).
+    pub fn last_ports(&self) -> BTreeMap<String, u16> {
+        self.services
+            .iter()
+            .filter_map(|(name, e)| Some((name.clone(), e.port?)))
+            .collect()
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Reads the registry (an absent file is an empty registry; an unreadable one is an error).
+pub fn read(paths: &StackPaths) -> io::Result<Registry> {
+    read_file(&paths.registry())
+}
+
+fn read_file(path: &Path) -> io::Result<Registry> {
+    match fs::read(path) {
+        Ok(bytes) if bytes.is_empty() => Ok(Registry::default()),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a valid registry: {e}", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Registry::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs `change` on the registry under its lock and writes the result atomically.
+pub fn update<T>(paths: &StackPaths, change: impl FnOnce(&mut Registry) -> T) -> io::Result<T> {
+    paths.ensure_dirs()?;
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(paths.registry_lock())?;
+    lock.lock()?;
+    let path = paths.registry();
+    // A corrupt registry is replaced rather than blocking every later run.
+    let mut registry = read_file(&path).unwrap_or_default();
+    let out = change(&mut registry);
+    write_atomically(&path, &registry)?;
+    drop(lock);
+    Ok(out)
+}
+
+fn write_atomically(path: &Path, registry: &Registry) -> io::Result<()> {
+    let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
+    let mut file: File = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    let mut text = serde_json::to_vec_pretty(registry).map_err(io::Error::other)?;
+    text.push(b'\n');
+    file.write_all(&text)?;
+    drop(file);
+    fs::rename(&tmp, path)
+}
+
+/// What [`clean_leftovers`] found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// Services whose leftover process group (of a crashed run) was killed.
+    pub killed: Vec<String>,
+    /// Services whose recorded process was gone or not ours (entry cleared).
+    pub cleared: Vec<String>,
+}
+
+/// Kills the process groups a crashed run left behind, after verifying each is ours (same pid
+/// and start time as recorded, and a `coord __supervise` command line), and clears the pids of
+/// every entry. Ports are kept for reuse.
+pub fn clean_leftovers(registry: &mut Registry) -> Cleanup {
+    let mut report = Cleanup::default();
+    for (name, entry) in registry.services.iter_mut() {
+        let Some(pid) = entry.pid else { continue };
+        let ours = entry.pid_start_time.is_some_and(|start| {
+            ProcessId {
+                pid,
+                start_time: start,
+            }
+            .is_alive()
+                && crate::procfs::cmdline(pid)
+                    .is_some_and(|argv| argv.iter().any(|a| a == "__supervise"))
+        });
+        if ours {
+            let group = entry.pgid.unwrap_or(pid);
+            let _ = crate::process::signal_group(group, rustix::process::Signal::KILL);
+            report.killed.push(name.clone());
+        } else {
+            report.cleared.push(name.clone());
+        }
+        entry.pid = None;
+        entry.pgid = None;
+        entry.pid_start_time = None;
+        entry.state = "stopped".into();
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn temp_stack(tag: &str) -> StackPaths {
+        let dir = std::env::temp_dir().join(format!("coord-registry-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        StackPaths::for_stack_file(&dir.join("coord.toml")).unwrap()
+    }
+
+    #[test]
+    fn updates_round_trip_with_mode_0600() {
+        let paths = temp_stack("roundtrip");
+        assert_eq!(read(&paths).unwrap(), Registry::default());
+        update(&paths, |r| {
+            r.services.insert(
+                "db".into(),
+                Entry {
+                    state: "ready".into(),
+                    port: Some(5432),
+                    ..Entry::default()
+                },
+            );
+        })
+        .unwrap();
+        let r = read(&paths).unwrap();
+        assert_eq!(r.services["db"].port, Some(5432));
+        assert_eq!(r.last_ports(), BTreeMap::from([("db".to_string(), 5432)]));
+        let mode = fs::metadata(paths.registry()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        fs::remove_dir_all(&paths.stack_dir).unwrap();
+    }
+
+    #[test]
+    fn a_dead_or_foreign_pid_is_cleared_not_killed() {
+        let mut r = Registry::default();
+        // Our own pid with a wrong start time: not the recorded process.
+        r.services.insert(
+            "a".into(),
+            Entry {
+                state: "ready".into(),
+                pid: Some(std::process::id()),
+                pgid: Some(std::process::id()),
+                pid_start_time: Some(1),
+                port: Some(8000),
+                ..Entry::default()
+            },
+        );
+        // Our own process with the right start time, but not a shim: not ours to kill.
+        let me = ProcessId::of(std::process::id()).unwrap();
+        r.services.insert(
+            "b".into(),
+            Entry {
+                state: "ready".into(),
+                pid: Some(me.pid),
+                pid_start_time: Some(me.start_time),
+                ..Entry::default()
+            },
+        );
+        let report = clean_leftovers(&mut r);
+        assert_eq!(report.killed, Vec::<String>::new());
+        assert_eq!(report.cleared, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(r.services["a"].pid, None);
+        assert_eq!(r.services["a"].port, Some(8000));
+    }
+
+    #[test]
+    fn a_live_owner_is_recognised() {
+        let mut r = Registry::default();
+        assert_eq!(r.live_owner(), None);
+        // pid 1 is alive; with its real start time it is a live owner.
+        r.coord = ProcessId::of(1);
+        assert_eq!(r.live_owner(), ProcessId::of(1));
+        r.coord = Some(ProcessId {
+            pid: 1,
+            start_time: u64::MAX,
+        });
+        assert_eq!(r.live_owner(), None);
+    }
+}

@@ -1,0 +1,169 @@
+//! The supervising shim: `coord __supervise [--listen-fd N] -- PROGRAM ARGS...`.
+//!
+//! coord starts every service (and every exec probe) through this shim, as the leader of a new
+//! process group. The shim runs the service in that same group and:
+//! - survives the stop signals coord sends to the group (TERM, INT, QUIT, HUP, USR1, USR2 are
+//!   caught), so it can reap the service and report its exit as its own;
+//! - watches its stdin, a pipe whose write end only coord holds: end of file means coord is gone
+//!   (even after SIGKILL), and the shim then kills the whole group with SIGKILL;
+//! - when the service's main process ends, kills whatever is left in the group (grandchildren);
+//! - for socket activation, hands the inherited listener to the service as fd 3 with
+//!   `LISTEN_PID` set to the service's own pid (`sh` sets it to `$$`, then `exec`s the service).
+
+use rustix::process::{Pid, Signal};
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+
+/// The signals the shim catches so that a stop signal sent to the group does not end it early.
+const CAUGHT: [async_signal::Signal; 6] = [
+    async_signal::Signal::Term,
+    async_signal::Signal::Int,
+    async_signal::Signal::Quit,
+    async_signal::Signal::Hup,
+    async_signal::Signal::Usr1,
+    async_signal::Signal::Usr2,
+];
+
+/// The `sh` script that sets `LISTEN_PID` to the final pid and moves the listener to fd 3.
+fn activation_script(listen_fd: i32) -> String {
+    let redirect = if listen_fd == 3 {
+        String::new()
+    } else {
+        format!(" 3<&{listen_fd} {listen_fd}<&-")
+    };
+    format!("LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"{redirect}")
+}
+
+/// Runs the shim; never returns.
+pub fn supervise(listen_fd: Option<i32>, argv: &[String]) -> ! {
+    // Keep the caught signals' registration alive for the whole life of the shim.
+    let signals = async_signal::Signals::new(CAUGHT);
+    if let Err(e) = &signals {
+        eprintln!("coord supervise: cannot catch stop signals: {e}");
+    }
+
+    std::thread::spawn(watch_parent);
+
+    let Some((program, args)) = argv.split_first() else {
+        eprintln!("coord supervise: no command given");
+        std::process::exit(127);
+    };
+    let mut command = match listen_fd {
+        Some(fd) => {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c").arg(activation_script(fd)).arg("sh").args(argv);
+            c
+        }
+        None => {
+            let mut c = Command::new(program);
+            c.args(args);
+            c
+        }
+    };
+    command.stdin(Stdio::null());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("coord: cannot start `{program}`: {e}");
+            std::process::exit(127);
+        }
+    };
+    let status = loop {
+        match child.wait() {
+            Ok(status) => break status,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("coord supervise: waiting for the service failed: {e}");
+                kill_group_and_die();
+            }
+        }
+    };
+    kill_rest_of_group();
+    drop(signals);
+    mirror(status)
+}
+
+/// Blocks on stdin until end of file (coord is gone), then kills the whole group.
+fn watch_parent() {
+    let mut stdin = std::io::stdin();
+    let mut buf = [0u8; 64];
+    loop {
+        match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    kill_group_and_die();
+}
+
+/// SIGKILL to the shim's own group, the shim included.
+fn kill_group_and_die() -> ! {
+    let _ = rustix::process::kill_process_group(rustix::process::getpgrp(), Signal::KILL);
+    std::process::exit(137);
+}
+
+/// SIGKILL to every other process of the shim's group, until none is left.
+fn kill_rest_of_group() {
+    let me = std::process::id();
+    let group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
+    for _ in 0..100 {
+        let others: Vec<u32> = crate::procfs::group_members(group)
+            .into_iter()
+            .filter(|&p| p != me && !crate::procfs::is_zombie(p))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        for pid in others {
+            if let Some(pid) = Pid::from_raw(pid as i32) {
+                let _ = rustix::process::kill_process(pid, Signal::KILL);
+            }
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Ends the shim the way the service ended: same exit code, or death by the same signal.
+fn mirror(status: std::process::ExitStatus) -> ! {
+    if let Some(code) = status.code() {
+        std::process::exit(code);
+    }
+    let signo = status.signal().unwrap_or(libc_sigkill());
+    let caught = CAUGHT.iter().any(|s| *s as i32 == signo);
+    if caught {
+        // Our handler would swallow it: exec a shell (handlers reset on exec) that kills itself
+        // with the same signal, keeping our pid so coord sees exactly that death.
+        let err = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("kill -{signo} $$"))
+            .exec();
+        eprintln!("coord supervise: cannot re-raise signal {signo}: {err}");
+    } else if let Some(sig) = Signal::from_named_raw(signo) {
+        let _ = rustix::process::kill_process(rustix::process::getpid(), sig);
+    }
+    std::process::exit(128 + signo)
+}
+
+fn libc_sigkill() -> i32 {
+    Signal::KILL.as_raw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activation_script_moves_the_listener_to_fd_3() {
+        assert_eq!(
+            activation_script(7),
+            "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\" 3<&7 7<&-"
+        );
+        assert_eq!(
+            activation_script(3),
+            "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\""
+        );
+    }
+}
