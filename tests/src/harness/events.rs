@@ -46,6 +46,11 @@ impl Event {
         })
     }
 
+    /// When the event happened, in µs since the Unix epoch (0 if the line has no time).
+    pub fn t_us(&self) -> u64 {
+        self.fields.get("t_us").and_then(|t| t.parse().ok()).unwrap_or(0)
+    }
+
     /// The field `key` parsed as a number, if present.
     pub fn num(&self, key: &str) -> Option<u32> {
         self.fields.get(key)?.parse().ok()
@@ -161,7 +166,8 @@ mod tests {
 
     #[test]
     fn parses_event_lines() {
-        let e = Event::parse("TOY name=db pid=42 event=listening port=8001\n").unwrap();
+        let e = Event::parse("TOY name=db pid=42 t_us=17 event=listening port=8001\n").unwrap();
+        assert_eq!(e.t_us(), 17);
         assert_eq!(
             (e.name.as_str(), e.pid, e.event.as_str()),
             ("db", 42, "listening")
@@ -195,5 +201,21 @@ mod tests {
         assert_eq!(log.read().len(), 5);
         assert_eq!(log.pids(), vec![1, 2, 3]);
         std::fs::remove_file(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_the_toy_writes_the_harness_reads() {
+        let path = std::env::temp_dir().join(format!("coord-tests-rt-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let toy = crate::toy::events::Events::new("db", Some(&path)).unwrap();
+        toy.emit("env", "var=URL value=postgres://a b");
+        toy.emit("listening", "port=8001");
+        let events = EventLog::new(&path).read();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].pid, std::process::id());
+        assert!(events[0].t_us() > 0);
+        assert_eq!(env_of(&events, "db", "URL").as_deref(), Some("postgres://a b"));
+        assert_eq!(listening_port(&events, "db"), Some(8001));
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -1,4 +1,5 @@
-//! Event lines: `TOY name=<name> pid=<pid> event=<event> key=value...`, flushed to stdout and
+//! Event lines: `TOY name=<name> pid=<pid> t_us=<µs since the epoch> event=<event> key=value...`
+//! (the time lets the benchmark measure latencies across processes), flushed to stdout and
 //! appended to the `--events` file. Write errors are ignored on purpose: a toy whose stdout pipe
 //! broke (coord was killed) must not die of it, or it would hide a process that outlived coord.
 
@@ -29,7 +30,10 @@ impl Events {
 
     /// Emits `event` with `fields` (already formatted as `key=value ...`, may be empty).
     pub fn emit(&self, event: &str, fields: &str) {
-        let mut line = format!("{} event={event}", self.prefix);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
+        let mut line = format!("{} t_us={now} event={event}", self.prefix);
         if !fields.is_empty() {
             line.push(' ');
             line.push_str(fields);
