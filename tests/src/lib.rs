@@ -3,5 +3,6 @@
 //! tests share ([`harness`]): locating and building the binaries, free port ranges, stack files,
 //! running coord while reading its output, and checking that processes are gone.
 
+pub mod bench;
 pub mod harness;
 pub mod toy;

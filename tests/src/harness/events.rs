@@ -48,7 +48,10 @@ impl Event {
 
     /// When the event happened, in µs since the Unix epoch (0 if the line has no time).
     pub fn t_us(&self) -> u64 {
-        self.fields.get("t_us").and_then(|t| t.parse().ok()).unwrap_or(0)
+        self.fields
+            .get("t_us")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0)
     }
 
     /// The field `key` parsed as a number, if present.
@@ -214,7 +217,10 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].pid, std::process::id());
         assert!(events[0].t_us() > 0);
-        assert_eq!(env_of(&events, "db", "URL").as_deref(), Some("postgres://a b"));
+        assert_eq!(
+            env_of(&events, "db", "URL").as_deref(),
+            Some("postgres://a b")
+        );
         assert_eq!(listening_port(&events, "db"), Some(8001));
         std::fs::remove_file(&path).unwrap();
     }
