@@ -5,6 +5,9 @@
 //! all live in [`coord_core::Coordinator`]. This crate executes its commands ([`driver`]) and
 //! feeds back what happened.
 
+pub mod cli;
+pub mod driver;
+pub mod fdpass;
 pub mod output;
 pub mod paths;
 pub mod ports;
@@ -12,4 +15,5 @@ pub mod probe;
 pub mod process;
 pub mod procfs;
 pub mod registry;
+pub mod status;
 pub mod supervise;

@@ -5,7 +5,8 @@
 use coord_core::stack::{CommandSpec, StopSignal};
 use rustix::process::{Pid, Signal};
 use std::net::TcpListener;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -41,8 +42,8 @@ pub struct Started {
     pub stdout: async_process::ChildStdout,
     /// The service's stderr.
     pub stderr: async_process::ChildStderr,
-    /// The write end of the shim's lifeline: dropping it makes the shim kill the group.
-    pub lifeline: async_process::ChildStdin,
+    /// coord's end of the shim's lifeline: dropping it makes the shim kill the group.
+    pub lifeline: UnixStream,
 }
 
 impl Launcher {
@@ -63,14 +64,8 @@ impl Launcher {
         }
         let mut command = std::process::Command::new(&self.shim);
         command.arg("__supervise");
-        // The listener must survive exec into the shim: a dup has no close-on-exec flag. coord
-        // spawns only from its event loop thread, so no other spawn can inherit it meanwhile.
-        let inheritable: Option<OwnedFd> = match &spec.listener {
-            Some(l) => Some(rustix::io::dup(l)?),
-            None => None,
-        };
-        if let Some(fd) = &inheritable {
-            command.arg("--listen-fd").arg(fd.as_raw_fd().to_string());
+        if spec.listener.is_some() {
+            command.arg("--listen");
             command.env("LISTEN_FDS", "1");
         }
         command.arg("--");
@@ -79,26 +74,30 @@ impl Launcher {
                 command.arg("/bin/sh").arg("-c").arg(line);
             }
             CommandSpec::Argv(argv) => {
-                command.args(argv);
+                command.args(argv.iter().map(|a| expand_vars(a, &spec.env)));
             }
         }
         command.current_dir(spec.cwd);
         command.envs(spec.env.iter().map(|(k, v)| (k, v)));
         command.process_group(0);
+        // The lifeline: the shim's stdin is one end of a socket pair; coord keeps the other.
+        // Its end of file tells the shim that coord is gone. The listener travels over it.
+        let (lifeline, shim_end) = UnixStream::pair()?;
+        if let Some(listener) = &spec.listener {
+            crate::fdpass::send_fd(&lifeline, listener)?;
+        }
         let mut command = async_process::Command::from(command);
         command
-            .stdin(Stdio::piped())
+            .stdin(Stdio::from(OwnedFd::from(shim_end)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(false);
         let result = command.spawn();
-        drop(inheritable);
+        drop(command);
         drop(spec.listener);
         let mut child = result?;
         let pid = child.id();
-        let (Some(stdout), Some(stderr), Some(lifeline)) =
-            (child.stdout.take(), child.stderr.take(), child.stdin.take())
-        else {
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(std::io::Error::other("the child's pipes are missing"));
         };
         Ok(Started {
@@ -109,6 +108,41 @@ impl Launcher {
             lifeline,
         })
     }
+}
+
+/// Expands `$NAME` and `${NAME}` in one argv item from `env` (later entries win). References to
+/// variables not in `env` are left as written: an argv command has no shell to expand them.
+pub fn expand_vars(item: &str, env: &[(String, String)]) -> String {
+    let lookup = |name: &str| env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let mut out = String::with_capacity(item.len());
+    let mut rest = item;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match lookup(name).filter(|_| !name.is_empty()) {
+            Some(value) => {
+                out.push_str(value);
+                rest = &after[consumed..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The platform signal of a stop signal.
@@ -144,5 +178,25 @@ pub fn exit_status(status: std::process::ExitStatus) -> coord_core::ExitStatus {
         (Some(code), _) => coord_core::ExitStatus::Code(code),
         (None, Some(sig)) => coord_core::ExitStatus::Signal(sig),
         (None, None) => coord_core::ExitStatus::Code(-1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv_items_expand_known_variables_only() {
+        let env = vec![
+            ("PORT".to_string(), "8080".to_string()),
+            ("DB_URL".to_string(), "postgres://x".to_string()),
+            ("PORT".to_string(), "9090".to_string()),
+        ];
+        assert_eq!(expand_vars("$PORT", &env), "9090");
+        assert_eq!(expand_vars("--port=${PORT}", &env), "--port=9090");
+        assert_eq!(expand_vars("$DB_URL/app", &env), "postgres://x/app");
+        assert_eq!(expand_vars("$HOME and $", &env), "$HOME and $");
+        assert_eq!(expand_vars("${PORT", &env), "${PORT");
+        assert_eq!(expand_vars("cost: 5$", &env), "cost: 5$");
     }
 }

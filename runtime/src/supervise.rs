@@ -7,8 +7,9 @@
 //! - watches its stdin, a pipe whose write end only coord holds: end of file means coord is gone
 //!   (even after SIGKILL), and the shim then kills the whole group with SIGKILL;
 //! - when the service's main process ends, kills whatever is left in the group (grandchildren);
-//! - for socket activation, hands the inherited listener to the service as fd 3 with
-//!   `LISTEN_PID` set to the service's own pid (`sh` sets it to `$$`, then `exec`s the service).
+//! - for socket activation, receives the listener over the lifeline (`SCM_RIGHTS`) and hands it
+//!   to the service as fd 3 with `LISTEN_PID` set to the service's own pid (`sh` sets it to
+//!   `$$`, moves the listener from its stdin to fd 3, then `exec`s the service).
 
 use rustix::process::{Pid, Signal};
 use std::io::Read;
@@ -25,43 +26,49 @@ const CAUGHT: [async_signal::Signal; 6] = [
     async_signal::Signal::Usr2,
 ];
 
-/// The `sh` script that sets `LISTEN_PID` to the final pid and moves the listener to fd 3.
-fn activation_script(listen_fd: i32) -> String {
-    let redirect = if listen_fd == 3 {
-        String::new()
-    } else {
-        format!(" 3<&{listen_fd} {listen_fd}<&-")
-    };
-    format!("LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"{redirect}")
-}
+/// The `sh` script that sets `LISTEN_PID` to the final pid and moves the listener from stdin to
+/// fd 3 (stdin becomes /dev/null).
+const ACTIVATION_SCRIPT: &str = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\" 3<&0 0</dev/null";
 
 /// Runs the shim; never returns.
-pub fn supervise(listen_fd: Option<i32>, argv: &[String]) -> ! {
+pub fn supervise(listen: bool, argv: &[String]) -> ! {
     // Keep the caught signals' registration alive for the whole life of the shim.
     let signals = async_signal::Signals::new(CAUGHT);
     if let Err(e) = &signals {
         eprintln!("coord supervise: cannot catch stop signals: {e}");
     }
 
+    let listener = if listen {
+        match crate::fdpass::recv_fd(std::io::stdin()) {
+            Ok(fd) => Some(fd),
+            Err(e) => {
+                eprintln!("coord supervise: no listener to pass on: {e}");
+                std::process::exit(127);
+            }
+        }
+    } else {
+        None
+    };
     std::thread::spawn(watch_parent);
 
     let Some((program, args)) = argv.split_first() else {
         eprintln!("coord supervise: no command given");
         std::process::exit(127);
     };
-    let mut command = match listen_fd {
+    let mut command = match listener {
         Some(fd) => {
             let mut c = Command::new("/bin/sh");
-            c.arg("-c").arg(activation_script(fd)).arg("sh").args(argv);
+            c.arg("-c").arg(ACTIVATION_SCRIPT).arg("sh").args(argv);
+            c.stdin(Stdio::from(fd));
             c
         }
         None => {
             let mut c = Command::new(program);
             c.args(args);
+            c.stdin(Stdio::null());
             c
         }
     };
-    command.stdin(Stdio::null());
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -149,21 +156,4 @@ fn mirror(status: std::process::ExitStatus) -> ! {
 
 fn libc_sigkill() -> i32 {
     Signal::KILL.as_raw()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn activation_script_moves_the_listener_to_fd_3() {
-        assert_eq!(
-            activation_script(7),
-            "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\" 3<&7 7<&-"
-        );
-        assert_eq!(
-            activation_script(3),
-            "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\""
-        );
-    }
 }

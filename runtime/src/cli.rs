@@ -1,0 +1,264 @@
+//! The command line: `coord run | check | graph | status | discover | stop | restart`.
+
+use crate::driver::{self, RunRequest};
+use crate::paths::StackPaths;
+use crate::process::Launcher;
+use clap::{Parser, Subcommand};
+use coord_core::Stack;
+use coord_core::graph::StackGraph;
+use coord_core::stack::DependencyKind;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// coord brings up a local development stack as plain processes, in dependency order.
+#[derive(Debug, Parser)]
+#[command(name = "coord", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Bring the stack up, stream its output, stop it in reverse order on Ctrl-C.
+    Run {
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// Run only these services (and what they depend on); default: all.
+        services: Vec<String>,
+    },
+    /// Validate the stack file and print the startup order.
+    Check {
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+    },
+    /// Print the dependency graph.
+    Graph {
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// Graphviz DOT instead of text.
+        #[arg(long)]
+        dot: bool,
+    },
+    /// Show the state of each service (live from the running coord, else from the registry).
+    Status {
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the URL of a service once it is ready (for scripts).
+    Discover {
+        /// The service.
+        name: String,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// How long to wait for it to become ready ("30s", "500ms"); default: do not wait.
+        #[arg(long, value_parser = parse_wait)]
+        wait: Option<Duration>,
+    },
+    /// Stop one service of the running stack (dependents are left running).
+    Stop {
+        /// The service.
+        name: String,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+    },
+    /// Restart one service of the running stack.
+    Restart {
+        /// The service.
+        name: String,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+    },
+    /// Internal: the supervising shim coord starts each service through.
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        /// Receive a listener on stdin (SCM_RIGHTS) and hand it to the service as fd 3.
+        #[arg(long)]
+        listen: bool,
+        /// The command.
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
+}
+
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    coord_core::stack::parse_duration(text).map_err(|e| e.to_string())
+}
+
+/// A failure of a command: the message (one paragraph) and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: i32,
+    /// What to print.
+    pub message: String,
+}
+
+impl Failure {
+    fn new(code: i32, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn execute(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        CliCommand::Run { file, services } => run(&file, services),
+        CliCommand::Check { file } => check(&file),
+        CliCommand::Graph { file, dot } => graph(&file, dot),
+        CliCommand::Status { file, json } => crate::status::status(&file, json),
+        CliCommand::Discover { name, file, wait } => crate::status::discover(&file, &name, wait),
+        CliCommand::Stop { name, file } => crate::status::control(&file, "stop", &name),
+        CliCommand::Restart { name, file } => crate::status::control(&file, "restart", &name),
+        CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
+    }
+}
+
+/// Reads and validates a stack file: exit code 2 with every error (file:line:col + help).
+pub fn load_stack(file: &Path) -> Result<Stack, Failure> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Failure::new(
+            2,
+            format!(
+                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml is",
+                file.display()
+            ),
+        )
+    })?;
+    Stack::parse(&file.display().to_string(), &text)
+        .map_err(|errors| Failure::new(2, errors.to_string()))
+}
+
+fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
+    StackPaths::for_stack_file(file)
+        .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
+}
+
+fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
+    let stack = load_stack(file)?;
+    for name in &services {
+        if stack.service_id(name).is_none() {
+            let known: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+            return Err(Failure::new(
+                2,
+                format!(
+                    "no service named `{name}` in {}\n  help: the services are: {}",
+                    file.display(),
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    let paths = stack_paths(file)?;
+    let launcher = Launcher::current()
+        .map_err(|e| Failure::new(1, format!("cannot find coord's own executable: {e}")))?;
+    let outcome = driver::run(RunRequest {
+        stack,
+        paths,
+        services,
+        launcher,
+    })
+    .map_err(|e| Failure::new(1, e.to_string()))?;
+    if let coord_core::RunOutcome::Failed(why) = &outcome {
+        eprintln!("coord: the stack failed: {why}");
+    }
+    Ok(driver::exit_code(&outcome))
+}
+
+fn check(file: &Path) -> Result<i32, Failure> {
+    let stack = load_stack(file)?;
+    let graph = StackGraph::new(&stack);
+    let order: Vec<&str> = graph
+        .startup_order()
+        .iter()
+        .map(|&id| stack.services[id].name.as_str())
+        .collect();
+    println!(
+        "{}: ok, {} service{}",
+        file.display(),
+        stack.services.len(),
+        if stack.services.len() == 1 { "" } else { "s" }
+    );
+    println!("startup order: {}", order.join(" > "));
+    Ok(0)
+}
+
+fn kind_name(kind: DependencyKind) -> &'static str {
+    match kind {
+        DependencyKind::Required => "required",
+        DependencyKind::Optional => "optional",
+        DependencyKind::Soft => "soft",
+    }
+}
+
+fn graph(file: &Path, dot: bool) -> Result<i32, Failure> {
+    let stack = load_stack(file)?;
+    let graph = StackGraph::new(&stack);
+    if dot {
+        print!("{}", dot_graph(&stack));
+        return Ok(0);
+    }
+    for (level, ids) in graph.levels().iter().enumerate() {
+        println!("level {level}:");
+        for &id in ids {
+            let deps: Vec<String> = graph
+                .dependencies(id)
+                .iter()
+                .map(|&(d, kind)| format!("{} ({})", stack.services[d].name, kind_name(kind)))
+                .collect();
+            if deps.is_empty() {
+                println!("  {}", stack.services[id].name);
+            } else {
+                println!("  {} <- {}", stack.services[id].name, deps.join(", "));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The stack as Graphviz DOT: an edge from each dependency to its dependent; optional edges
+/// dashed, soft ones dotted.
+pub fn dot_graph(stack: &Stack) -> String {
+    use petgraph::dot::{Config, Dot};
+    let mut g = petgraph::graph::DiGraph::<&str, DependencyKind>::new();
+    let nodes: Vec<_> = stack
+        .services
+        .iter()
+        .map(|s| g.add_node(s.name.as_str()))
+        .collect();
+    for (id, s) in stack.services.iter().enumerate() {
+        for dep in &s.depends_on {
+            g.add_edge(nodes[dep.service], nodes[id], dep.kind);
+        }
+    }
+    let edge_attrs = |_: &_, e: petgraph::graph::EdgeReference<'_, DependencyKind>| match e.weight()
+    {
+        DependencyKind::Required => String::new(),
+        DependencyKind::Optional => "style = dashed".to_string(),
+        DependencyKind::Soft => "style = dotted".to_string(),
+    };
+    format!(
+        "{:?}",
+        Dot::with_attr_getters(
+            &g,
+            &[Config::EdgeNoLabel],
+            &edge_attrs,
+            &|_, _| String::new()
+        )
+    )
+}

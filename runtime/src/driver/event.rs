@@ -1,0 +1,171 @@
+//! What the driver's tasks report to the loop, and the tasks that only watch.
+
+use super::Driver;
+use super::control::ControlRequest;
+use coord_core::{ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ServiceId, Timestamp};
+use futures_lite::{AsyncBufReadExt, AsyncRead, StreamExt};
+
+/// An event for the loop.
+#[derive(Debug)]
+pub enum Event {
+    /// A generation's process ended.
+    Exited {
+        /// The service.
+        service: ServiceId,
+        /// The generation.
+        generation: Generation,
+        /// How.
+        status: ExitStatus,
+    },
+    /// A line the service wrote on stdout or stderr.
+    Line {
+        /// The service.
+        service: ServiceId,
+        /// The generation that wrote it.
+        generation: Generation,
+        /// The text, without the newline.
+        text: String,
+    },
+    /// A probe finished.
+    Probed {
+        /// The service.
+        service: ServiceId,
+        /// The generation probed.
+        generation: Generation,
+        /// Readiness or liveness.
+        purpose: ProbePurpose,
+        /// What it found.
+        outcome: ProbeOutcome,
+    },
+    /// The generation sent `READY=1` on its notify socket.
+    Notified {
+        /// The service.
+        service: ServiceId,
+        /// The generation.
+        generation: Generation,
+    },
+    /// SIGINT or SIGTERM reached coord.
+    Interrupt,
+    /// A request on the control socket.
+    Control(ControlRequest),
+}
+
+/// Forwards SIGINT and SIGTERM to the loop as [`Event::Interrupt`]. Catching them suppresses
+/// their default action: coord then ends on its own, after an ordered stop.
+pub fn forward_signals(
+    executor: &smol::LocalExecutor<'static>,
+    events: async_channel::Sender<Event>,
+) -> std::io::Result<()> {
+    let mut signals =
+        async_signal::Signals::new([async_signal::Signal::Int, async_signal::Signal::Term])?;
+    executor
+        .spawn(async move {
+            while let Some(Ok(_)) = signals.next().await {
+                if events.send(Event::Interrupt).await.is_err() {
+                    break;
+                }
+            }
+        })
+        .detach();
+    Ok(())
+}
+
+/// Reads `stream` line by line (lossy UTF-8) and forwards each line.
+pub async fn forward_lines(
+    stream: impl AsyncRead + Unpin,
+    service: ServiceId,
+    generation: Generation,
+    events: async_channel::Sender<Event>,
+) {
+    let mut reader = futures_lite::io::BufReader::new(stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    buf.pop();
+                }
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                let event = Event::Line {
+                    service,
+                    generation,
+                    text,
+                };
+                if events.send(event).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl Driver {
+    /// Turns one event into inputs (or local bookkeeping).
+    pub(super) fn handle_event(&mut self, now: Timestamp, event: Event) {
+        match event {
+            Event::Exited {
+                service,
+                generation,
+                status,
+            } => {
+                self.live.remove(&(service, generation));
+                self.registry_dirty = true;
+                self.coordinator.handle_input(
+                    now,
+                    Input::Exited {
+                        service,
+                        generation,
+                        status,
+                    },
+                );
+            }
+            Event::Line {
+                service,
+                generation,
+                text,
+            } => {
+                let rt = &mut self.services[service];
+                if rt.ready_log.as_ref().is_some_and(|re| re.is_match(&text)) {
+                    rt.ready_log_seen = Some(generation);
+                }
+                if rt.live_log.as_ref().is_some_and(|re| re.is_match(&text)) {
+                    rt.live_log_seen = Some(generation);
+                }
+                self.output.line(service, &text);
+            }
+            Event::Probed {
+                service,
+                generation,
+                purpose,
+                outcome,
+            } => self.coordinator.handle_input(
+                now,
+                Input::ProbeResult {
+                    service,
+                    generation,
+                    purpose,
+                    outcome,
+                },
+            ),
+            Event::Notified {
+                service,
+                generation,
+            } => self.services[service].notified = Some(generation),
+            Event::Interrupt => {
+                self.interrupts += 1;
+                if self.interrupts == 1 {
+                    tracing::warn!(
+                        "interrupted: stopping the stack in reverse order (interrupt again to kill everything now)"
+                    );
+                    self.coordinator.handle_input(now, Input::Shutdown);
+                } else {
+                    tracing::warn!("interrupted again: killing every process now");
+                    self.coordinator.handle_input(now, Input::ForceShutdown);
+                }
+            }
+            Event::Control(request) => self.handle_control(now, request),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The driver: a smol event loop that executes the coordinator's commands against the machine
+//! and feeds back what happened.
+//!
+//! Tasks (child waiters, output readers, probes, notify sockets, the signal stream, the control
+//! socket) send [`Event`]s over one async-channel; the loop turns them into `handle_input` calls,
+//! turns the core's deadline into one async-io `Timer` (reset only when the deadline changes)
+//! and drains `poll_command` after every `handle_*`. Everything runs on one thread, in a
+//! `LocalExecutor`, so processes are only ever spawned from that thread.
+
+mod clock;
+mod control;
+mod event;
+mod execute;
+mod sync;
+
+pub use clock::Clock;
+pub use control::{ControlReply, control_request};
+pub use event::Event;
+
+use crate::output::Output;
+use crate::paths::StackPaths;
+use crate::ports::PortLocks;
+use crate::process::Launcher;
+use crate::registry::ProcessId;
+use async_channel::{Receiver, Sender};
+use coord_core::{Coordinator, Generation, Input, Options, RunOutcome, ServiceId, Stack};
+use regex::Regex;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// What `coord run` needs.
+#[derive(Debug)]
+pub struct RunRequest {
+    /// The validated stack.
+    pub stack: Stack,
+    /// Where its files live.
+    pub paths: StackPaths,
+    /// Selected services (empty: all).
+    pub services: Vec<String>,
+    /// How to start processes.
+    pub launcher: Launcher,
+}
+
+/// Why a run could not even start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Another coord runs this stack.
+    #[error(
+        "coord is already running this stack (pid {0}); stop it first (Ctrl-C in its terminal)"
+    )]
+    AlreadyRunning(u32),
+    /// A file or socket coord needs could not be set up.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// A process of one generation that coord started and that has not been seen to end.
+#[derive(Debug)]
+struct Live {
+    /// The shim's pid, also the process group id.
+    pid: u32,
+    /// Dropping it makes the shim kill the group: kept until the process ended.
+    _lifeline: std::os::unix::net::UnixStream,
+    /// The attempt's notify socket task, if its probe is `notify`.
+    _notify: Option<smol::Task<()>>,
+}
+
+/// Per-service facts of the current generation that probes need.
+#[derive(Debug, Default)]
+struct ServiceRuntime {
+    generation: Generation,
+    port: Option<u16>,
+    env: Vec<(String, String)>,
+    /// Readiness / liveness regexes of `log` probes and of `http` body matches.
+    ready_log: Option<Regex>,
+    live_log: Option<Regex>,
+    ready_body: Option<Rc<Regex>>,
+    live_body: Option<Rc<Regex>>,
+    /// The generation that printed a line matching the ready / live log regex.
+    ready_log_seen: Option<Generation>,
+    live_log_seen: Option<Generation>,
+    /// The generation that sent READY=1.
+    notified: Option<Generation>,
+}
+
+/// The loop's state.
+struct Driver {
+    coordinator: Coordinator,
+    clock: Clock,
+    paths: StackPaths,
+    launcher: Launcher,
+    locks: PortLocks,
+    output: Output,
+    notify_dir: PathBuf,
+    events: Sender<Event>,
+    executor: Rc<smol::LocalExecutor<'static>>,
+    /// Inputs produced while executing commands, fed after the drain.
+    immediate: VecDeque<Input>,
+    services: Vec<ServiceRuntime>,
+    live: BTreeMap<(ServiceId, Generation), Live>,
+    start_times: BTreeMap<u32, u64>,
+    outcome: Option<RunOutcome>,
+    registry_dirty: bool,
+    interrupts: u32,
+    me: Option<ProcessId>,
+    started_unix_ms: Vec<Option<u64>>,
+    ready_unix_ms: Vec<Option<u64>>,
+}
+
+/// Exit code of a finished run: 0 stopped after the stack came up, 1 failed, 130 interrupted.
+pub fn exit_code(outcome: &RunOutcome) -> i32 {
+    match outcome {
+        RunOutcome::Stopped => 0,
+        RunOutcome::Failed(_) => 1,
+        RunOutcome::Interrupted => 130,
+    }
+}
+
+/// Runs the stack until the coordinator reports `Finished`; returns how the run ended.
+pub fn run(request: RunRequest) -> Result<RunOutcome, RunError> {
+    let executor = Rc::new(smol::LocalExecutor::new());
+    let ex = executor.clone();
+    futures_lite::future::block_on(ex.run(run_on(request, executor)))
+}
+
+async fn run_on(
+    request: RunRequest,
+    executor: Rc<smol::LocalExecutor<'static>>,
+) -> Result<RunOutcome, RunError> {
+    let RunRequest {
+        stack,
+        paths,
+        services: selected,
+        launcher,
+    } = request;
+    let setup = |what: &str, e: std::io::Error| RunError::Setup(format!("{what}: {e}"));
+    paths
+        .ensure_dirs()
+        .map_err(|e| setup(&format!("cannot create {}", paths.coord_dir.display()), e))?;
+    let last_ports = sync::claim_registry(&paths, &stack)?;
+    let runtime_dir = crate::paths::user_runtime_dir()
+        .map_err(|e| setup("cannot create coord's runtime directory", e))?;
+    let locks = PortLocks::new(runtime_dir.join("ports"))
+        .map_err(|e| setup("cannot create the port lock directory", e))?;
+    let notify_dir = runtime_dir.join("notify");
+
+    let (tx, rx) = async_channel::unbounded();
+    event::forward_signals(&executor, tx.clone())
+        .map_err(|e| setup("cannot catch SIGINT/SIGTERM", e))?;
+    let control = control::listen(&executor, &paths, tx.clone());
+
+    let names: Vec<String> = stack.services.iter().map(|s| s.name.clone()).collect();
+    let mut output = Output::new(names);
+    output.open_logs(&paths.logs_dir());
+    let services = stack
+        .services
+        .iter()
+        .map(ServiceRuntime::for_service)
+        .collect();
+    let n = stack.services.len();
+    let clock = Clock::start();
+    let coordinator = Coordinator::new(
+        stack,
+        Options {
+            seed: crate::registry::unix_ms(),
+            last_ports,
+        },
+        clock.now(),
+    );
+    let mut driver = Driver {
+        coordinator,
+        clock,
+        paths,
+        launcher,
+        locks,
+        output,
+        notify_dir,
+        events: tx,
+        executor,
+        immediate: VecDeque::new(),
+        services,
+        live: BTreeMap::new(),
+        start_times: BTreeMap::new(),
+        outcome: None,
+        registry_dirty: true,
+        interrupts: 0,
+        me: ProcessId::of(std::process::id()),
+        started_unix_ms: vec![None; n],
+        ready_unix_ms: vec![None; n],
+    };
+    let outcome = driver.run_loop(selected, rx).await;
+    drop(control);
+    driver.finish_registry();
+    Ok(outcome)
+}
+
+impl Driver {
+    /// The event loop proper.
+    async fn run_loop(&mut self, selected: Vec<String>, rx: Receiver<Event>) -> RunOutcome {
+        let now = self.clock.now();
+        self.coordinator
+            .handle_input(now, Input::Start { services: selected });
+        let mut timer = async_io::Timer::never();
+        let mut armed = None;
+        loop {
+            while let Some(command) = self.coordinator.poll_command() {
+                self.execute(command);
+            }
+            if let Some(outcome) = &self.outcome {
+                return outcome.clone();
+            }
+            if let Some(input) = self.immediate.pop_front() {
+                let now = self.clock.now();
+                self.coordinator.handle_input(now, input);
+                continue;
+            }
+            self.sync_registry();
+            let deadline = self.coordinator.poll_timeout();
+            if deadline != armed {
+                match deadline {
+                    Some(t) => timer.set_at(self.clock.instant(t)),
+                    None => timer = async_io::Timer::never(),
+                }
+                armed = deadline;
+            }
+            let next = futures_lite::future::or(async { rx.recv().await.ok() }, async {
+                (&mut timer).await;
+                None
+            })
+            .await;
+            let now = self.clock.now();
+            match next {
+                Some(event) => self.handle_event(now, event),
+                None => {
+                    armed = None;
+                    self.coordinator.handle_timeout(now);
+                }
+            }
+        }
+    }
+}
+
+impl ServiceRuntime {
+    fn for_service(service: &coord_core::stack::Service) -> ServiceRuntime {
+        use coord_core::stack::ProbeCheck;
+        let log = |p: &Option<coord_core::stack::Probe>| match p.as_ref().map(|p| &p.check) {
+            Some(ProbeCheck::Log { pattern }) => Regex::new(pattern).ok(),
+            _ => None,
+        };
+        let body = |p: &Option<coord_core::stack::Probe>| match p.as_ref().map(|p| &p.check) {
+            Some(ProbeCheck::Http {
+                body: Some(pattern),
+                ..
+            }) => Regex::new(pattern).ok().map(Rc::new),
+            _ => None,
+        };
+        ServiceRuntime {
+            ready_log: log(&service.ready),
+            live_log: log(&service.live),
+            ready_body: body(&service.ready),
+            live_body: body(&service.live),
+            ..ServiceRuntime::default()
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `coord status`, `coord discover` and `coord stop/restart`: the commands that look at (or
+//! talk to) a stack another coord is running.
+
+use crate::cli::Failure;
+use crate::driver::control_request;
+use crate::paths::StackPaths;
+use crate::registry::{self, Registry};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn paths_of(file: &Path) -> Result<StackPaths, Failure> {
+    StackPaths::for_stack_file(file).map_err(|e| Failure {
+        code: 2,
+        message: format!("bad stack file path {}: {e}", file.display()),
+    })
+}
+
+fn read_registry(paths: &StackPaths) -> Result<Registry, Failure> {
+    registry::read(paths).map_err(|e| Failure {
+        code: 1,
+        message: format!("cannot read {}: {e}", paths.registry().display()),
+    })
+}
+
+/// `coord status`: the live status from the running coord, else what the registry recorded.
+pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
+    let paths = paths_of(file)?;
+    let live = control_request(&paths, "status").ok().flatten();
+    if let Some(reply) = live.filter(|r| r.ok) {
+        let status = reply.status.unwrap_or_default();
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&status).unwrap_or_default()
+            );
+            return Ok(0);
+        }
+        println!(
+            "{:<20} {:<11} {:>7} {:>8}  READY AFTER",
+            "SERVICE", "STATE", "PID", "PORT"
+        );
+        for s in status["services"].as_array().into_iter().flatten() {
+            if s["selected"] != serde_json::Value::Bool(true) {
+                continue;
+            }
+            let opt = |v: &serde_json::Value| {
+                if v.is_null() {
+                    "-".to_string()
+                } else {
+                    v.to_string()
+                }
+            };
+            let ready = match s["ready_at_ms"].as_u64() {
+                Some(ms) => format!("{:.2} s", ms as f64 / 1000.0),
+                None => "-".into(),
+            };
+            println!(
+                "{:<20} {:<11} {:>7} {:>8}  {}",
+                s["name"].as_str().unwrap_or("?"),
+                s["state"]["state"].as_str().unwrap_or("?"),
+                opt(&s["pid"]),
+                opt(&s["port"]),
+                ready
+            );
+        }
+        return Ok(0);
+    }
+    let registry = read_registry(&paths)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&registry).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    match registry.live_owner() {
+        Some(owner) => println!("coord (pid {}) runs this stack", owner.pid),
+        None => println!("no coord is running this stack; last recorded states:"),
+    }
+    println!(
+        "{:<20} {:<11} {:>7} {:>8}  URL",
+        "SERVICE", "STATE", "PID", "PORT"
+    );
+    for (name, e) in &registry.services {
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+        println!(
+            "{:<20} {:<11} {:>7} {:>8}  {}",
+            name,
+            e.state,
+            opt(e.pid.map(|p| p.to_string())),
+            opt(e.port.map(|p| p.to_string())),
+            opt(e.url.clone())
+        );
+    }
+    Ok(0)
+}
+
+/// `coord discover NAME [--wait D]`: prints the service's URL once the registry shows it ready
+/// under a live coord; retries with exponential backoff until the wait is over.
+pub fn discover(file: &Path, name: &str, wait: Option<Duration>) -> Result<i32, Failure> {
+    let paths = paths_of(file)?;
+    let deadline = Instant::now() + wait.unwrap_or(Duration::ZERO);
+    let mut delay = Duration::from_millis(10);
+    loop {
+        let registry = read_registry(&paths)?;
+        let running = registry.live_owner().is_some();
+        let entry = registry.services.get(name);
+        let ready = entry.is_some_and(|e| e.state == "ready" || e.state == "completed");
+        if running && ready {
+            let e = entry.expect("checked above");
+            match (&e.url, e.port) {
+                (Some(url), _) => println!("{url}"),
+                (None, Some(port)) => println!("127.0.0.1:{port}"),
+                (None, None) => println!("{name} is ready (it has no port)"),
+            }
+            return Ok(0);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let why = match (running, entry) {
+                (false, _) => "no coord is running this stack".to_string(),
+                (true, None) => format!("the stack has no running service named `{name}`"),
+                (true, Some(e)) => format!("{name} is {}", e.state),
+            };
+            return Err(Failure {
+                code: 1,
+                message: format!(
+                    "{name} is not ready: {why}\n  help: start it with `coord run`, or wait longer with --wait 30s"
+                ),
+            });
+        }
+        std::thread::sleep(delay.min(deadline - now));
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// `coord stop NAME` / `coord restart NAME` through the running coord's control socket.
+pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
+    let paths = paths_of(file)?;
+    match control_request(&paths, &format!("{verb} {name}")) {
+        Ok(Some(reply)) if reply.ok => {
+            println!("{}", reply.message);
+            Ok(0)
+        }
+        Ok(Some(reply)) => Err(Failure {
+            code: 1,
+            message: reply.message,
+        }),
+        Ok(None) => Err(Failure {
+            code: 1,
+            message: format!(
+                "no coord is running the stack {}\n  help: start it with `coord run -f {}`",
+                file.display(),
+                file.display()
+            ),
+        }),
+        Err(e) => Err(Failure {
+            code: 1,
+            message: format!("cannot reach the running coord: {e}"),
+        }),
+    }
+}

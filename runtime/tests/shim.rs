@@ -1,0 +1,182 @@
+//! The supervising shim (`coord __supervise`), run for real: exit statuses mirrored, stop
+//! signals survived, the group killed when coord goes away, leftovers killed, socket activation.
+
+mod common;
+
+use common::*;
+use coord::process::{Launcher, ProcessSpec, exit_status};
+use coord_core::ExitStatus;
+use coord_core::stack::CommandSpec;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+
+/// Starts `coord __supervise -- sh -c script` in its own group with a lifeline on stdin.
+fn shim(script: &str) -> std::process::Child {
+    let mut c = Command::new(coord_bin());
+    c.args(["__supervise", "--", "/bin/sh", "-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0);
+    c.spawn().unwrap()
+}
+
+fn status_of(script: &str) -> ExitStatus {
+    let mut child = shim(script);
+    exit_status(wait_exit(&mut child))
+}
+
+#[test]
+fn exit_codes_and_signals_are_mirrored() {
+    assert_eq!(status_of("exit 0"), ExitStatus::Code(0));
+    assert_eq!(status_of("exit 7"), ExitStatus::Code(7));
+    // A signal the shim itself catches (TERM) and one it cannot (KILL).
+    assert_eq!(status_of("kill -TERM $$"), ExitStatus::Signal(15));
+    assert_eq!(status_of("kill -KILL $$"), ExitStatus::Signal(9));
+    assert_eq!(status_of("kill -INT $$"), ExitStatus::Signal(2));
+}
+
+#[test]
+fn a_missing_program_exits_127() {
+    let mut c = Command::new(coord_bin());
+    c.args(["__supervise", "--", "/nonexistent/program"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = c.spawn().unwrap();
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(127));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("/nonexistent/program"), "{err}");
+}
+
+#[test]
+fn the_group_stop_signal_reaches_the_service_and_the_shim_reports_it() {
+    let mut child = shim("echo started; sleep 30 & wait");
+    let pgid = child.id();
+    let mut first = [0u8; 8];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    wait_until("the grandchild sleep", || live_members(pgid).len() >= 3);
+    coord::process::signal_group(pgid, rustix::process::Signal::TERM).unwrap();
+    let status = wait_exit(&mut child);
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    wait_until("the group to be empty", || live_members(pgid).is_empty());
+}
+
+#[test]
+fn closing_the_lifeline_kills_the_whole_group() {
+    let mut child = shim("sleep 30 & sleep 30 & wait");
+    let pgid = child.id();
+    wait_until("the service's children", || live_members(pgid).len() >= 4);
+    drop(child.stdin.take());
+    let status = wait_exit(&mut child);
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    wait_until("the group to be empty", || live_members(pgid).is_empty());
+}
+
+#[test]
+fn leftovers_are_killed_when_the_service_exits() {
+    let mut child = shim("sleep 30 & echo $! ; exit 3");
+    let pgid = child.id();
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(3));
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let grandchild: u32 = out.trim().parse().unwrap();
+    wait_until("the grandchild to die", || {
+        coord::procfs::start_time(grandchild).is_none() || coord::procfs::is_zombie(grandchild)
+    });
+    assert!(live_members(pgid).is_empty());
+}
+
+#[test]
+fn socket_activation_passes_the_listener_as_fd_3_with_listen_pid() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = temp_dir("activation");
+    let launcher = Launcher { shim: coord_bin() };
+    let command = CommandSpec::Shell(
+        "echo \"$LISTEN_PID $$ $LISTEN_FDS $(readlink /proc/$$/fd/3)\"; exec sleep 30".into(),
+    );
+    let started = launcher
+        .start(ProcessSpec {
+            command: &command,
+            cwd: &dir,
+            env: vec![],
+            listener: Some(listener),
+        })
+        .unwrap();
+    let pgid = started.pid;
+    let mut line = String::new();
+    let mut stdout = started.stdout;
+    smol::block_on(async {
+        use futures_lite::AsyncBufReadExt;
+        let mut reader = futures_lite::io::BufReader::new(&mut stdout);
+        reader.read_line(&mut line).await.unwrap();
+    });
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.len(), 4, "{line}");
+    assert_eq!(
+        fields[0], fields[1],
+        "LISTEN_PID must be the service's pid: {line}"
+    );
+    assert_eq!(fields[2], "1");
+    assert!(fields[3].starts_with("socket:["), "{line}");
+    // coord's copy is closed: the listener now belongs to the service's group only.
+    assert_eq!(
+        coord::procfs::listener_owner(pgid, port),
+        coord::procfs::ListenerOwner::Group
+    );
+    std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    drop(started.lifeline);
+    let mut child = started.child;
+    smol::block_on(child.status()).unwrap();
+    wait_until("the group to be empty", || live_members(pgid).is_empty());
+}
+
+#[test]
+fn the_exec_probe_passes_on_exit_0_and_kills_a_hung_command() {
+    let dir = temp_dir("exec-probe");
+    let launcher = Launcher { shim: coord_bin() };
+    let env = vec![("WANT".to_string(), "yes".to_string())];
+    let run = |cmd: &str, timeout_ms: u64| {
+        smol::block_on(coord::probe::exec::probe(
+            &launcher,
+            cmd,
+            &dir,
+            env.clone(),
+            std::time::Duration::from_millis(timeout_ms),
+        ))
+    };
+    assert_eq!(
+        run("test \"$WANT\" = yes", 30_000),
+        coord_core::ProbeOutcome::Success
+    );
+    match run("echo not yet >&2; exit 1", 30_000) {
+        coord_core::ProbeOutcome::Failure(why) => {
+            assert!(why.contains("code 1") && why.contains("not yet"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::write(dir.join("marker"), "").unwrap();
+    assert_eq!(
+        run("test -f marker", 30_000),
+        coord_core::ProbeOutcome::Success
+    );
+    match run("sleep 30", 50) {
+        coord_core::ProbeOutcome::Failure(why) => assert!(why.contains("did not finish"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
