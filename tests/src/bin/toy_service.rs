@@ -1,3 +1,5 @@
-//! A toy service for end-to-end tests.
+//! `toy-service`: a configurable stand-in service for coord's end-to-end tests and benchmark.
 
-fn main() {}
+fn main() {
+    coord_tests::toy::main()
+}
