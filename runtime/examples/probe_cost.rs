@@ -11,7 +11,10 @@ fn main() {
         let t2 = t.elapsed();
         let owner = coord::procfs::listener_owner(g, port);
         let t3 = t.elapsed();
-        println!("inodes {inodes:?} {t1:?}; members {} {t2:?}; owner {owner:?} {t3:?}", members.len());
+        println!(
+            "inodes {inodes:?} {t1:?}; members {} {t2:?}; owner {owner:?} {t3:?}",
+            members.len()
+        );
         let t = std::time::Instant::now();
         let o = smol::block_on(coord::probe::tcp::probe(g, port));
         println!("tcp probe {o:?} {:?}", t.elapsed());

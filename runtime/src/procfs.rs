@@ -182,7 +182,11 @@ pub fn process_listens(pid: u32, port: u16) -> Option<bool> {
         return Some(false);
     };
     for entry in entries.flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
             continue;
         };
         let is_socket = fs::read_link(entry.path())
@@ -218,7 +222,10 @@ pub fn descendants(root: u32) -> Vec<u32> {
         };
         for task in tasks.flatten() {
             if let Ok(text) = fs::read_to_string(task.path().join("children")) {
-                out.extend(text.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|c| c.parse::<u32>().ok()),
+                );
             }
         }
         if out.len() > 100_000 {
@@ -291,12 +298,18 @@ mod tests {
         assert_eq!(group_listens(own_group, port.wrapping_add(1)), Some(false));
         drop(listener);
         assert_eq!(group_listens(own_group, port), Some(false));
-        assert_eq!(listener_owner_by_inode(own_group, port), ListenerOwner::Unknown);
+        assert_eq!(
+            listener_owner_by_inode(own_group, port),
+            ListenerOwner::Unknown
+        );
     }
 
     #[test]
     fn descendants_include_a_child() {
-        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
         let me = std::process::id();
         assert!(descendants(me).contains(&child.id()));
         assert_eq!(descendants(me)[0], me);
