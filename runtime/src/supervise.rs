@@ -153,10 +153,10 @@ fn kill_group_and_die() -> ! {
 /// included) and the other members of its group; reaps them, until none is left.
 fn kill_leftovers() {
     let me = std::process::id();
-    let group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
     for _ in 0..100 {
+        // As a subreaper the shim has every process of the service's tree among its
+        // descendants, whatever group or session they moved to (no need to scan all of /proc).
         let mut others: Vec<u32> = crate::procfs::descendants(me);
-        others.extend(crate::procfs::group_members(group));
         others.retain(|&p| p != me && !crate::procfs::is_zombie(p));
         for &pid in &others {
             if let Some(pid) = Pid::from_raw(pid as i32) {
