@@ -210,6 +210,13 @@ pub fn process_listens(pid: u32, port: u16) -> Option<bool> {
     Some(false)
 }
 
+/// Whether this kernel lists children in `/proc/<pid>/task/<tid>/children`
+/// (`CONFIG_PROC_CHILDREN`); without it [`descendants`] only knows the root.
+pub fn children_listed() -> bool {
+    let me = std::process::id();
+    std::path::Path::new(&format!("/proc/{me}/task/{me}/children")).exists()
+}
+
 /// `root` and its descendants (through `/proc/<pid>/task/<tid>/children`), breadth first.
 pub fn descendants(root: u32) -> Vec<u32> {
     let mut out = vec![root];

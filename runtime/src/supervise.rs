@@ -32,8 +32,25 @@ const CAUGHT: [async_signal::Signal; 6] = [
 /// fd 3 (stdin becomes /dev/null).
 const ACTIVATION_SCRIPT: &str = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\" 3<&0 0</dev/null";
 
+/// The shim's own command line, `__supervise [--listen] -- PROGRAM ARGS...` (after the program
+/// name): whether a listener comes over stdin, and the service's argv. `None` if `args` is not a
+/// shim command line.
+pub fn parse_args(args: &[String]) -> Option<(bool, &[String])> {
+    let rest = args.strip_prefix(&["__supervise".to_string()])?;
+    match rest {
+        [flag, dashes, argv @ ..] if flag == "--listen" && dashes == "--" => Some((true, argv)),
+        [dashes, argv @ ..] if dashes == "--" => Some((false, argv)),
+        _ => None,
+    }
+}
+
 /// Runs the shim; never returns.
 pub fn supervise(listen: bool, argv: &[String]) -> ! {
+    // coord starts the shim as a group leader. Started any other way, become one: killing "our
+    // group" must never reach the caller's.
+    if rustix::process::getpgrp() != rustix::process::getpid() {
+        let _ = rustix::process::setpgid(None, None);
+    }
     // Keep the caught signals' registration alive for the whole life of the shim.
     let signals = async_signal::Signals::new(CAUGHT);
     if let Err(e) = &signals {
@@ -153,10 +170,16 @@ fn kill_group_and_die() -> ! {
 /// included) and the other members of its group; reaps them, until none is left.
 fn kill_leftovers() {
     let me = std::process::id();
+    let children_listed = crate::procfs::children_listed();
+    let group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
     for _ in 0..100 {
         // As a subreaper the shim has every process of the service's tree among its
-        // descendants, whatever group or session they moved to (no need to scan all of /proc).
+        // descendants, whatever group or session they moved to (no need to scan all of /proc,
+        // unless the kernel does not list children).
         let mut others: Vec<u32> = crate::procfs::descendants(me);
+        if !children_listed {
+            others.extend(crate::procfs::group_members(group));
+        }
         others.retain(|&p| p != me && !crate::procfs::is_zombie(p));
         for &pid in &others {
             if let Some(pid) = Pid::from_raw(pid as i32) {
@@ -191,4 +214,23 @@ fn mirror(status: Ended) -> ! {
         let _ = rustix::process::kill_process(rustix::process::getpid(), sig);
     }
     std::process::exit(128 + signo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn shim_command_lines_are_recognised() {
+        let a = strings(&["__supervise", "--", "sh", "-c", "x"]);
+        assert_eq!(parse_args(&a), Some((false, &a[2..])));
+        let b = strings(&["__supervise", "--listen", "--", "srv"]);
+        assert_eq!(parse_args(&b), Some((true, &b[3..])));
+        assert_eq!(parse_args(&strings(&["run", "-f", "x"])), None);
+        assert_eq!(parse_args(&strings(&["__supervise", "srv"])), None);
+    }
 }
