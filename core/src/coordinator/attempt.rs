@@ -370,9 +370,10 @@ impl Coordinator {
 
     /// What follows a stopped process (or an attempt that never had one).
     pub(super) fn apply_exit_plan(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
+        let doom = self.records[service].doom.take();
         if self.phase == Phase::ShuttingDown {
-            let to = match plan {
-                ExitPlan::Fail(reason) => ServiceState::Failed(reason),
+            let to = match (plan, doom) {
+                (ExitPlan::Fail(reason), _) | (_, Some(reason)) => ServiceState::Failed(reason),
                 _ => ServiceState::Stopped,
             };
             self.set_state(now, service, to, "shut down");
