@@ -99,7 +99,7 @@ impl Driver {
             match reserved {
                 Ok(l) => listener = l,
                 Err(e) => {
-                    tracing::info!("{}: {e}; trying another port", spec.name);
+                    tracing::info!("{}: {e}", spec.name);
                     self.immediate.push_back(Input::PortTaken {
                         service,
                         generation,
