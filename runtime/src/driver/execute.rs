@@ -30,14 +30,19 @@ impl Driver {
                 generation,
                 signal,
             } => {
-                if let Some(live) = self.live.get(&(service, generation)) {
+                if let Some(live) = self.live.get_mut(&(service, generation)) {
                     let name = &self.coordinator.stack().services[service].name;
-                    tracing::debug!(
-                        "{name}: sending SIG{signal:?} to process group {}",
-                        live.pid
-                    );
-                    if let Err(e) = signal_group(live.pid, platform_signal(signal)) {
-                        tracing::warn!("{name}: cannot signal process group {}: {e}", live.pid);
+                    if signal == coord_core::stack::StopSignal::Kill {
+                        // Not SIGKILL to the group: the shim would die with it and could not
+                        // kill descendants that left the group. Cutting its lifeline makes it
+                        // SIGKILL the whole tree and group, itself last.
+                        tracing::debug!("{name}: killing process group {}", live.pid);
+                        live.lifeline = None;
+                    } else {
+                        tracing::debug!("{name}: sending SIG{signal:?} to group {}", live.pid);
+                        if let Err(e) = signal_group(live.pid, platform_signal(signal)) {
+                            tracing::warn!("{name}: cannot signal group {}: {e}", live.pid);
+                        }
                     }
                 }
             }
@@ -226,7 +231,7 @@ impl Driver {
             (service, generation),
             Live {
                 pid,
-                _lifeline: started.lifeline,
+                lifeline: Some(started.lifeline),
                 _notify: notify_task,
             },
         );
