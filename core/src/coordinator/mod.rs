@@ -6,19 +6,35 @@
 //! while let Some(cmd) = c.poll_command() { /* execute */ }   // drain after every handle_*
 //! if let Some(t) = c.poll_timeout() { /* call c.handle_timeout(t) when t has passed */ }
 //! ```
+//!
+//! The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
+//! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
+//! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
 
+mod attempt;
 mod io;
+mod record;
+mod report;
+mod running;
 mod state;
 pub mod status;
+mod stopping;
+mod timers;
+mod waiting;
 
 pub use io::{Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose};
 pub use state::{ServiceState, Transition};
 
-use crate::stack::Stack;
+use crate::graph::StackGraph;
+use crate::ports::PortLedger;
+use crate::stack::{ServiceId, Stack};
 use crate::time::Timestamp;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use record::Record;
 use serde::Serialize;
-use status::StatusReport;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use timers::{TimerKind, Timers};
 
 /// Construction options of a [`Coordinator`].
 #[derive(Debug, Clone, Default)]
@@ -41,17 +57,83 @@ pub enum RunOutcome {
     Failed(String),
 }
 
+/// Where the run as a whole is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for `Input::Start`.
+    Idle,
+    /// Starting and running services.
+    Running,
+    /// Stopping everything, dependents first.
+    ShuttingDown,
+    /// `Command::Finished` was emitted.
+    Finished,
+}
+
 /// The coordination state machine. See the module docs.
 #[derive(Debug)]
 pub struct Coordinator {
     stack: Stack,
+    graph: StackGraph,
+    ledger: PortLedger,
+    rng: ChaCha8Rng,
+    last_ports: Vec<Option<u16>>,
+    records: Vec<Record>,
+    timers: Timers,
+    commands: VecDeque<Command>,
+    /// Services whose dependencies allow a start, waiting for a start slot, by startup rank.
+    runnable: BTreeSet<(usize, ServiceId)>,
+    /// Services in `Starting` now.
+    starting: usize,
+    /// Processes alive or being spawned.
+    live_processes: usize,
+    /// Selected services whose startup is not over yet.
+    startup_pending: usize,
+    phase: Phase,
+    run_started_at: Timestamp,
+    startup_reported: bool,
+    /// Why the run failed, once a required service failed.
+    run_failure: Option<String>,
+    /// Services whose state changed and whose neighbours still have to hear of it.
+    changed: VecDeque<ServiceId>,
+    /// A forced shutdown: every stop is SIGKILL.
+    force: bool,
 }
 
 impl Coordinator {
     /// A coordinator for `stack`, its clock starting at `now`.
     pub fn new(stack: Stack, options: Options, now: Timestamp) -> Self {
-        let _ = (options, now);
-        Coordinator { stack }
+        let graph = StackGraph::new(&stack);
+        let last_ports = stack
+            .services
+            .iter()
+            .map(|s| options.last_ports.get(&s.name).copied())
+            .collect();
+        let records = stack
+            .services
+            .iter()
+            .map(|s| Record::new(s.depends_on.len()))
+            .collect();
+        Coordinator {
+            graph,
+            ledger: PortLedger::new(),
+            rng: ChaCha8Rng::seed_from_u64(options.seed),
+            last_ports,
+            records,
+            timers: Timers::default(),
+            commands: VecDeque::new(),
+            runnable: BTreeSet::new(),
+            starting: 0,
+            live_processes: 0,
+            startup_pending: 0,
+            phase: Phase::Idle,
+            run_started_at: now,
+            startup_reported: false,
+            run_failure: None,
+            changed: VecDeque::new(),
+            force: false,
+            stack,
+        }
     }
 
     /// The stack this coordinator runs.
@@ -59,36 +141,173 @@ impl Coordinator {
         &self.stack
     }
 
+    /// The dependency graph of the stack.
+    pub fn graph(&self) -> &StackGraph {
+        &self.graph
+    }
+
+    /// The current state of `service`.
+    pub fn state(&self, service: ServiceId) -> &ServiceState {
+        &self.records[service].state
+    }
+
     /// Feeds one event.
     pub fn handle_input(&mut self, now: Timestamp, input: Input) {
-        let _ = (now, input);
-        unimplemented!()
+        if self.phase == Phase::Finished {
+            return;
+        }
+        match input {
+            Input::Start { services } => self.start_run(now, &services),
+            Input::Spawned {
+                service,
+                generation,
+                pid,
+            } => {
+                if self.is_current(service, generation) && self.records[service].spawn_pending {
+                    self.on_spawned(now, service, pid);
+                }
+            }
+            Input::SpawnFailed {
+                service,
+                generation,
+                error,
+            } => {
+                if self.is_current(service, generation) && self.records[service].spawn_pending {
+                    self.on_spawn_failed(now, service, error);
+                }
+            }
+            Input::PortTaken {
+                service,
+                generation,
+                port,
+            } => {
+                if self.is_current(service, generation) && self.records[service].has_process() {
+                    self.on_port_taken(now, service, port);
+                }
+            }
+            Input::ProbeResult {
+                service,
+                generation,
+                purpose,
+                outcome,
+            } => {
+                let rec = &self.records[service];
+                if self.is_current(service, generation) && rec.probe_in_flight == Some(purpose) {
+                    self.records[service].probe_in_flight = None;
+                    self.on_probe_result(now, service, purpose, outcome);
+                }
+            }
+            Input::Exited {
+                service,
+                generation,
+                status,
+            } => {
+                if self.is_current(service, generation) && self.records[service].alive {
+                    self.on_exited(now, service, status);
+                }
+            }
+            Input::StopService { service } => self.stop_service(now, service),
+            Input::RestartService { service } => self.restart_service(now, service),
+            Input::Shutdown => self.begin_shutdown(now),
+            Input::ForceShutdown => self.force_shutdown(now),
+        }
+        self.settle(now);
     }
 
     /// Fires every timer due at or before `now`.
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        let _ = now;
-        unimplemented!()
+        if self.phase == Phase::Finished {
+            return;
+        }
+        while let Some((service, kind)) = self.timers.pop_due(now) {
+            self.on_timer(now, service, kind);
+        }
+        for (service, port) in self.ledger.expire(now) {
+            self.on_reservation_expired(now, service, port);
+        }
+        self.settle(now);
     }
 
     /// The next command for the driver; drain until `None` after every `handle_*`.
     pub fn poll_command(&mut self) -> Option<Command> {
-        unimplemented!()
+        self.commands.pop_front()
     }
 
     /// When `handle_timeout` must next be called, if any timer is armed.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        unimplemented!()
-    }
-
-    /// A serialisable snapshot of the run at `now`.
-    pub fn status(&self, now: Timestamp) -> StatusReport {
-        let _ = now;
-        unimplemented!()
+        if self.phase == Phase::Finished {
+            return None;
+        }
+        match (self.timers.next(), self.ledger.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether the run is over (`Command::Finished` was emitted).
     pub fn is_finished(&self) -> bool {
-        unimplemented!()
+        self.phase == Phase::Finished
+    }
+
+    /// Whether `generation` is the current one of `service` (events of older ones are ignored).
+    fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
+        self.records
+            .get(service)
+            .is_some_and(|r| r.generation == generation && r.generation > 0)
+    }
+
+    /// Dispatches one due timer.
+    fn on_timer(&mut self, now: Timestamp, service: ServiceId, kind: TimerKind) {
+        match kind {
+            TimerKind::Dependency(edge) => self.on_dependency_timeout(now, service, edge),
+            TimerKind::Readiness => self.on_readiness_deadline(now, service),
+            TimerKind::Probe => self.send_probe(service),
+            TimerKind::Uptime => self.on_uptime_reached(now, service),
+            TimerKind::Backoff => self.on_backoff_over(now, service),
+            TimerKind::StopGrace => self.on_stop_grace_over(service),
+        }
+    }
+
+    /// After every event: start what can start, report the end of startup, finish the run.
+    fn settle(&mut self, now: Timestamp) {
+        while let Some(service) = self.changed.pop_front() {
+            self.propagate(now, service);
+        }
+        if self.phase == Phase::Running {
+            self.fill_start_slots(now);
+        }
+        self.report_startup_if_over(now);
+        self.finish_if_done();
+    }
+
+    /// Changes the state of `service`, keeping the counters and emitting the transition record.
+    fn set_state(&mut self, now: Timestamp, service: ServiceId, to: ServiceState, reason: &str) {
+        let rec = &mut self.records[service];
+        if rec.state == to {
+            return;
+        }
+        let from = std::mem::replace(&mut rec.state, to.clone());
+        if from == ServiceState::Starting {
+            self.starting -= 1;
+        }
+        if to == ServiceState::Starting {
+            self.starting += 1;
+        }
+        if rec.selected
+            && !rec.startup_done
+            && (matches!(to, ServiceState::Ready | ServiceState::Completed) || to.is_final())
+        {
+            rec.startup_done = true;
+            self.startup_pending -= 1;
+        }
+        self.commands.push_back(Command::Transition(Transition {
+            at: now,
+            service,
+            name: self.stack.services[service].name.clone(),
+            from,
+            to,
+            reason: reason.to_string(),
+        }));
+        self.changed.push_back(service);
     }
 }

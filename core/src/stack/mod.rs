@@ -4,10 +4,23 @@
 //! [`ConfigError`]s, each naming the file, line and column and what to write instead. Parsing does
 //! no I/O: the caller reads the file and passes its name along for the messages.
 
+mod checks;
+mod coordination;
+mod dependencies;
+mod diagnostics;
 mod duration;
 mod error;
+mod location;
 mod model;
 mod parse;
+mod port;
+mod probe;
+mod ranges;
+mod raw;
+mod restart;
+mod service;
+mod syntax;
+mod values;
 
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};

@@ -1,11 +1,60 @@
-//! `coord.toml` text -> validated [`Stack`].
+//! `coord.toml` text -> validated [`Stack`]: read the TOML (stopping at a syntax or shape error),
+//! then convert and check everything, collecting every problem found.
 
-use super::{ConfigErrors, Stack};
+use super::checks::{check_fixed_ports, check_lists, check_names};
+use super::coordination::coordination;
+use super::dependencies::check_cycles;
+use super::diagnostics::Diagnostics;
+use super::ranges::port_ranges;
+use super::service::{Context, service};
+use super::syntax::reading_error;
+use super::{ConfigErrors, Stack, raw};
 
 impl Stack {
     /// Parses and validates the text of a stack file. `file` is only used in messages.
+    ///
+    /// A TOML syntax error, an unknown key or a value of the wrong type is reported alone (reading
+    /// stops there); every other problem is collected, in file order.
     pub fn parse(file: &str, text: &str) -> Result<Stack, ConfigErrors> {
-        let _ = (file, text);
-        unimplemented!("the parser arrives with the config work")
+        let raw = raw::from_str(text).map_err(|e| reading_error(file, text, &e))?;
+        let mut d = Diagnostics::new(file, text);
+        let parts = coordination(&mut d, raw.coordination);
+        let ranges = port_ranges(&mut d, raw.ports);
+        let (services_span, tables) = match raw.services {
+            Some(s) => (s.span(), s.into_inner().0),
+            None => (0..0, Vec::new()),
+        };
+        if tables.is_empty() {
+            d.error(
+                services_span,
+                "the stack has no services",
+                "add one, such as:\n[services.web]\ncommand = \"python3 -m http.server $PORT\"\nport = { range = \"development\" }",
+            );
+        }
+        check_names(&mut d, &tables);
+        check_fixed_ports(&mut d, &tables);
+        let names: Vec<String> = tables.iter().map(|(n, _)| n.get_ref().clone()).collect();
+        check_lists(&mut d, &parts, &names);
+        let ctx = Context {
+            coordination: &parts,
+            ranges: &ranges,
+            names: &names,
+        };
+        let built: Vec<_> = tables
+            .iter()
+            .enumerate()
+            .map(|(id, (name, table))| service(&mut d, &ctx, id, name, table))
+            .collect();
+        let edges: Vec<_> = built.iter().map(|b| &b.edges).collect();
+        check_cycles(&mut d, &names, &edges);
+        if !d.is_empty() {
+            return Err(d.into_errors());
+        }
+        Ok(Stack {
+            file: file.to_string(),
+            coordination: parts.coordination,
+            port_ranges: ranges,
+            services: built.into_iter().map(|b| b.service).collect(),
+        })
     }
 }

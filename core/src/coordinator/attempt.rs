@@ -1,0 +1,431 @@
+//! One start attempt: port reservation, spawn, readiness probing, readiness deadline, the end of
+//! a process, and retries with backoff.
+
+use super::io::{ExitStatus, ProbeOutcome, ProbePurpose};
+use super::record::ExitPlan;
+use super::timers::TimerKind;
+use super::{Command, Coordinator, Phase, ServiceState};
+use crate::stack::{PortSpec, ServiceId, ServiceKind};
+use crate::time::Timestamp;
+use rand::RngExt;
+use std::time::Duration;
+
+/// Readiness probes start this often after a spawn...
+pub const FAST_PROBE_INTERVAL: Duration = Duration::from_millis(5);
+/// ...for this long, then back off, doubling up to the probe's period.
+pub const FAST_PROBE_WINDOW: Duration = Duration::from_secs(1);
+/// Extra time an unconfirmed port reservation outlives the readiness deadline and stop grace.
+const RESERVATION_SLACK: Duration = Duration::from_secs(5);
+
+impl Coordinator {
+    /// A new start attempt: Starting, with the readiness deadline armed, then the spawn.
+    pub(super) fn begin_attempt(&mut self, now: Timestamp, service: ServiceId) {
+        let spec = &self.stack.services[service];
+        let deadline = now.add(spec.readiness_timeout);
+        let attempt = {
+            let rec = &mut self.records[service];
+            rec.attempts += 1;
+            rec.attempts
+        };
+        self.set_state(
+            now,
+            service,
+            ServiceState::Starting,
+            &format!("attempt {attempt}"),
+        );
+        self.timers.set(service, TimerKind::Readiness, deadline);
+        self.spawn(now, service);
+    }
+
+    /// Reserves a port (if the service has one) and asks the driver to spawn a new generation.
+    fn spawn(&mut self, now: Timestamp, service: ServiceId) {
+        let spec = &self.stack.services[service];
+        let mut port = None;
+        if let Some(port_spec) = &spec.port {
+            let deadline = now
+                .add(spec.readiness_timeout)
+                .add(spec.stop_grace)
+                .add(RESERVATION_SLACK);
+            match self
+                .ledger
+                .reserve(service, port_spec, self.last_ports[service], deadline)
+            {
+                Ok(p) => port = Some(p),
+                Err(_) => {
+                    let why = match port_spec {
+                        PortSpec::Fixed(p) => format!("port {p} is taken"),
+                        PortSpec::Allocated { range_name, .. } => {
+                            format!("no free port left in range {range_name}")
+                        }
+                    };
+                    self.timers.cancel(service, TimerKind::Readiness);
+                    self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
+                    return;
+                }
+            }
+        }
+        let env = self.spawn_env(service, port);
+        let rec = &mut self.records[service];
+        rec.generation += 1;
+        rec.port = port;
+        rec.spawn_pending = true;
+        rec.successes = 0;
+        rec.failures = 0;
+        rec.probe_in_flight = None;
+        rec.stop_sent = false;
+        self.live_processes += 1;
+        self.commands.push_back(Command::Spawn {
+            service,
+            generation: rec.generation,
+            port,
+            env,
+        });
+    }
+
+    /// `Input::Spawned`: the process runs; readiness probing (or the uptime clock) starts.
+    pub(super) fn on_spawned(&mut self, now: Timestamp, service: ServiceId, pid: u32) {
+        let rec = &mut self.records[service];
+        rec.spawn_pending = false;
+        rec.alive = true;
+        rec.pid = Some(pid);
+        rec.spawned_at = Some(now);
+        rec.first_spawn_at.get_or_insert(now);
+        if rec.exit_plan.is_some() {
+            self.send_stop(now, service);
+            return;
+        }
+        let spec = &self.stack.services[service];
+        if spec.kind == ServiceKind::Task {
+            return;
+        }
+        if spec.ready.is_some() {
+            self.records[service].probe_interval = FAST_PROBE_INTERVAL;
+            self.timers
+                .set(service, TimerKind::Probe, now.add(FAST_PROBE_INTERVAL));
+        } else {
+            self.timers
+                .set(service, TimerKind::Uptime, now.add(spec.min_uptime));
+        }
+    }
+
+    /// `Input::SpawnFailed`: no process ran; the attempt failed.
+    pub(super) fn on_spawn_failed(&mut self, now: Timestamp, service: ServiceId, error: String) {
+        if !self.process_gone(now, service) {
+            self.attempt_failed(now, service, format!("could not spawn: {error}"));
+        }
+    }
+
+    /// `Input::PortTaken`: before the process ran, move to the next candidate port (a fixed port
+    /// fails the attempt); after, the attempt failed.
+    pub(super) fn on_port_taken(&mut self, now: Timestamp, service: ServiceId, port: u16) {
+        let rec = &self.records[service];
+        if rec.port != Some(port) || rec.state != ServiceState::Starting {
+            return;
+        }
+        let fixed = matches!(self.stack.services[service].port, Some(PortSpec::Fixed(_)));
+        if !fixed {
+            self.ledger.mark_outsider(port);
+        }
+        let before_spawn = rec.spawn_pending;
+        if before_spawn {
+            if self.process_gone(now, service) {
+                return;
+            }
+            if !fixed {
+                self.spawn(now, service);
+                return;
+            }
+        }
+        self.attempt_failed(
+            now,
+            service,
+            format!("port {port} is taken by another process"),
+        );
+    }
+
+    /// Sends the probe a timer asked for, if the service still wants one.
+    pub(super) fn send_probe(&mut self, service: ServiceId) {
+        let rec = &self.records[service];
+        let purpose = match rec.state {
+            ServiceState::Starting if rec.alive => ProbePurpose::Readiness,
+            ServiceState::Ready | ServiceState::Unhealthy if rec.alive => ProbePurpose::Liveness,
+            _ => return,
+        };
+        if rec.probe_in_flight.is_some() {
+            return;
+        }
+        let generation = rec.generation;
+        self.records[service].probe_in_flight = Some(purpose);
+        self.commands.push_back(Command::Probe {
+            service,
+            generation,
+            purpose,
+        });
+    }
+
+    /// `Input::ProbeResult` of the current generation, for the probe in flight.
+    pub(super) fn on_probe_result(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        purpose: ProbePurpose,
+        outcome: ProbeOutcome,
+    ) {
+        match purpose {
+            ProbePurpose::Readiness => self.on_readiness_result(now, service, outcome),
+            ProbePurpose::Liveness => self.on_liveness_result(now, service, outcome),
+        }
+    }
+
+    fn on_readiness_result(&mut self, now: Timestamp, service: ServiceId, outcome: ProbeOutcome) {
+        if self.records[service].state != ServiceState::Starting {
+            return;
+        }
+        let threshold = self.stack.services[service]
+            .ready
+            .as_ref()
+            .map_or(1, |p| p.success_threshold);
+        let rec = &mut self.records[service];
+        if outcome == ProbeOutcome::Success {
+            rec.successes += 1;
+            rec.failures = 0;
+            if rec.successes >= threshold {
+                self.become_ready(now, service, "readiness probe passed");
+                return;
+            }
+        } else {
+            rec.successes = 0;
+            rec.failures += 1;
+        }
+        self.schedule_readiness_probe(now, service);
+    }
+
+    /// Fast probes for [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
+    fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
+        let period = self.stack.services[service]
+            .ready
+            .as_ref()
+            .map_or(FAST_PROBE_INTERVAL, |p| p.period);
+        let rec = &mut self.records[service];
+        let since_spawn = now.millis_since(rec.spawned_at.unwrap_or(now));
+        rec.probe_interval = if u128::from(since_spawn) < FAST_PROBE_WINDOW.as_millis() {
+            FAST_PROBE_INTERVAL
+        } else {
+            (rec.probe_interval * 2).clamp(FAST_PROBE_INTERVAL, period.max(FAST_PROBE_INTERVAL))
+        };
+        let at = now.add(rec.probe_interval);
+        self.timers.set(service, TimerKind::Probe, at);
+    }
+
+    /// The service proved ready: confirm its port, start liveness, let dependents go.
+    pub(super) fn become_ready(&mut self, now: Timestamp, service: ServiceId, reason: &str) {
+        self.timers.cancel(service, TimerKind::Readiness);
+        self.timers.cancel(service, TimerKind::Probe);
+        self.timers.cancel(service, TimerKind::Uptime);
+        if self.records[service].port.is_some() {
+            self.ledger.confirm(service);
+        }
+        let rec = &mut self.records[service];
+        rec.ready_at = Some(now);
+        rec.successes = 0;
+        rec.failures = 0;
+        if rec.spawn_to_ready.is_none() {
+            rec.spawn_to_ready = Some(now.millis_since(rec.spawned_at.unwrap_or(now)));
+        }
+        self.set_state(now, service, ServiceState::Ready, reason);
+        if let Some(live) = &self.stack.services[service].live {
+            self.timers
+                .set(service, TimerKind::Probe, now.add(live.period));
+        }
+    }
+
+    /// The uptime clock of a service without readiness probe ran out while it kept running.
+    pub(super) fn on_uptime_reached(&mut self, now: Timestamp, service: ServiceId) {
+        let rec = &self.records[service];
+        if rec.state == ServiceState::Starting && rec.alive {
+            self.become_ready(now, service, "running for min_uptime");
+        }
+    }
+
+    /// The readiness deadline of the attempt passed.
+    pub(super) fn on_readiness_deadline(&mut self, now: Timestamp, service: ServiceId) {
+        if self.records[service].state == ServiceState::Starting {
+            let budget = self.stack.services[service].readiness_timeout;
+            let what = match self.stack.services[service].kind {
+                ServiceKind::Task => "did not complete",
+                ServiceKind::Service => "not ready",
+            };
+            let reason = format!("{what} within {}", humantime::format_duration(budget));
+            self.attempt_failed(now, service, reason);
+        }
+    }
+
+    /// An unconfirmed reservation expired while the attempt still held it.
+    pub(super) fn on_reservation_expired(&mut self, now: Timestamp, service: ServiceId, port: u16) {
+        if self.records[service].state == ServiceState::Starting
+            && self.records[service].port == Some(port)
+        {
+            self.attempt_failed(now, service, format!("reservation of port {port} expired"));
+        }
+    }
+
+    /// `Input::Exited` of the current process.
+    pub(super) fn on_exited(&mut self, now: Timestamp, service: ServiceId, status: ExitStatus) {
+        let state = self.records[service].state.clone();
+        if self.process_gone(now, service) {
+            return;
+        }
+        if self.phase == Phase::ShuttingDown {
+            self.set_state(
+                now,
+                service,
+                ServiceState::Stopped,
+                "exited during shutdown",
+            );
+            return;
+        }
+        match state {
+            ServiceState::Starting => {
+                let task = self.stack.services[service].kind == ServiceKind::Task;
+                if task && status.success() {
+                    self.complete(now, service);
+                } else {
+                    let when = if task { "" } else { " before ready" };
+                    self.attempt_failed(now, service, format!("{}{when}", describe_exit(status)));
+                }
+            }
+            ServiceState::Ready | ServiceState::Unhealthy => {
+                self.on_exit_after_ready(now, service, status);
+            }
+            _ => {
+                let why = describe_exit(status);
+                self.set_state(now, service, ServiceState::Stopped, &why);
+            }
+        }
+    }
+
+    /// A task exited 0.
+    fn complete(&mut self, now: Timestamp, service: ServiceId) {
+        self.timers.cancel(service, TimerKind::Readiness);
+        let rec = &mut self.records[service];
+        rec.ready_at = Some(now);
+        if rec.spawn_to_ready.is_none() {
+            rec.spawn_to_ready = Some(now.millis_since(rec.spawned_at.unwrap_or(now)));
+        }
+        self.set_state(now, service, ServiceState::Completed, "exited 0");
+    }
+
+    /// The current start attempt failed: stop its process if any, then retry or fail.
+    pub(super) fn attempt_failed(&mut self, now: Timestamp, service: ServiceId, reason: String) {
+        self.timers.cancel(service, TimerKind::Readiness);
+        self.timers.cancel(service, TimerKind::Probe);
+        self.timers.cancel(service, TimerKind::Uptime);
+        self.records[service].probe_in_flight = None;
+        let plan = ExitPlan::RetryOrFail(reason);
+        if self.records[service].has_process() {
+            self.stop_process(now, service, plan);
+        } else {
+            self.apply_exit_plan(now, service, plan);
+        }
+    }
+
+    /// The process of the current generation is gone (exited, or never spawned): release its
+    /// port. Returns true when a stop was under way and its plan has now been carried out.
+    pub(super) fn process_gone(&mut self, now: Timestamp, service: ServiceId) -> bool {
+        self.timers.cancel(service, TimerKind::StopGrace);
+        self.timers.cancel(service, TimerKind::Probe);
+        self.timers.cancel(service, TimerKind::Uptime);
+        let rec = &mut self.records[service];
+        rec.alive = false;
+        rec.spawn_pending = false;
+        rec.pid = None;
+        rec.probe_in_flight = None;
+        rec.stop_sent = false;
+        self.live_processes -= 1;
+        self.release_port(service);
+        match self.records[service].exit_plan.take() {
+            Some(plan) => {
+                self.apply_exit_plan(now, service, plan);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives the service's port back to the ledger and tells the driver to drop its lock.
+    pub(super) fn release_port(&mut self, service: ServiceId) {
+        self.ledger.release(service);
+        if let Some(port) = self.records[service].port.take() {
+            self.last_ports[service] = Some(port);
+            self.commands
+                .push_back(Command::ReleasePort { service, port });
+        }
+    }
+
+    /// What follows a stopped process (or an attempt that never had one).
+    pub(super) fn apply_exit_plan(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
+        if self.phase == Phase::ShuttingDown {
+            let to = match plan {
+                ExitPlan::Fail(reason) => ServiceState::Failed(reason),
+                _ => ServiceState::Stopped,
+            };
+            self.set_state(now, service, to, "shut down");
+            return;
+        }
+        match plan {
+            ExitPlan::RetryOrFail(reason) => self.retry_or_fail(now, service, reason),
+            ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
+            ExitPlan::UserRestart => {
+                self.records[service].attempts = 0;
+                self.enter_waiting(now, service);
+            }
+            ExitPlan::Fail(reason) => {
+                self.set_state(now, service, ServiceState::Failed(reason.clone()), &reason);
+            }
+            ExitPlan::Stop => {
+                self.set_state(now, service, ServiceState::Stopped, "stopped on request")
+            }
+            ExitPlan::Shutdown => self.set_state(now, service, ServiceState::Stopped, "shut down"),
+        }
+    }
+
+    fn retry_or_fail(&mut self, now: Timestamp, service: ServiceId, reason: String) {
+        let attempts = self.records[service].attempts;
+        if attempts > self.stack.coordination.startup_retry_count {
+            let why = format!("{reason} (after {attempts} attempts)");
+            self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
+            return;
+        }
+        let restart = &self.stack.services[service].restart;
+        let doublings = attempts.saturating_sub(1).min(20);
+        let base = (restart.backoff_initial * 2u32.pow(doublings)).min(restart.backoff_max);
+        let delay = self.jitter(base);
+        self.set_state(now, service, ServiceState::Restarting, &reason);
+        self.timers.set(service, TimerKind::Backoff, now.add(delay));
+    }
+
+    /// `base` plus up to a tenth of it, from the seeded generator.
+    pub(super) fn jitter(&mut self, base: Duration) -> Duration {
+        let extra = crate::time::duration_millis(base) / 10;
+        base + Duration::from_millis(self.rng.random_range(0..=extra))
+    }
+
+    /// The backoff before the next attempt or restart is over: wait for dependencies again.
+    pub(super) fn on_backoff_over(&mut self, now: Timestamp, service: ServiceId) {
+        let rec = &self.records[service];
+        if rec.state == ServiceState::Restarting
+            && !rec.has_process()
+            && self.phase == Phase::Running
+        {
+            self.enter_waiting(now, service);
+        }
+    }
+}
+
+/// `exited with code 3` / `killed by signal 9`.
+pub(crate) fn describe_exit(status: ExitStatus) -> String {
+    match status {
+        ExitStatus::Code(c) => format!("exited with code {c}"),
+        ExitStatus::Signal(s) => format!("killed by signal {s}"),
+    }
+}

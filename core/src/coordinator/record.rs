@@ -1,0 +1,117 @@
+//! What the coordinator remembers about one service during a run.
+
+use super::io::{Generation, ProbePurpose};
+use super::state::ServiceState;
+use crate::time::Timestamp;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// What to do once the service's current process has exited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExitPlan {
+    /// The start attempt failed: retry after a backoff, or fail for good when out of attempts.
+    RetryOrFail(String),
+    /// Restart after Ready (liveness failure, with this reason): backoff, then a fresh start.
+    Restart(String),
+    /// A user's `restart`: start again at once with fresh attempts.
+    UserRestart,
+    /// Give up: the service is Failed with this reason.
+    Fail(String),
+    /// A user's `stop`: the service is Stopped.
+    Stop,
+    /// The run is shutting down: the service is Stopped.
+    Shutdown,
+}
+
+/// The coordinator's record of one service.
+#[derive(Debug)]
+pub(crate) struct Record {
+    /// Whether the service is part of this run.
+    pub selected: bool,
+    /// Whether its failure fails the run.
+    pub required: bool,
+    /// Current state.
+    pub state: ServiceState,
+    /// Spawns so far; the generation of the current (or last) process.
+    pub generation: Generation,
+    /// A Spawn was sent and not yet answered.
+    pub spawn_pending: bool,
+    /// The current generation's process is running (Spawned seen, Exited not yet).
+    pub alive: bool,
+    /// Its pid.
+    pub pid: Option<u32>,
+    /// Port reserved or owned.
+    pub port: Option<u16>,
+    /// Start attempts in the current start.
+    pub attempts: u32,
+    /// Restarts after Ready, all told.
+    pub restarts: u32,
+    /// When recent restarts happened (within the restart window).
+    pub restart_times: VecDeque<Timestamp>,
+    /// Next restart backoff delay.
+    pub backoff: Duration,
+    /// A probe is out and not yet answered.
+    pub probe_in_flight: Option<ProbePurpose>,
+    /// Current readiness probe interval (fast start, then doubling to the period).
+    pub probe_interval: Duration,
+    /// Consecutive probe successes.
+    pub successes: u32,
+    /// Consecutive probe failures.
+    pub failures: u32,
+    /// Per dependency edge: the dependent stopped waiting for it (timeout).
+    pub dep_timed_out: Vec<bool>,
+    /// What to do when the current process exits, if a stop is under way.
+    pub exit_plan: Option<ExitPlan>,
+    /// The stop signal was sent for the current process.
+    pub stop_sent: bool,
+    /// Queued for a start slot.
+    pub queued: bool,
+    /// When the current attempt was spawned.
+    pub spawned_at: Option<Timestamp>,
+    /// When the service was first spawned in this run.
+    pub first_spawn_at: Option<Timestamp>,
+    /// When it last became Ready (or Completed).
+    pub ready_at: Option<Timestamp>,
+    /// Spawn -> Ready of the attempt that first made it Ready.
+    pub spawn_to_ready: Option<u64>,
+    /// It reached Ready/Completed or a final state once: its startup is over.
+    pub startup_done: bool,
+}
+
+impl Record {
+    /// A fresh record.
+    pub(crate) fn new(dependency_count: usize) -> Self {
+        Record {
+            selected: false,
+            required: false,
+            state: ServiceState::Pending,
+            generation: 0,
+            spawn_pending: false,
+            alive: false,
+            pid: None,
+            port: None,
+            attempts: 0,
+            restarts: 0,
+            restart_times: VecDeque::new(),
+            backoff: Duration::ZERO,
+            probe_in_flight: None,
+            probe_interval: Duration::ZERO,
+            successes: 0,
+            failures: 0,
+            dep_timed_out: vec![false; dependency_count],
+            exit_plan: None,
+            stop_sent: false,
+            queued: false,
+            spawned_at: None,
+            first_spawn_at: None,
+            ready_at: None,
+            spawn_to_ready: None,
+            startup_done: false,
+        }
+    }
+
+    /// A process exists or is being spawned.
+    pub(crate) fn has_process(&self) -> bool {
+        self.alive || self.spawn_pending
+    }
+}

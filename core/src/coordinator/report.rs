@@ -1,0 +1,101 @@
+//! The status snapshot and the startup summary with its critical path.
+
+use super::status::{ServiceStatus, StartupSummary, StatusReport};
+use super::{Command, Coordinator, Phase, ServiceState};
+use crate::time::Timestamp;
+
+impl Coordinator {
+    /// A serialisable snapshot of the run at `now`.
+    pub fn status(&self, now: Timestamp) -> StatusReport {
+        let t0 = self.run_started_at;
+        let services = self
+            .records
+            .iter()
+            .zip(&self.stack.services)
+            .map(|(rec, spec)| ServiceStatus {
+                name: spec.name.clone(),
+                selected: rec.selected,
+                state: rec.state.clone(),
+                readiness: rec.state.readiness(),
+                port: rec.port,
+                pid: rec.pid,
+                generation: rec.generation,
+                attempts: rec.attempts,
+                restarts: rec.restarts,
+                waited_ms: rec.first_spawn_at.map(|t| t.millis_since(t0)),
+                spawn_to_ready_ms: rec.spawn_to_ready,
+                ready_at_ms: rec.ready_at.map(|t| t.millis_since(t0)),
+            })
+            .collect();
+        StatusReport {
+            file: self.stack.file.clone(),
+            now_ms: now.millis_since(t0),
+            services,
+            startup: self.startup_reported.then(|| self.startup_summary()),
+        }
+    }
+
+    /// Emits `StartupFinished` once every selected service's startup is over.
+    pub(super) fn report_startup_if_over(&mut self, now: Timestamp) {
+        if self.phase == Phase::Running && self.startup_pending == 0 {
+            self.report_startup(now);
+        }
+    }
+
+    /// Emits `StartupFinished` (once).
+    pub(super) fn report_startup(&mut self, _now: Timestamp) {
+        if self.startup_reported {
+            return;
+        }
+        self.startup_reported = true;
+        let summary = self.startup_summary();
+        self.commands.push_back(Command::StartupFinished(summary));
+    }
+
+    fn startup_summary(&self) -> StartupSummary {
+        let t0 = self.run_started_at;
+        let selected: Vec<usize> = (0..self.records.len())
+            .filter(|&s| self.records[s].selected)
+            .collect();
+        let up = |s: &usize| {
+            matches!(
+                self.records[*s].state,
+                ServiceState::Ready | ServiceState::Completed
+            )
+        };
+        let finished: Vec<Option<Timestamp>> = self
+            .records
+            .iter()
+            .map(|r| if r.selected { r.ready_at } else { None })
+            .collect();
+        let total_ms = finished
+            .iter()
+            .flatten()
+            .map(|t| t.millis_since(t0))
+            .max()
+            .unwrap_or(0);
+        let critical_path = self
+            .graph
+            .critical_path(&finished)
+            .into_iter()
+            .map(|s| self.stack.services[s].name.clone())
+            .collect();
+        let failures = selected
+            .iter()
+            .filter_map(|&s| match &self.records[s].state {
+                ServiceState::Failed(r) | ServiceState::Skipped(r) => {
+                    Some((self.stack.services[s].name.clone(), r.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        StartupSummary {
+            ready: selected.iter().filter(|s| up(s)).count(),
+            selected: selected.len(),
+            total_ms,
+            critical_path,
+            failures,
+            run_failed: self.run_failure.is_some(),
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Stopping: one process (stop signal, SIGKILL after grace), user stop/restart, failure cascade,
+//! run failure, and the ordered shutdown of the whole stack (dependents first).
+
+use super::record::ExitPlan;
+use super::timers::TimerKind;
+use super::{Command, Coordinator, Phase, ServiceState};
+use crate::stack::{ServiceId, StopSignal};
+use crate::time::Timestamp;
+
+impl Coordinator {
+    /// Stops the current process of `service` and records what follows its exit.
+    pub(super) fn stop_process(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
+        let (state, reason) = match &plan {
+            ExitPlan::RetryOrFail(r) | ExitPlan::Restart(r) => {
+                (ServiceState::Restarting, r.clone())
+            }
+            ExitPlan::UserRestart => (ServiceState::Restarting, "restart requested".into()),
+            ExitPlan::Fail(r) => (ServiceState::Stopping, r.clone()),
+            ExitPlan::Stop => (ServiceState::Stopping, "stop requested".into()),
+            ExitPlan::Shutdown => (ServiceState::Stopping, "shutting down".into()),
+        };
+        self.timers.cancel(service, TimerKind::Probe);
+        self.timers.cancel(service, TimerKind::Uptime);
+        self.timers.cancel(service, TimerKind::Readiness);
+        self.records[service].probe_in_flight = None;
+        self.records[service].exit_plan = Some(plan);
+        self.set_state(now, service, state, &reason);
+        if self.records[service].alive && !self.records[service].stop_sent {
+            self.send_stop(now, service);
+        }
+    }
+
+    /// Sends the stop signal (SIGKILL when forced) and arms the grace timer.
+    pub(super) fn send_stop(&mut self, now: Timestamp, service: ServiceId) {
+        let spec = &self.stack.services[service];
+        let signal = if self.force {
+            StopSignal::Kill
+        } else {
+            spec.stop_signal
+        };
+        let rec = &mut self.records[service];
+        rec.stop_sent = true;
+        self.commands.push_back(Command::Signal {
+            service,
+            generation: rec.generation,
+            signal,
+        });
+        if signal != StopSignal::Kill {
+            self.timers
+                .set(service, TimerKind::StopGrace, now.add(spec.stop_grace));
+        }
+    }
+
+    /// The grace after the stop signal is over: SIGKILL.
+    pub(super) fn on_stop_grace_over(&mut self, service: ServiceId) {
+        let rec = &self.records[service];
+        if rec.alive {
+            self.commands.push_back(Command::Signal {
+                service,
+                generation: rec.generation,
+                signal: StopSignal::Kill,
+            });
+        }
+    }
+
+    /// Fails `service` for good, stopping its process first if it has one.
+    pub(super) fn fail_service(&mut self, now: Timestamp, service: ServiceId, reason: String) {
+        if self.records[service].has_process() {
+            self.stop_process(now, service, ExitPlan::Fail(reason));
+        } else {
+            self.drop_pending_work(service);
+            self.set_state(now, service, ServiceState::Failed(reason.clone()), &reason);
+        }
+    }
+
+    /// Forgets queued starts and timers of a service that has no process.
+    fn drop_pending_work(&mut self, service: ServiceId) {
+        self.unqueue(service);
+        self.timers.cancel_where(service, |_| true);
+    }
+
+    /// `Input::StopService`: stop it; dependents keep running.
+    pub(super) fn stop_service(&mut self, now: Timestamp, service: ServiceId) {
+        if self.phase != Phase::Running || service >= self.records.len() {
+            return;
+        }
+        let rec = &self.records[service];
+        if rec.has_process() {
+            self.stop_process(now, service, ExitPlan::Stop);
+        } else if rec.selected && !rec.state.is_final() {
+            self.drop_pending_work(service);
+            self.set_state(now, service, ServiceState::Stopped, "stopped on request");
+        }
+    }
+
+    /// `Input::RestartService`: stop it if it runs, then start it again with fresh attempts.
+    pub(super) fn restart_service(&mut self, now: Timestamp, service: ServiceId) {
+        if self.phase != Phase::Running || service >= self.records.len() {
+            return;
+        }
+        let rec = &self.records[service];
+        if !rec.selected {
+            return;
+        }
+        if rec.has_process() {
+            self.stop_process(now, service, ExitPlan::UserRestart);
+        } else {
+            self.drop_pending_work(service);
+            self.records[service].attempts = 0;
+            self.enter_waiting(now, service);
+        }
+    }
+
+    /// A required service failed: the run fails and everything stops, dependents first.
+    pub(super) fn fail_run(&mut self, now: Timestamp, reason: String) {
+        if self.run_failure.is_none() {
+            self.run_failure = Some(reason);
+        }
+        self.begin_shutdown(now);
+    }
+
+    /// `Input::Shutdown` (or a failed run): stop every process in reverse dependency order.
+    pub(super) fn begin_shutdown(&mut self, now: Timestamp) {
+        match self.phase {
+            Phase::Idle => {
+                self.phase = Phase::ShuttingDown;
+                return;
+            }
+            Phase::Running => {}
+            Phase::ShuttingDown | Phase::Finished => return,
+        }
+        self.phase = Phase::ShuttingDown;
+        self.runnable.clear();
+        if self.run_failure.is_some() {
+            self.report_startup(now);
+        }
+        for service in 0..self.records.len() {
+            self.records[service].queued = false;
+            self.timers
+                .cancel_where(service, |k| k != TimerKind::StopGrace);
+            let rec = &mut self.records[service];
+            rec.probe_in_flight = None;
+            if rec.has_process() {
+                if rec.exit_plan.is_some() && !matches!(rec.exit_plan, Some(ExitPlan::Fail(_))) {
+                    rec.exit_plan = Some(ExitPlan::Shutdown);
+                }
+            } else if rec.selected && !rec.state.is_final() {
+                let (to, why) = if rec.first_spawn_at.is_none() {
+                    let why = "run shut down before it started";
+                    (ServiceState::Skipped(why.into()), why)
+                } else {
+                    (ServiceState::Stopped, "shut down")
+                };
+                self.set_state(now, service, to, why);
+            }
+        }
+        for service in self.graph.shutdown_order() {
+            self.stop_in_order(now, service);
+        }
+    }
+
+    /// During shutdown: stops `service` once none of its dependents has a process left.
+    pub(super) fn stop_in_order(&mut self, now: Timestamp, service: ServiceId) {
+        let rec = &self.records[service];
+        let stopping = matches!(rec.exit_plan, Some(ExitPlan::Shutdown | ExitPlan::Fail(_)))
+            && rec.state == ServiceState::Stopping;
+        if !rec.has_process() || stopping {
+            return;
+        }
+        let dependents_alive = self
+            .graph
+            .dependents(service)
+            .iter()
+            .any(|(d, _)| self.records[*d].has_process());
+        if !dependents_alive {
+            self.stop_process(now, service, ExitPlan::Shutdown);
+        }
+    }
+
+    /// `Input::ForceShutdown`: SIGKILL every process now.
+    pub(super) fn force_shutdown(&mut self, now: Timestamp) {
+        self.begin_shutdown(now);
+        self.force = true;
+        for service in 0..self.records.len() {
+            let rec = &mut self.records[service];
+            if !rec.has_process() {
+                continue;
+            }
+            rec.exit_plan = Some(ExitPlan::Shutdown);
+            if rec.alive {
+                self.timers.cancel(service, TimerKind::StopGrace);
+                self.set_state(now, service, ServiceState::Stopping, "killed");
+                self.send_stop(now, service);
+            }
+        }
+    }
+
+    /// Emits `Finished` once shutdown has no process left.
+    pub(super) fn finish_if_done(&mut self) {
+        if self.phase != Phase::ShuttingDown || self.live_processes > 0 {
+            return;
+        }
+        let outcome = match (&self.run_failure, self.startup_reported) {
+            (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
+            (None, true) => super::RunOutcome::Stopped,
+            (None, false) => super::RunOutcome::Interrupted,
+        };
+        self.phase = Phase::Finished;
+        self.commands.push_back(Command::Finished(outcome));
+    }
+}

@@ -1,0 +1,284 @@
+//! Selection, dependency kinds and timeouts, start slots, and the discovery environment.
+
+use super::timers::TimerKind;
+use super::{Coordinator, Phase, ServiceState};
+use crate::stack::{DependencyKind, ServiceId};
+use crate::time::Timestamp;
+
+/// The host every service is reached on.
+pub(crate) const HOST: &str = "127.0.0.1";
+
+/// What a waiting service's dependencies allow.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Every dependency is settled: start.
+    Go,
+    /// Some dependency is still on its way.
+    Wait,
+    /// A required dependency failed or timed out.
+    Fail(String),
+}
+
+impl Coordinator {
+    /// `Input::Start`: select the run set and put every selected service to waiting.
+    pub(super) fn start_run(&mut self, now: Timestamp, names: &[String]) {
+        if self.phase != Phase::Idle {
+            return;
+        }
+        self.phase = Phase::Running;
+        self.run_started_at = now;
+        let roots: Vec<ServiceId> = if names.is_empty() {
+            (0..self.stack.services.len()).collect()
+        } else {
+            names
+                .iter()
+                .filter_map(|n| self.stack.service_id(n))
+                .collect()
+        };
+        let selected = self.graph.select(&roots);
+        let degrade = self.stack.coordination.graceful_degradation;
+        for (id, rec) in self.records.iter_mut().enumerate() {
+            rec.selected = selected[id];
+            rec.required = !(degrade && self.stack.services[id].optional);
+        }
+        self.startup_pending = selected.iter().filter(|s| **s).count();
+        let order = self.graph.startup_order().to_vec();
+        for id in order {
+            if self.records[id].selected {
+                self.enter_waiting(now, id);
+            } else {
+                self.set_state(now, id, ServiceState::Skipped("not selected".into()), "");
+            }
+        }
+    }
+
+    /// Puts `service` to waiting for its dependencies, arming one timer per dependency edge.
+    pub(super) fn enter_waiting(&mut self, now: Timestamp, service: ServiceId) {
+        self.set_state(
+            now,
+            service,
+            ServiceState::Waiting,
+            "waiting for dependencies",
+        );
+        let deps = &self.stack.services[service].depends_on;
+        for (edge, dep) in deps.iter().enumerate() {
+            self.records[service].dep_timed_out[edge] = false;
+            if self.records[dep.service].selected {
+                self.timers
+                    .set(service, TimerKind::Dependency(edge), now.add(dep.timeout));
+            }
+        }
+        self.reevaluate(now, service);
+    }
+
+    /// A dependency timer fired: the dependent stops waiting for that dependency.
+    pub(super) fn on_dependency_timeout(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        edge: usize,
+    ) {
+        if self.records[service].state == ServiceState::Waiting {
+            self.records[service].dep_timed_out[edge] = true;
+            self.reevaluate(now, service);
+        }
+    }
+
+    /// Re-reads the dependencies of a waiting service: queue it, unqueue it, or fail it.
+    pub(super) fn reevaluate(&mut self, now: Timestamp, service: ServiceId) {
+        if self.records[service].state != ServiceState::Waiting || self.phase != Phase::Running {
+            return;
+        }
+        match self.verdict(service) {
+            Verdict::Go => self.enqueue(service),
+            Verdict::Wait => self.unqueue(service),
+            Verdict::Fail(reason) => {
+                self.unqueue(service);
+                self.timers
+                    .cancel_where(service, |k| matches!(k, TimerKind::Dependency(_)));
+                self.set_state(now, service, ServiceState::Failed(reason.clone()), &reason);
+            }
+        }
+    }
+
+    fn verdict(&self, service: ServiceId) -> Verdict {
+        let mut wait = false;
+        for (edge, dep) in self.stack.services[service].depends_on.iter().enumerate() {
+            let d = &self.records[dep.service];
+            let required = dep.kind == DependencyKind::Required;
+            if !d.selected {
+                if required {
+                    return Verdict::Fail(format!("dependency {} is not in the run", dep.name));
+                }
+                continue;
+            }
+            let gone = match &d.state {
+                ServiceState::Ready | ServiceState::Completed => continue,
+                ServiceState::Failed(_) => Some("failed"),
+                ServiceState::Skipped(_) => Some("was skipped"),
+                ServiceState::Stopped => Some("was stopped"),
+                _ if self.records[service].dep_timed_out[edge] => None,
+                _ => {
+                    wait = true;
+                    continue;
+                }
+            };
+            if required {
+                return Verdict::Fail(match gone {
+                    Some(what) => format!("dependency {} {what}", dep.name),
+                    None => format!(
+                        "dependency {} not ready within {}",
+                        dep.name,
+                        humantime::format_duration(dep.timeout)
+                    ),
+                });
+            }
+        }
+        if wait { Verdict::Wait } else { Verdict::Go }
+    }
+
+    fn enqueue(&mut self, service: ServiceId) {
+        if !self.records[service].queued {
+            self.records[service].queued = true;
+            self.runnable.insert((self.graph.rank(service), service));
+        }
+    }
+
+    /// Takes `service` out of the start queue, if it is there.
+    pub(super) fn unqueue(&mut self, service: ServiceId) {
+        if self.records[service].queued {
+            self.records[service].queued = false;
+            self.runnable.remove(&(self.graph.rank(service), service));
+        }
+    }
+
+    /// Starts queued services, in startup order, while fewer than `max_parallel_starts` start.
+    pub(super) fn fill_start_slots(&mut self, now: Timestamp) {
+        let max = self.stack.coordination.max_parallel_starts;
+        while self.starting < max {
+            let Some((_, service)) = self.runnable.pop_first() else {
+                break;
+            };
+            self.records[service].queued = false;
+            self.timers
+                .cancel_where(service, |k| matches!(k, TimerKind::Dependency(_)));
+            self.begin_attempt(now, service);
+        }
+    }
+
+    /// A service changed state: its dependents re-read their dependencies; a failure cascades
+    /// and may fail the run; during shutdown, its dependencies may now stop.
+    pub(super) fn propagate(&mut self, now: Timestamp, service: ServiceId) {
+        if self.phase == Phase::ShuttingDown {
+            let deps: Vec<ServiceId> = self
+                .graph
+                .dependencies(service)
+                .iter()
+                .map(|(d, _)| *d)
+                .collect();
+            for dep in deps {
+                self.stop_in_order(now, dep);
+            }
+            return;
+        }
+        if let ServiceState::Failed(reason) = &self.records[service].state {
+            let root = (service, reason.clone());
+            let mut failed = vec![root];
+            self.cascade_failure(now, service, &mut failed);
+            let culprit = failed
+                .iter()
+                .find(|(s, _)| self.records[*s].required && self.records[*s].selected);
+            if let Some((s, reason)) = culprit {
+                let name = &self.stack.services[*s].name;
+                self.fail_run(now, format!("{name} failed: {reason}"));
+                return;
+            }
+        }
+        let dependents = self.graph.dependents(service).to_vec();
+        for (d, _) in dependents {
+            self.reevaluate(now, d);
+        }
+    }
+
+    /// Fails, transitively, every selected service that requires `service` (stopping those
+    /// that run), appending each with its reason to `failed`.
+    fn cascade_failure(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        failed: &mut Vec<(ServiceId, String)>,
+    ) {
+        let mut work = vec![service];
+        while let Some(s) = work.pop() {
+            let name = self.stack.services[s].name.clone();
+            let dependents = self.graph.dependents(s).to_vec();
+            for (d, kind) in dependents {
+                let rec = &self.records[d];
+                let doomed = rec.state.is_final()
+                    || matches!(rec.exit_plan, Some(super::record::ExitPlan::Fail(_)));
+                if kind != DependencyKind::Required || !rec.selected || doomed {
+                    continue;
+                }
+                let reason = format!("dependency {name} failed");
+                let has_process = rec.has_process();
+                self.fail_service(now, d, reason.clone());
+                failed.push((d, reason));
+                if !has_process {
+                    work.push(d);
+                }
+            }
+        }
+    }
+
+    /// `PORT` and, per dependency, `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL` and
+    /// `<NAME>_AVAILABLE`, sorted by name.
+    pub(super) fn spawn_env(&self, service: ServiceId, port: Option<u16>) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        if let Some(p) = port {
+            env.push(("PORT".to_string(), p.to_string()));
+        }
+        for dep in &self.stack.services[service].depends_on {
+            let prefix = env_prefix(&dep.name);
+            let d = &self.records[dep.service];
+            let available =
+                d.selected && matches!(d.state, ServiceState::Ready | ServiceState::Completed);
+            env.push((
+                format!("{prefix}_AVAILABLE"),
+                u8::from(available).to_string(),
+            ));
+            if let (true, Some(p)) = (available, d.port) {
+                let url = self.stack.services[dep.service]
+                    .url
+                    .replace("$HOST", HOST)
+                    .replace("$PORT", &p.to_string());
+                env.push((format!("{prefix}_HOST"), HOST.to_string()));
+                env.push((format!("{prefix}_PORT"), p.to_string()));
+                env.push((format!("{prefix}_URL"), url));
+            }
+        }
+        env.sort();
+        env
+    }
+}
+
+/// `auth-db.v2` -> `AUTH_DB_V2`.
+pub(crate) fn env_prefix(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn env_prefix_is_upper_snake() {
+        assert_eq!(super::env_prefix("auth-db.v2"), "AUTH_DB_V2");
+        assert_eq!(super::env_prefix("redis"), "REDIS");
+    }
+}
