@@ -176,7 +176,11 @@ struct PlanDisplay<'a> {
 
 impl fmt::Display for PlanDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "fault plan (fault phase {} ms):", self.plan.fault_window_ms)?;
+        writeln!(
+            f,
+            "fault plan (fault phase {} ms):",
+            self.plan.fault_window_ms
+        )?;
         for kind in FaultKind::ALL {
             let p = self.plan.per_mille(kind);
             if p == 0 {
@@ -221,22 +225,23 @@ mod tests {
     fn calm_never_strikes() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let calm = FaultPlan::calm();
-        assert!(
-            (0..1000).all(|_| FaultKind::ALL
-                .iter()
-                .all(|k| !calm.chance(*k, &mut rng)))
-        );
+        assert!((0..1000).all(|_| FaultKind::ALL.iter().all(|k| !calm.chance(*k, &mut rng))));
         let always = FaultPlan::calm().with(FaultKind::FlakyProbe, 1000);
         assert!((0..100).all(|_| always.chance(FaultKind::FlakyProbe, &mut rng)));
     }
 
     #[test]
     fn plan_text_has_no_floats_and_names_the_doomed_service() {
-        let mut plan = FaultPlan::calm().with(FaultKind::SlowStop, 125).window(4000);
+        let mut plan = FaultPlan::calm()
+            .with(FaultKind::SlowStop, 125)
+            .window(4000);
         plan.doomed = Some(0);
         let text = plan.describe(&netra()).to_string();
         assert!(text.contains("slow_stop"), "{text}");
         assert!(text.contains(" 12.5%"), "{text}");
-        assert!(text.contains("required_never_up          database"), "{text}");
+        assert!(
+            text.contains("required_never_up          database"),
+            "{text}"
+        );
     }
 }

@@ -52,7 +52,11 @@ pub fn probe(check: ProbeCheck, period: Duration) -> Probe {
 
 /// Gives `service` an allocated port (`preferred`, then `range`) and the tcp readiness probe the
 /// parser fills in for a service with a port and no `ready`.
-pub fn with_port(mut service: Service, preferred: Option<u16>, range: (&str, PortRange)) -> Service {
+pub fn with_port(
+    mut service: Service,
+    preferred: Option<u16>,
+    range: (&str, PortRange),
+) -> Service {
     service.port = Some(PortSpec::Allocated {
         preferred,
         range_name: range.0.to_string(),
@@ -106,19 +110,25 @@ pub fn netra() -> Stack {
     depends(&mut auth, (0, "database"), DependencyKind::Required, s(30));
     depends(&mut auth, (1, "redis"), DependencyKind::Optional, s(10));
     let mut backend = with_port(service("backend"), Some(8000), range("backend_services"));
-    depends(&mut backend, (0, "database"), DependencyKind::Required, s(30));
+    depends(
+        &mut backend,
+        (0, "database"),
+        DependencyKind::Required,
+        s(30),
+    );
     depends(&mut backend, (1, "redis"), DependencyKind::Required, s(15));
     depends(&mut backend, (2, "auth"), DependencyKind::Required, s(45));
     let mut frontend = with_port(service("frontend"), Some(3000), range("frontend_services"));
     frontend.optional = true;
-    depends(&mut frontend, (3, "backend"), DependencyKind::Required, s(60));
-    let mut stack = stack(
-        "netra.toml",
-        vec![database, redis, auth, backend, frontend],
+    depends(
+        &mut frontend,
+        (3, "backend"),
+        DependencyKind::Required,
+        s(60),
     );
+    let mut stack = stack("netra.toml", vec![database, redis, auth, backend, frontend]);
     stack.coordination.required_services = vec!["database".into(), "backend".into()];
-    stack.coordination.optional_services =
-        vec!["redis".into(), "auth".into(), "frontend".into()];
+    stack.coordination.optional_services = vec!["redis".into(), "auth".into(), "frontend".into()];
     stack
 }
 
@@ -152,7 +162,12 @@ pub fn random_dag(n: usize, max_deps: usize, seed: u64) -> Stack {
                     7..=8 => DependencyKind::Optional,
                     _ => DependencyKind::Soft,
                 };
-                depends(&mut svc, (d, &format!("s{d}")), kind, Duration::from_secs(60));
+                depends(
+                    &mut svc,
+                    (d, &format!("s{d}")),
+                    kind,
+                    Duration::from_secs(60),
+                );
             }
         }
         services.push(svc);

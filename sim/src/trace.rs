@@ -32,7 +32,14 @@ impl Trace {
             return;
         }
         let mut s = String::with_capacity(64);
-        let _ = write!(s, "{:>9} ms  {:<12} {:<11} {}", at.as_millis(), who, what, detail);
+        let _ = write!(
+            s,
+            "{:>9} ms  {:<12} {:<11} {}",
+            at.as_millis(),
+            who,
+            what,
+            detail
+        );
         let trimmed = s.trim_end().len();
         s.truncate(trimmed);
         self.lines.push(s);
@@ -177,17 +184,14 @@ impl Trace {
                 "> signal",
                 format_args!("g{generation} {signal:?}"),
             ),
-            Command::ReleasePort { service, port } => self.line(
-                at,
-                name(*service),
-                "> release",
-                format_args!("port {port}"),
-            ),
+            Command::ReleasePort { service, port } => {
+                self.line(at, name(*service), "> release", format_args!("port {port}"))
+            }
             Command::Transition(t) => self.line(
                 at,
                 &t.name,
                 "> state",
-                format_args!("{} -> {} ({})", t.from.name(), t.to, t.reason),
+                format_args!("{} -> {} ({})", t.from.name(), t.to.name(), t.reason),
             ),
             Command::StartupFinished(summary) => self.line(
                 at,
@@ -198,7 +202,11 @@ impl Trace {
                     summary.ready,
                     summary.selected,
                     summary.total_ms,
-                    if summary.run_failed { ", run failed" } else { "" }
+                    if summary.run_failed {
+                        ", run failed"
+                    } else {
+                        ""
+                    }
                 ),
             ),
             Command::Finished(outcome) => {
@@ -220,7 +228,12 @@ mod tests {
     #[test]
     fn fixed_columns_and_disabled_records_nothing() {
         let mut t = Trace::new(true);
-        t.line(Timestamp(1234), "database", "spawned", format_args!("g1 pid 1000"));
+        t.line(
+            Timestamp(1234),
+            "database",
+            "spawned",
+            format_args!("g1 pid 1000"),
+        );
         t.line(Timestamp(5), "*", "calm", format_args!(""));
         assert_eq!(
             t.lines(),

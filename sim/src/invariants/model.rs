@@ -1,8 +1,8 @@
 //! The checker's model of a run, rebuilt from observations only.
 
 use super::rules;
-use super::{EndState, Invariant, Observation, Violation};
-use coord_core::stack::{DependencyKind, ServiceId, ServiceKind, Stack};
+use super::{Invariant, Observation, Violation};
+use coord_core::stack::{DependencyKind, ServiceId, Stack};
 use coord_core::time::duration_millis;
 use coord_core::{
     Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
@@ -19,7 +19,6 @@ pub(super) struct Facts {
     pub name: String,
     /// `NAME` of the discovery variables (upper snake case).
     pub env_name: String,
-    pub is_task: bool,
     pub optional: bool,
     /// Required dependencies.
     pub requires: Vec<ServiceId>,
@@ -127,7 +126,6 @@ impl Checker {
             .map(|s| Facts {
                 name: s.name.clone(),
                 env_name: env_name(&s.name),
-                is_task: s.kind == ServiceKind::Task,
                 optional: s.optional,
                 requires: s
                     .depends_on
@@ -251,7 +249,12 @@ impl Checker {
         &self.views[service].state
     }
 
-    pub(super) fn violation(&self, invariant: Invariant, at: Timestamp, detail: String) -> Violation {
+    pub(super) fn violation(
+        &self,
+        invariant: Invariant,
+        at: Timestamp,
+        detail: String,
+    ) -> Violation {
         Violation {
             invariant,
             at,
@@ -278,9 +281,8 @@ impl Checker {
                 Ok(())
             }
             Observation::CalmBegins => {
-                self.calm_deadline = Some(now.add(std::time::Duration::from_millis(
-                    self.calm_bound_ms,
-                )));
+                self.calm_deadline =
+                    Some(now.add(std::time::Duration::from_millis(self.calm_bound_ms)));
                 Ok(())
             }
             Observation::Idle => rules::no_deadlock(self, now),
@@ -375,14 +377,11 @@ impl Checker {
                 }
                 self.views[*service].last_exit = Some((*generation, *status));
             }
-            Input::Shutdown | Input::ForceShutdown => {
-                if self.shutdown_at.is_none() {
-                    self.shutdown_at = Some(now);
-                    self.calm_deadline = None;
-                    self.shutdown_deadline = Some(now.add(std::time::Duration::from_millis(
-                        self.shutdown_bound_ms,
-                    )));
-                }
+            Input::Shutdown | Input::ForceShutdown if self.shutdown_at.is_none() => {
+                self.shutdown_at = Some(now);
+                self.calm_deadline = None;
+                self.shutdown_deadline =
+                    Some(now.add(std::time::Duration::from_millis(self.shutdown_bound_ms)));
             }
             _ => {}
         }

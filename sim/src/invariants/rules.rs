@@ -121,7 +121,10 @@ pub(super) fn required_failure_cascades_at_spawn(
 pub(super) fn required_failure_cascades_settled(c: &Checker, now: Timestamp) -> Check {
     for (id, view) in c.views.iter().enumerate() {
         if view.must_fail
-            && !matches!(view.state, ServiceState::Failed(_) | ServiceState::Skipped(_))
+            && !matches!(
+                view.state,
+                ServiceState::Failed(_) | ServiceState::Skipped(_)
+            )
         {
             let failed: Vec<&str> = c.facts[id]
                 .requires
