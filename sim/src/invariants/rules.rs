@@ -448,6 +448,17 @@ pub(super) fn run_outcome(c: &Checker, now: Timestamp, outcome: &RunOutcome) -> 
 
 /// Nothing left to happen while the run is not finished: a deadlock.
 pub(super) fn no_deadlock(c: &Checker, now: Timestamp) -> Check {
+    if let Some((_, s, g)) = c.stop_deadlines.first() {
+        return Err(c.violation(
+            Invariant::StopCompletes,
+            now,
+            format!(
+                "{} (generation {g}) got its stop signal and nothing is left to happen: \
+                 it will never exit and no SIGKILL will come",
+                c.name(*s)
+            ),
+        ));
+    }
     if c.finished.is_none() {
         let states: Vec<String> = (0..c.views.len())
             .map(|id| format!("{} {}", c.name(id), c.views[id].state))
