@@ -26,6 +26,7 @@ impl Timestamp {
     }
 
     /// This instant plus `d`, saturating at the end of time.
+    #[allow(clippy::should_implement_trait)] // saturating, and Duration on the right only
     pub fn add(self, d: Duration) -> Timestamp {
         Timestamp(self.0.saturating_add(duration_millis(d)))
     }

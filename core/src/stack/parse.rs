@@ -28,7 +28,7 @@ impl Stack {
             d.error(
                 services_span,
                 "the stack has no services",
-                "add one, such as:\n[services.web]\ncommand = \"python3 -m http.server $PORT\"\nport = { range = \"development\" }",
+                "add a `[services.NAME]` table for each process to run, with at least `command = \"...\"`",
             );
         }
         check_names(&mut d, &tables);
@@ -53,8 +53,11 @@ impl Stack {
         Ok(Stack {
             file: file.to_string(),
             coordination: parts.coordination,
-            port_ranges: ranges,
+            port_ranges: ranges.valid,
             services: built.into_iter().map(|b| b.service).collect(),
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,10 @@
 //! `port = 5432` / `port = { preferred, range }` -> [`PortSpec`].
 
+use super::PortSpec;
 use super::diagnostics::{Diagnostics, suggest};
+use super::ranges::Ranges;
 use super::raw::RawPort;
 use super::values::port_number;
-use super::{PortRange, PortSpec};
-use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// The range an allocated port comes from when the table names none.
@@ -14,7 +14,7 @@ pub(crate) const DEFAULT_RANGE: &str = "development";
 pub(crate) fn port_spec(
     d: &mut Diagnostics,
     raw: &Spanned<RawPort>,
-    ranges: &BTreeMap<String, PortRange>,
+    ranges: &Ranges,
 ) -> Option<PortSpec> {
     match raw.get_ref() {
         RawPort::Number(n) => {
@@ -29,14 +29,17 @@ pub(crate) fn port_spec(
                 .range
                 .as_ref()
                 .map_or(DEFAULT_RANGE, |r| r.get_ref().as_str());
-            let Some(range) = ranges.get(range_name) else {
+            if ranges.broken.contains(range_name) {
+                return None;
+            }
+            let Some(range) = ranges.valid.get(range_name) else {
                 let span = table.range.as_ref().map_or(raw.span(), |r| r.span());
                 d.error(
                     span,
                     format!("unknown port range `{range_name}`"),
                     format!(
                         "{}; or define it under [ports.ranges], such as `{range_name} = \"8100-8199\"`",
-                        suggest(range_name, "range", ranges.keys().map(String::as_str))
+                        suggest(range_name, "range", ranges.valid.keys().map(String::as_str))
                     ),
                 );
                 return None;

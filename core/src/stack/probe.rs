@@ -177,12 +177,8 @@ fn must_be_true(d: &mut Diagnostics, key: &str, name: &str, value: &Spanned<bool
 fn valid_regex(d: &mut Diagnostics, key: &str, pattern: &Spanned<String>) {
     if let Err(e) = regex::Regex::new(pattern.get_ref()) {
         let detail = e.to_string();
-        let reason = detail
-            .lines()
-            .last()
-            .unwrap_or("invalid")
-            .trim()
-            .to_string();
+        let last = detail.lines().last().unwrap_or("invalid").trim();
+        let reason = last.strip_prefix("error: ").unwrap_or(last);
         d.error_at(
             pattern,
             format!("`{key}` is not a valid regex: {reason}"),

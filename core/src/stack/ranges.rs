@@ -5,15 +5,22 @@ use super::diagnostics::Diagnostics;
 use super::raw::RawPorts;
 use super::values::is_plain_name;
 use super::{PortRange, default_port_ranges};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+/// The port ranges of a stack.
+pub(crate) struct Ranges {
+    /// The valid ranges by name, defaults included.
+    pub valid: BTreeMap<String, PortRange>,
+    /// Names of ranges the file defines with an error (already reported): using them is not
+    /// reported again.
+    pub broken: BTreeSet<String>,
+}
+
 /// The four default ranges, overridden or extended by the file's `[ports.ranges]`.
-pub(crate) fn port_ranges(
-    d: &mut Diagnostics,
-    raw: Option<RawPorts>,
-) -> BTreeMap<String, PortRange> {
+pub(crate) fn port_ranges(d: &mut Diagnostics, raw: Option<RawPorts>) -> Ranges {
     let mut ranges = default_port_ranges();
+    let mut broken = BTreeSet::new();
     // Where each range the file defines was written; defaults have no place in the file.
     let mut written: BTreeMap<String, Range<usize>> = BTreeMap::new();
     let entries = raw.and_then(|p| p.ranges).map(|k| k.0).unwrap_or_default();
@@ -33,15 +40,22 @@ pub(crate) fn port_ranges(
                 ranges.insert(name.get_ref().clone(), range);
                 written.insert(name.get_ref().clone(), value.span());
             }
-            Err((message, help)) => d.error_at(
-                &value,
-                format!("range `{}`: {message}", name.get_ref()),
-                help,
-            ),
+            Err((message, help)) => {
+                d.error_at(
+                    &value,
+                    format!("range `{}`: {message}", name.get_ref()),
+                    help,
+                );
+                ranges.remove(name.get_ref());
+                broken.insert(name.get_ref().clone());
+            }
         }
     }
     check_overlaps(d, &ranges, &written);
-    ranges
+    Ranges {
+        valid: ranges,
+        broken,
+    }
 }
 
 /// Parses `"8000-8010"`.
@@ -163,7 +177,8 @@ mod tests {
         let mut d = Diagnostics::new("f", "");
         let ranges = port_ranges(&mut d, None);
         assert!(d.is_empty());
-        assert_eq!(ranges, default_port_ranges());
+        assert_eq!(ranges.valid, default_port_ranges());
+        assert!(ranges.broken.is_empty());
     }
 
     #[test]

@@ -5,11 +5,11 @@ use super::dependencies::{Edge, dependencies};
 use super::diagnostics::Diagnostics;
 use super::port::port_spec;
 use super::probe::{LIVE_PERIOD, READY_PERIOD, default_tcp_probe, probe};
+use super::ranges::Ranges;
 use super::raw::{RawCommand, RawService};
 use super::restart::{restart, stop_signal};
 use super::values::duration;
-use super::{CommandSpec, PortRange, RestartPolicy, Service, ServiceId, ServiceKind};
-use std::collections::BTreeMap;
+use super::{CommandSpec, RestartPolicy, Service, ServiceId, ServiceKind};
 use std::time::Duration;
 use toml::Spanned;
 
@@ -25,7 +25,7 @@ pub(crate) struct Context<'a> {
     /// `[coordination]`.
     pub coordination: &'a CoordinationParts,
     /// The port ranges, defaults included.
-    pub ranges: &'a BTreeMap<String, PortRange>,
+    pub ranges: &'a Ranges,
     /// Every service name, in id order.
     pub names: &'a [String],
 }

@@ -31,6 +31,9 @@ pub struct Script {
     pub live_fails_after: Option<u64>,
 }
 
+/// A recorded spawn: (time, generation, port, env).
+pub type SpawnRecord = (u64, u32, Option<u16>, Vec<(String, String)>);
+
 /// A recorded command, with the virtual time it was emitted at.
 #[derive(Debug, Clone)]
 pub struct Logged {
@@ -333,7 +336,7 @@ impl Harness {
     }
 
     /// The spawns of `name`: (time, generation, port, env).
-    pub fn spawns(&self, name: &str) -> Vec<(u64, u32, Option<u16>, Vec<(String, String)>)> {
+    pub fn spawns(&self, name: &str) -> Vec<SpawnRecord> {
         let id = self.id(name);
         self.log
             .iter()

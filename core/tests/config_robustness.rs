@@ -1,0 +1,79 @@
+//! Damaged stack files never make the parser panic, and every error points inside the file.
+
+use coord_core::Stack;
+use std::path::Path;
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// Parses `text`; on errors, checks each is located within the text and says what to do.
+fn parse_checked(text: &str) -> bool {
+    match Stack::parse("x.toml", text) {
+        Ok(_) => true,
+        Err(errors) => {
+            assert!(!errors.0.is_empty(), "an Err carries at least one error");
+            let lines: Vec<&str> = text.split('\n').collect();
+            for e in &errors.0 {
+                assert!(e.line >= 1 && e.line <= lines.len(), "{e} in {text:?}");
+                let width = lines[e.line - 1].chars().count();
+                assert!(e.column >= 1 && e.column <= width + 1, "{e} in {text:?}");
+                assert!(!e.help.is_empty(), "{e}");
+            }
+            false
+        }
+    }
+}
+
+#[test]
+fn every_truncation_of_the_fixtures_is_handled() {
+    for name in ["netra.toml", "demo.toml"] {
+        let text = fixture(name);
+        let mut rejected = 0;
+        for (cut, _) in text.char_indices() {
+            if !parse_checked(&text[..cut]) {
+                rejected += 1;
+            }
+        }
+        assert!(rejected > 0, "{name}: some truncations must be rejected");
+        assert!(parse_checked(&text), "{name} itself parses");
+    }
+}
+
+#[test]
+fn removing_any_one_line_is_handled() {
+    for name in ["netra.toml", "demo.toml"] {
+        let text = fixture(name);
+        let lines: Vec<&str> = text.lines().collect();
+        for skip in 0..lines.len() {
+            let damaged: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            parse_checked(&damaged.join("\n"));
+        }
+    }
+}
+
+#[test]
+fn removing_a_service_that_others_need_names_it() {
+    let text = fixture("netra.toml");
+    let without_redis = text.replace("[services.redis]", "[services.cache]");
+    let errors = Stack::parse("x.toml", &without_redis).unwrap_err();
+    let messages: Vec<&str> = errors.0.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`optional_services` names unknown service `redis`",
+            "`auth` depends on unknown service `redis`",
+            "`backend` depends on unknown service `redis`",
+        ]
+    );
+}
