@@ -47,6 +47,8 @@ pub struct SimProcess {
     pub bound: bool,
     /// Whether it is running.
     pub alive: bool,
+    /// Whether it failed to bind and keeps retrying.
+    pub retrying: bool,
     /// Whether it was spawned in the fault phase.
     pub faulty: bool,
 }
@@ -159,6 +161,7 @@ impl SimProcess {
             children: rng.random_range(0..=2),
             bound: false,
             alive: true,
+            retrying: false,
             faulty,
         }
     }

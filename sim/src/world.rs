@@ -514,26 +514,40 @@ impl<M: Machine> World<M> {
             return;
         }
         // Someone else has the port: the process cannot bind it.
-        let reaction = self.rng.random_range(0..3);
-        self.trace.line(
-            self.now,
-            name,
-            "bind-fail",
-            format_args!(
-                "g{generation} port {port} in use{}",
-                match reaction {
-                    0 => ", driver reports it",
-                    1 => ", process exits",
-                    _ => ", process keeps retrying",
-                }
-            ),
-        );
+        let retrying = self.processes[idx].retrying;
+        let reaction = if retrying {
+            2
+        } else {
+            self.rng.random_range(0..3)
+        };
+        if !retrying {
+            self.trace.line(
+                self.now,
+                name,
+                "bind-fail",
+                format_args!(
+                    "g{generation} port {port} in use{}",
+                    match reaction {
+                        0 => ", driver reports it",
+                        1 => ", process exits",
+                        _ => ", process keeps retrying",
+                    }
+                ),
+            );
+        }
+        self.processes[idx].retrying = reaction == 2;
         if reaction == 0 {
             self.feed(Input::PortTaken {
                 service,
                 generation,
                 port,
             });
+        }
+        if reaction == 2 {
+            // It retries the bind now and then, as servers with a bind-retry loop do.
+            let delay = self.rng.random_range(200..=1_000);
+            let at = self.after(delay);
+            self.agenda.schedule(at, WorldEvent::Bind { pid });
         }
         if reaction <= 1 {
             let at = self.after(1);
