@@ -1,0 +1,67 @@
+//! The seed sweep in CI: 10,000 swarm-fault seeds over every valid fixture, every invariant
+//! checked on every step. Failures print the seed, the invariant, the plan, the trace's tail and
+//! the replay command.
+
+mod sim_common;
+
+use coord_sim::{Invariant, report, sweep};
+use sim_common::{fixture, valid_fixtures};
+use std::ops::Range;
+
+const SEEDS: Range<u64> = 0..10_000;
+
+/// Violations the coordinator is known to still commit (each has an ignored, named regression
+/// test in `sim_regressions.rs`). The strict sweep below demands none at all; this one keeps every
+/// other invariant guarded in CI meanwhile. Remove an entry as soon as its bug is fixed.
+const KNOWN_OPEN: &[Invariant] = &[Invariant::StopsDependentsFirst];
+
+/// Sweeps `SEEDS` over every valid fixture; returns the printed failures whose invariant is not
+/// in `allowed`, and the number of allowed ones.
+fn sweep_fixtures(allowed: &[Invariant]) -> (Vec<String>, usize) {
+    let mut unexpected = Vec::new();
+    let mut known = 0;
+    let fixtures = valid_fixtures();
+    assert!(fixtures.len() >= 2, "fixtures: {fixtures:?}");
+    for name in fixtures {
+        let stack = fixture(&name);
+        let result = sweep::sweep(&stack, SEEDS);
+        assert_eq!(result.runs, SEEDS.end - SEEDS.start);
+        for failure in &result.failures {
+            let v = failure.violation.as_ref().unwrap();
+            if allowed.contains(&v.invariant) {
+                known += 1;
+            } else {
+                unexpected.push(report::failure(
+                    failure,
+                    &stack,
+                    &format!("fixtures/{name}"),
+                ));
+            }
+        }
+    }
+    (unexpected, known)
+}
+
+#[test]
+fn sweep_10000_seeds_over_every_fixture_finds_no_new_violation() {
+    let (unexpected, known) = sweep_fixtures(KNOWN_OPEN);
+    eprintln!("{known} seeds broke an invariant with a known open coordinator bug");
+    assert!(
+        unexpected.is_empty(),
+        "{} seeds broke an invariant:\n\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "open coordinator bug (see sim_regressions.rs): un-ignore once KNOWN_OPEN is empty"]
+fn sweep_10000_seeds_over_every_fixture_strict() {
+    let (unexpected, _) = sweep_fixtures(&[]);
+    assert!(
+        unexpected.is_empty(),
+        "{} seeds broke an invariant; the first:\n\n{}",
+        unexpected.len(),
+        unexpected[0]
+    );
+}
