@@ -86,8 +86,7 @@ fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
                                 generation,
                                 pid: 1,
                             });
-                            if stack.services[service].kind
-                                == coord_core::stack::ServiceKind::Task
+                            if stack.services[service].kind == coord_core::stack::ServiceKind::Task
                             {
                                 inbox.push_back(Input::Exited {
                                     service,
