@@ -185,6 +185,11 @@ impl<M: Machine> World<M> {
                 }
             }
             self.steps += 1;
+            if self.violation.is_none()
+                && let Err(v) = self.checker.check_time(self.now)
+            {
+                self.violation = Some(v);
+            }
             if self.now == instant {
                 at_instant += 1;
                 if at_instant > MAX_STEPS_PER_INSTANT {

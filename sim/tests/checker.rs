@@ -570,3 +570,37 @@ fn every_invariant_has_a_catching_test_above() {
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
 }
+
+#[test]
+fn dependent_told_a_failed_dependency_is_available() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.fail_to_start(REDIS);
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    h.go(AUTH, ServiceState::Starting).unwrap();
+    let env = vec![
+        ("DATABASE_AVAILABLE".to_string(), "1".to_string()),
+        ("DATABASE_PORT".to_string(), "5432".to_string()),
+        ("REDIS_AVAILABLE".to_string(), "1".to_string()),
+        ("REDIS_PORT".to_string(), "6379".to_string()),
+    ];
+    let mut ok = h.checker.clone();
+    let v = caught(
+        h.spawn_env(AUTH, 1, Some(8080), env),
+        Invariant::DiscoveryEnv,
+    );
+    assert!(v.detail.contains("REDIS_AVAILABLE=1"), "{v}");
+
+    let honest = Command::Spawn {
+        service: AUTH,
+        generation: 1,
+        port: Some(8080),
+        env: vec![
+            ("DATABASE_AVAILABLE".to_string(), "1".to_string()),
+            ("DATABASE_PORT".to_string(), "5432".to_string()),
+            ("REDIS_AVAILABLE".to_string(), "0".to_string()),
+        ],
+    };
+    ok.observe(Timestamp(0), Observation::Command(&honest))
+        .unwrap();
+}

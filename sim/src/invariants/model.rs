@@ -529,6 +529,12 @@ impl Checker {
         self.shutdown_at.is_some() || self.run_failed.is_some()
     }
 
+    /// Checks the deadlines (stop grace, calm phase, shutdown) at `now`, even when nothing was
+    /// observed: a coordinator whose timers fire without ever doing anything is caught too.
+    pub fn check_time(&self, now: Timestamp) -> Result<(), Violation> {
+        rules::time_bounds(self, now)
+    }
+
     /// Check to run when the world decides the calm phase is over: cascades are complete.
     pub fn check_settled(&self, now: Timestamp) -> Result<(), Violation> {
         rules::required_failure_cascades_settled(self, now)

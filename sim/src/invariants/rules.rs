@@ -207,33 +207,53 @@ pub(super) fn port_not_outsider(c: &Checker, now: Timestamp, s: ServiceId, port:
     Ok(())
 }
 
-/// A spawned dependent gets `<NAME>_PORT` of each Ready (required or optional) dependency.
+/// A spawned dependent gets `<NAME>_PORT` and `<NAME>_AVAILABLE=1` of each Ready (required or
+/// optional) dependency, and `<NAME>_AVAILABLE=0` without `<NAME>_PORT` for a failed one.
 pub(super) fn discovery_env(
     c: &Checker,
     now: Timestamp,
     s: ServiceId,
     env: &[(String, String)],
 ) -> Check {
+    let get = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     for d in &c.facts[s].discovers {
         let view = &c.views[*d];
-        let Some(port) = view.reserved else { continue };
-        if view.state != ServiceState::Ready || view.live == 0 {
-            continue;
-        }
-        let key = format!("{}_PORT", c.facts[*d].env_name);
-        let value = port.to_string();
-        if !env.iter().any(|(k, v)| *k == key && *v == value) {
-            let got = env.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
-            return Err(c.violation(
+        let name = &c.facts[*d].env_name;
+        let (port_key, available_key) = (format!("{name}_PORT"), format!("{name}_AVAILABLE"));
+        let wrong = |what: String| {
+            Err(c.violation(
                 Invariant::DiscoveryEnv,
                 now,
-                format!(
-                    "{} spawned with {key}={} but {} is Ready on port {port}",
-                    c.name(s),
-                    got.unwrap_or("<missing>"),
-                    c.name(*d)
-                ),
-            ));
+                format!("{} spawned with {what}", c.name(s)),
+            ))
+        };
+        match &view.state {
+            ServiceState::Ready if view.live > 0 => {
+                if let Some(port) = view.reserved
+                    && get(&port_key) != Some(port.to_string().as_str())
+                {
+                    return wrong(format!(
+                        "{port_key}={} but {} is Ready on port {port}",
+                        get(&port_key).unwrap_or("<missing>"),
+                        c.name(*d)
+                    ));
+                }
+                if get(&available_key) == Some("0") {
+                    return wrong(format!("{available_key}=0 but {} is Ready", c.name(*d)));
+                }
+            }
+            ServiceState::Failed(_) | ServiceState::Skipped(_) => {
+                if get(&available_key) == Some("1") || get(&port_key).is_some() {
+                    return wrong(format!(
+                        "{available_key}={} {port_key}={} but {} is {}",
+                        get(&available_key).unwrap_or("<missing>"),
+                        get(&port_key).unwrap_or("<missing>"),
+                        c.name(*d),
+                        view.state
+                    ));
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
