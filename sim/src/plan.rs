@@ -33,11 +33,15 @@ pub enum FaultKind {
     IgnoresTerm,
     /// The process takes long to stop (up to twice its grace period).
     SlowStop,
+    /// The operator restarts a service (`coord restart NAME`) during the fault phase.
+    OperatorRestart,
+    /// The operator stops a service (`coord stop NAME`) during the fault phase.
+    OperatorStop,
 }
 
 impl FaultKind {
     /// Every kind, in plan order.
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 13] = [
         FaultKind::PortStolen,
         FaultKind::PortHeldAtStart,
         FaultKind::SpawnFailure,
@@ -49,6 +53,8 @@ impl FaultKind {
         FaultKind::OutsiderAnswers,
         FaultKind::IgnoresTerm,
         FaultKind::SlowStop,
+        FaultKind::OperatorRestart,
+        FaultKind::OperatorStop,
     ];
 
     /// The name printed in plans.
@@ -65,6 +71,8 @@ impl FaultKind {
             FaultKind::OutsiderAnswers => "outsider_answers_probe",
             FaultKind::IgnoresTerm => "sigterm_ignored",
             FaultKind::SlowStop => "slow_stop",
+            FaultKind::OperatorRestart => "operator_restart",
+            FaultKind::OperatorStop => "operator_stop",
         }
     }
 
@@ -98,13 +106,19 @@ impl FaultPlan {
     }
 
     /// Swarm testing: each kind is off with probability 1/2, else on with its own probability
-    /// between 2% and 40%; the fault phase lasts 1 to 30 virtual seconds; one time in four a
+    /// between 2% and 40% (operator actions: 2% to 10%); the fault phase lasts 1 to 30 virtual seconds; one time in four a
     /// service that others require never comes up.
     pub fn swarm(rng: &mut ChaCha8Rng, stack: &Stack) -> FaultPlan {
         let mut plan = FaultPlan::calm();
         for kind in FaultKind::ALL {
             if rng.random_bool(0.5) {
-                plan.per_mille[kind.index()] = rng.random_range(20..=400);
+                // Operator actions end many runs early (stopping a required service fails the
+                // run): keep them rarer so the other faults still get whole runs to act in.
+                let max = match kind {
+                    FaultKind::OperatorRestart | FaultKind::OperatorStop => 100,
+                    _ => 400,
+                };
+                plan.per_mille[kind.index()] = rng.random_range(20..=max);
             }
         }
         plan.fault_window_ms = rng.random_range(1_000..=30_000);

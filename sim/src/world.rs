@@ -46,6 +46,8 @@ enum WorldEvent {
     OutsiderGrab { port: u16 },
     /// The outsider on `port` goes away.
     OutsiderLeave { port: u16 },
+    /// The operator restarts (or stops) a service.
+    Operator { service: ServiceId, restart: bool },
     /// The fault phase is over.
     CalmBegins,
 }
@@ -248,6 +250,18 @@ impl<M: Machine> World<M> {
                 }
             }
         }
+        for (kind, restart) in [
+            (FaultKind::OperatorRestart, true),
+            (FaultKind::OperatorStop, false),
+        ] {
+            for service in 0..self.stack.services.len() {
+                if self.plan.chance(kind, &mut self.rng) {
+                    let at = self.rng.random_range(0..self.plan.fault_window_ms.max(1));
+                    self.agenda
+                        .schedule(Timestamp(at), WorldEvent::Operator { service, restart });
+                }
+            }
+        }
         self.agenda
             .schedule(Timestamp(self.plan.fault_window_ms), WorldEvent::CalmBegins);
         self.feed(Input::Start {
@@ -321,6 +335,11 @@ impl<M: Machine> World<M> {
                     self.observe(Observation::OutsiderLeft(port));
                 }
             }
+            WorldEvent::Operator { service, restart } => self.feed(if restart {
+                Input::RestartService { service }
+            } else {
+                Input::StopService { service }
+            }),
             WorldEvent::CalmBegins => {
                 self.calm = true;
                 self.trace.line(

@@ -10,16 +10,28 @@ use std::ops::Range;
 
 const SEEDS: Range<u64> = 0..10_000;
 
-/// Violations the coordinator is known to still commit (each has an ignored, named regression
-/// test in `sim_regressions.rs`). The strict sweep below demands none at all; this one keeps every
-/// other invariant guarded in CI meanwhile. Remove an entry as soon as its bug is fixed.
-const KNOWN_OPEN: &[Invariant] = &[Invariant::StopsDependentsFirst];
+/// Violations the coordinator is known to still commit, each an invariant and words its message
+/// must contain (each has an ignored, named regression test in `sim_regressions.rs`). The strict
+/// sweep below demands none at all; this one keeps everything else guarded in CI meanwhile.
+/// Remove an entry as soon as its bug is fixed.
+const KNOWN_OPEN: &[(Invariant, &[&str])] = &[
+    // A failed run stops a dependency before its dependents.
+    (Invariant::StopsDependentsFirst, &["sent its stop signal"]),
+    // A `PortTaken` answered to a service already Stopping is ignored: the run never finishes.
+    (Invariant::Converges, &["deadlock", " stopping"]),
+];
+
+fn known(v: &coord_sim::Violation, allowed: &[(Invariant, &[&str])]) -> bool {
+    allowed
+        .iter()
+        .any(|(i, words)| v.invariant == *i && words.iter().all(|w| v.detail.contains(w)))
+}
 
 /// Sweeps `SEEDS` over every valid fixture; returns the printed failures whose invariant is not
 /// in `allowed`, and the number of allowed ones.
-fn sweep_fixtures(allowed: &[Invariant]) -> (Vec<String>, usize) {
+fn sweep_fixtures(allowed: &[(Invariant, &[&str])]) -> (Vec<String>, usize) {
     let mut unexpected = Vec::new();
-    let mut known = 0;
+    let mut known_count = 0;
     let fixtures = valid_fixtures();
     assert!(fixtures.len() >= 2, "fixtures: {fixtures:?}");
     for name in fixtures {
@@ -28,8 +40,8 @@ fn sweep_fixtures(allowed: &[Invariant]) -> (Vec<String>, usize) {
         assert_eq!(result.runs, SEEDS.end - SEEDS.start);
         for failure in &result.failures {
             let v = failure.violation.as_ref().unwrap();
-            if allowed.contains(&v.invariant) {
-                known += 1;
+            if known(v, allowed) {
+                known_count += 1;
             } else {
                 unexpected.push(report::failure(
                     failure,
@@ -39,7 +51,7 @@ fn sweep_fixtures(allowed: &[Invariant]) -> (Vec<String>, usize) {
             }
         }
     }
-    (unexpected, known)
+    (unexpected, known_count)
 }
 
 #[test]

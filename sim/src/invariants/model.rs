@@ -468,7 +468,17 @@ impl Checker {
             }
             _ => {}
         }
+        if matches!(t.from, ServiceState::Failed(_) | ServiceState::Skipped(_)) {
+            // Restarted on request: its dependents owe no cascade any more.
+            for d in self.facts[id].required_by.clone() {
+                self.views[d].must_fail = false;
+            }
+        }
         let view = &mut self.views[id];
+        if matches!(t.to, ServiceState::Failed(_) | ServiceState::Skipped(_)) {
+            // The cascade happened (a later restart on request may start it again).
+            view.must_fail = false;
+        }
         let was_settled = settled(&view.state);
         if view.state == ServiceState::Starting {
             self.starting -= 1;
