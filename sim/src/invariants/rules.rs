@@ -242,16 +242,16 @@ pub(super) fn discovery_env(
                     return wrong(format!("{available_key}=0 but {} is Ready", c.name(*d)));
                 }
             }
-            ServiceState::Failed(_) | ServiceState::Skipped(_) => {
-                if get(&available_key) == Some("1") || get(&port_key).is_some() {
-                    return wrong(format!(
-                        "{available_key}={} {port_key}={} but {} is {}",
-                        get(&available_key).unwrap_or("<missing>"),
-                        get(&port_key).unwrap_or("<missing>"),
-                        c.name(*d),
-                        view.state
-                    ));
-                }
+            ServiceState::Failed(_) | ServiceState::Skipped(_)
+                if get(&available_key) == Some("1") || get(&port_key).is_some() =>
+            {
+                return wrong(format!(
+                    "{available_key}={} {port_key}={} but {} is {}",
+                    get(&available_key).unwrap_or("<missing>"),
+                    get(&port_key).unwrap_or("<missing>"),
+                    c.name(*d),
+                    view.state
+                ));
             }
             _ => {}
         }
