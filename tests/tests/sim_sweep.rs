@@ -15,10 +15,13 @@ const SEEDS: Range<u64> = 0..10_000;
 /// sweep below demands none at all; this one keeps everything else guarded in CI meanwhile.
 /// Remove an entry as soon as its bug is fixed.
 const KNOWN_OPEN: &[(Invariant, &[&str])] = &[
-    // A failed run stops a dependency before its dependents.
+    // A failed run stops a dependency before its optional dependents (demo seed 135).
     (Invariant::StopsDependentsFirst, &["sent its stop signal"]),
-    // A `PortTaken` answered to a service already Stopping is ignored: the run never finishes.
-    (Invariant::Converges, &["deadlock", " stopping"]),
+    // The run fails because of a service that never becomes Failed (netra seed 15454).
+    (
+        Invariant::RunOutcome,
+        &["but no non-optional service failed"],
+    ),
 ];
 
 fn known(v: &coord_sim::Violation, allowed: &[(Invariant, &[&str])]) -> bool {
