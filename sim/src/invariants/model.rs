@@ -17,8 +17,10 @@ pub(super) const KILL_SLACK_MS: u64 = 100;
 #[derive(Debug, Clone)]
 pub(super) struct Facts {
     pub name: String,
-    /// `NAME` of the discovery variables (upper snake case).
-    pub env_name: String,
+    /// `<NAME>_PORT`, the discovery variable of its port (NAME in upper snake case).
+    pub port_key: String,
+    /// `<NAME>_AVAILABLE`.
+    pub available_key: String,
     pub optional: bool,
     /// Required dependencies.
     pub requires: Vec<ServiceId>,
@@ -125,7 +127,8 @@ impl Checker {
             .iter()
             .map(|s| Facts {
                 name: s.name.clone(),
-                env_name: env_name(&s.name),
+                port_key: format!("{}_PORT", env_name(&s.name)),
+                available_key: format!("{}_AVAILABLE", env_name(&s.name)),
                 optional: s.optional,
                 requires: s
                     .depends_on

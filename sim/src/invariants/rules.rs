@@ -218,8 +218,7 @@ pub(super) fn discovery_env(
     let get = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     for d in &c.facts[s].discovers {
         let view = &c.views[*d];
-        let name = &c.facts[*d].env_name;
-        let (port_key, available_key) = (format!("{name}_PORT"), format!("{name}_AVAILABLE"));
+        let (port_key, available_key) = (&c.facts[*d].port_key, &c.facts[*d].available_key);
         let wrong = |what: String| {
             Err(c.violation(
                 Invariant::DiscoveryEnv,
@@ -230,25 +229,25 @@ pub(super) fn discovery_env(
         match &view.state {
             ServiceState::Ready if view.live > 0 => {
                 if let Some(port) = view.reserved
-                    && get(&port_key) != Some(port.to_string().as_str())
+                    && get(port_key) != Some(port.to_string().as_str())
                 {
                     return wrong(format!(
                         "{port_key}={} but {} is Ready on port {port}",
-                        get(&port_key).unwrap_or("<missing>"),
+                        get(port_key).unwrap_or("<missing>"),
                         c.name(*d)
                     ));
                 }
-                if get(&available_key) == Some("0") {
+                if get(available_key) == Some("0") {
                     return wrong(format!("{available_key}=0 but {} is Ready", c.name(*d)));
                 }
             }
             ServiceState::Failed(_) | ServiceState::Skipped(_)
-                if get(&available_key) == Some("1") || get(&port_key).is_some() =>
+                if get(available_key) == Some("1") || get(port_key).is_some() =>
             {
                 return wrong(format!(
                     "{available_key}={} {port_key}={} but {} is {}",
-                    get(&available_key).unwrap_or("<missing>"),
-                    get(&port_key).unwrap_or("<missing>"),
+                    get(available_key).unwrap_or("<missing>"),
+                    get(port_key).unwrap_or("<missing>"),
                     c.name(*d),
                     view.state
                 ));
