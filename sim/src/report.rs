@@ -9,9 +9,17 @@ use std::fmt::Write;
 /// Trace lines shown with a failure.
 pub const TAIL_LINES: usize = 50;
 
-/// The command that replays `seed` on the stack file `stack_arg` (as the user gave it).
+/// The stack label of runs on [`crate::stacks::random_small`] stacks (`sim --random-stack`).
+pub const RANDOM_STACK: &str = "a random stack";
+
+/// The command that replays `seed` on the stack file `stack_arg` (as the user gave it), or on the
+/// seed's random stack when `stack_arg` is [`RANDOM_STACK`].
 pub fn replay_command(seed: u64, stack_arg: &str) -> String {
-    format!("cargo run -p coord-sim --bin sim -- --seed {seed} --stack {stack_arg}")
+    if stack_arg == RANDOM_STACK {
+        format!("cargo run -p coord-sim --bin sim -- --seed {seed} --random-stack")
+    } else {
+        format!("cargo run -p coord-sim --bin sim -- --seed {seed} --stack {stack_arg}")
+    }
 }
 
 fn outcome_text(outcome: &Option<RunOutcome>) -> String {
@@ -32,6 +40,9 @@ pub fn full(report: &RunReport, stack: &Stack, stack_arg: &str) -> String {
         report.seed,
         stack.services.len()
     );
+    if stack_arg == RANDOM_STACK {
+        describe_stack(&mut out, stack);
+    }
     let _ = writeln!(out, "{}", report.plan.describe(stack));
     let _ = writeln!(out, "trace:");
     for line in report.trace.lines() {
@@ -55,6 +66,35 @@ pub fn full(report: &RunReport, stack: &Stack, stack_arg: &str) -> String {
     out
 }
 
+/// One line per service of a generated stack: kind, port, optional, dependencies.
+fn describe_stack(out: &mut String, stack: &Stack) {
+    let _ = writeln!(
+        out,
+        "stack (max_parallel_starts {}):",
+        stack.coordination.max_parallel_starts
+    );
+    for s in &stack.services {
+        let deps: Vec<String> = s
+            .depends_on
+            .iter()
+            .map(|d| format!("{} {:?}", d.name, d.kind).to_lowercase())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<5} {:<7} {:<7} {:<8} needs {}",
+            s.name,
+            format!("{:?}", s.kind).to_lowercase(),
+            if s.port.is_some() { "port" } else { "no-port" },
+            if s.optional { "optional" } else { "required" },
+            if deps.is_empty() {
+                "nothing".to_string()
+            } else {
+                deps.join(", ")
+            }
+        );
+    }
+}
+
 /// What a sweep prints for one failing seed (the report must carry its trace).
 pub fn failure(report: &RunReport, stack: &Stack, stack_arg: &str) -> String {
     let mut out = String::new();
@@ -63,6 +103,9 @@ pub fn failure(report: &RunReport, stack: &Stack, stack_arg: &str) -> String {
     };
     let _ = writeln!(out, "FAILED seed {} on {stack_arg}", report.seed);
     let _ = writeln!(out, "  {v}");
+    if stack_arg == RANDOM_STACK {
+        describe_stack(&mut out, stack);
+    }
     let _ = writeln!(out, "{}", report.plan.describe(stack));
     let _ = writeln!(out, "last {TAIL_LINES} trace lines:");
     for line in report.trace.tail(TAIL_LINES) {

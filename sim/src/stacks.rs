@@ -178,6 +178,20 @@ pub fn random_dag(n: usize, max_deps: usize, seed: u64) -> Stack {
     stack
 }
 
+/// The small random stack of `sim --random-stack` for `seed`: 4 to 15 services with up to 3
+/// dependencies each (see [`random_dag`]), `max_parallel_starts` 1 to 4, every third service
+/// optional. Deterministic in `seed`.
+pub fn random_small(seed: u64) -> Stack {
+    let n = 4 + (seed % 12) as usize;
+    let mut stack = random_dag(n, 3, seed);
+    stack.file = "random-stack.toml".to_string();
+    stack.coordination.max_parallel_starts = 1 + (seed % 4) as usize;
+    for (i, s) in stack.services.iter_mut().enumerate() {
+        s.optional = (i as u64 + seed).is_multiple_of(3);
+    }
+    stack
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,3 +64,39 @@ fn bad_arguments_and_bad_stacks_exit_2_with_a_clear_message() {
         String::from_utf8_lossy(&out.stderr).contains("cannot read the stack file no/such.toml")
     );
 }
+
+#[test]
+fn random_stack_mode_prints_the_stack_and_replays_identically() {
+    let first = sim(&["--seed", "12", "--random-stack"]);
+    let text = String::from_utf8(first.stdout.clone()).unwrap();
+    assert!(
+        text.starts_with("sim seed 12 on a random stack ("),
+        "{text}"
+    );
+    assert!(text.contains("\nstack (max_parallel_starts "), "{text}");
+    assert!(text.contains("  s0 "), "{text}");
+    assert_eq!(
+        first.stdout,
+        sim(&["--seed", "12", "--random-stack"]).stdout
+    );
+    let sweep = sim(&["--seeds", "0..20", "--random-stack"]);
+    let text = String::from_utf8(sweep.stdout).unwrap();
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("20 seeds (0..20) on a random stack: "),
+        "{text}"
+    );
+    for block in text.split("FAILED seed ").skip(1) {
+        assert!(block.contains("--random-stack"), "{block}");
+    }
+    let both = sim(&[
+        "--seed",
+        "1",
+        "--random-stack",
+        "--stack",
+        "fixtures/demo.toml",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}

@@ -3,12 +3,13 @@
 //! ```text
 //! sim --seed 7 [--stack fixtures/netra.toml]
 //! sim --seeds 0..10000 [--stack fixtures/netra.toml]
+//! sim --seeds 0..10000 --random-stack     # each seed on its own small random stack
 //! ```
 //! Exit 0 when every invariant held, 1 when one broke, 2 on bad arguments or a bad stack file.
 
 use clap::Parser;
 use coord_core::stack::Stack;
-use coord_sim::{report, sweep};
+use coord_sim::{report, stacks, sweep};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ struct Args {
     /// The stack file to simulate.
     #[arg(long, default_value = DEFAULT_STACK)]
     stack: String,
+    /// Instead of a stack file, run each seed on its own small random stack (4 to 15 services,
+    /// random required/optional/soft edges, tasks, ports, max_parallel_starts 1 to 4).
+    #[arg(long, conflicts_with = "stack")]
+    random_stack: bool,
 }
 
 fn parse_range(text: &str) -> Result<Range<u64>, String> {
@@ -69,24 +74,35 @@ fn load(arg: &str) -> Result<Stack, String> {
 
 /// Times a sweep: the binary may read the clock, the library never does.
 #[allow(clippy::disallowed_methods)]
-fn timed_sweep(stack: &Stack, seeds: Range<u64>) -> (sweep::SweepResult, std::time::Duration) {
+fn timed_sweep(
+    stack: Option<&Stack>,
+    seeds: Range<u64>,
+) -> (sweep::SweepResult, std::time::Duration) {
     let start = std::time::Instant::now();
-    let result = sweep::sweep(stack, seeds);
+    let result = match stack {
+        Some(stack) => sweep::sweep(stack, seeds),
+        None => sweep::sweep_random(seeds),
+    };
     (result, start.elapsed())
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let stack = match load(&args.stack) {
-        Ok(stack) => stack,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+    let (stack, label) = if args.random_stack {
+        (None, report::RANDOM_STACK.to_string())
+    } else {
+        match load(&args.stack) {
+            Ok(stack) => (Some(stack), args.stack.clone()),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
         }
     };
     if let Some(seed) = args.seed {
+        let stack = stack.unwrap_or_else(|| stacks::random_small(seed));
         let run = sweep::run_seed(&stack, seed, true);
-        print!("{}", report::full(&run, &stack, &args.stack));
+        print!("{}", report::full(&run, &stack, &label));
         return if run.violation.is_none() {
             ExitCode::SUCCESS
         } else {
@@ -96,17 +112,20 @@ fn main() -> ExitCode {
     let Some(seeds) = args.seeds else {
         return ExitCode::from(2);
     };
-    let (result, elapsed) = timed_sweep(&stack, seeds.clone());
+    let (result, elapsed) = timed_sweep(stack.as_ref(), seeds.clone());
     for failure in &result.failures {
-        println!("{}", report::failure(failure, &stack, &args.stack));
+        let failing_stack = match &stack {
+            Some(stack) => stack.clone(),
+            None => stacks::random_small(failure.seed),
+        };
+        println!("{}", report::failure(failure, &failing_stack, &label));
     }
     let per_second = u128::from(result.runs) * 1_000_000 / elapsed.as_micros().max(1);
     println!(
-        "{} seeds ({}..{}) on {}: {} failed, {} ms, {per_second} seeds/s",
+        "{} seeds ({}..{}) on {label}: {} failed, {} ms, {per_second} seeds/s",
         result.runs,
         seeds.start,
         seeds.end,
-        args.stack,
         result.failures.len(),
         elapsed.as_millis()
     );

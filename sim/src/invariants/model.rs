@@ -96,6 +96,8 @@ pub struct Checker {
     /// The first non-optional service that failed.
     pub(super) run_failed: Option<String>,
     pub(super) startup_finished: u32,
+    /// The startup summary said the run failed.
+    pub(super) startup_said_failed: bool,
     pub(super) finished: Option<RunOutcome>,
     calm_bound_ms: u64,
     shutdown_bound_ms: u64,
@@ -216,6 +218,7 @@ impl Checker {
             shutdown_deadline: None,
             run_failed: None,
             startup_finished: 0,
+            startup_said_failed: false,
             finished: None,
             calm_bound_ms,
             shutdown_bound_ms,
@@ -444,8 +447,9 @@ impl Checker {
                 }
             }
             Command::Transition(t) => self.on_transition(now, t)?,
-            Command::StartupFinished(_) => {
+            Command::StartupFinished(summary) => {
                 self.startup_finished += 1;
+                self.startup_said_failed |= summary.run_failed;
                 rules::startup_finished_once(self, now)?;
             }
             Command::Finished(outcome) => {
@@ -537,9 +541,10 @@ impl Checker {
         &self.facts[id].name
     }
 
-    /// Whether the failure of a required service already started stopping the run.
+    /// Whether the run is being stopped: on request, because a non-optional service failed, or
+    /// because the startup summary said the run failed.
     pub(super) fn run_is_ending(&self) -> bool {
-        self.shutdown_at.is_some() || self.run_failed.is_some()
+        self.shutdown_at.is_some() || self.run_failed.is_some() || self.startup_said_failed
     }
 
     /// Checks the deadlines (stop grace, calm phase, shutdown) at `now`, even when nothing was

@@ -348,13 +348,23 @@ pub(super) fn optional_failure_contained(
     if c.facts[s].requires.iter().any(|r| !up(&c.views[*r].state)) {
         return Ok(());
     }
+    let required: Vec<String> = c.facts[s]
+        .requires
+        .iter()
+        .map(|r| format!("{} {}", c.name(*r), c.views[*r].state))
+        .collect();
     Err(c.violation(
         Invariant::OptionalFailureContained,
         now,
         format!(
-            "{} became {to} before it was started although every required dependency is up: \
-             an optional or soft dependency must not fail it",
-            c.name(s)
+            "{} became {to} before it was started although every required dependency is up \
+             ({}): an optional or soft dependency must not fail it",
+            c.name(s),
+            if required.is_empty() {
+                "it has none".to_string()
+            } else {
+                required.join(", ")
+            }
         ),
     ))
 }
