@@ -4,7 +4,7 @@
 //! [`FaultPlan::chance`] from the world's seeded generator.
 
 use coord_core::stack::{DependencyKind, PortSpec, ServiceId, Stack};
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
@@ -93,6 +93,9 @@ pub struct FaultPlan {
     pub fault_window_ms: u64,
     /// A required dependency that never comes up, in either phase.
     pub doomed: Option<ServiceId>,
+    /// The operator presses Ctrl-C a second time (`ForceShutdown`) this many milliseconds after
+    /// the graceful shutdown began.
+    pub force_after_ms: Option<u64>,
 }
 
 impl FaultPlan {
@@ -102,6 +105,7 @@ impl FaultPlan {
             per_mille: [0; FaultKind::ALL.len()],
             fault_window_ms: 0,
             doomed: None,
+            force_after_ms: None,
         }
     }
 
@@ -135,6 +139,15 @@ impl FaultPlan {
             plan.doomed = Some(required_targets[rng.random_range(0..required_targets.len())]);
         }
         plan
+    }
+
+    /// Draws the second Ctrl-C (one run in eight) from its own stream derived from `seed`, so
+    /// that it shifts no other draw of the run.
+    pub fn draw_force(&mut self, seed: u64) {
+        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x0f0c_e5ee_d5ec_0dc7);
+        self.force_after_ms = side
+            .random_ratio(1, 8)
+            .then(|| side.random_range(0..=15_000));
     }
 
     /// This plan with `kind` set to `per_mille` (0 turns it off).
@@ -203,6 +216,10 @@ impl fmt::Display for PlanDisplay<'_> {
                 writeln!(f, "  {:<26} {:>3}.{}%", kind.name(), p / 10, p % 10)?;
             }
         }
+        match self.plan.force_after_ms {
+            Some(ms) => writeln!(f, "  {:<26} {ms} ms into the shutdown", "force_shutdown")?,
+            None => writeln!(f, "  {:<26} off", "force_shutdown")?,
+        }
         match self.plan.doomed {
             Some(id) => write!(
                 f,
@@ -219,7 +236,6 @@ impl fmt::Display for PlanDisplay<'_> {
 mod tests {
     use super::*;
     use crate::stacks::netra;
-    use rand::SeedableRng;
 
     #[test]
     fn swarm_differs_by_seed_and_repeats_per_seed() {

@@ -50,6 +50,8 @@ enum WorldEvent {
     Operator { service: ServiceId, restart: bool },
     /// The fault phase is over.
     CalmBegins,
+    /// The operator presses Ctrl-C again during the shutdown.
+    Force,
 }
 
 /// What a finished simulation reports.
@@ -97,7 +99,8 @@ impl World<Coordinator> {
     /// A world for `seed` on `stack` with the swarm fault plan drawn from the seed.
     pub fn new(stack: Stack, seed: u64, trace: bool) -> World<Coordinator> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let plan = FaultPlan::swarm(&mut rng, &stack);
+        let mut plan = FaultPlan::swarm(&mut rng, &stack);
+        plan.draw_force(seed);
         let coordinator = Coordinator::new(stack.clone(), options(seed), Timestamp::ZERO);
         World::assemble(stack, seed, plan, rng, coordinator, trace)
     }
@@ -284,6 +287,10 @@ impl<M: Machine> World<M> {
             return;
         }
         self.shutdown_sent = true;
+        if let Some(ms) = self.plan.force_after_ms {
+            let at = self.after(ms);
+            self.agenda.schedule(at, WorldEvent::Force);
+        }
         self.feed(Input::Shutdown);
     }
 
@@ -340,6 +347,7 @@ impl<M: Machine> World<M> {
             } else {
                 Input::StopService { service }
             }),
+            WorldEvent::Force => self.feed(Input::ForceShutdown),
             WorldEvent::CalmBegins => {
                 self.calm = true;
                 self.trace.line(

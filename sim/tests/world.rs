@@ -111,3 +111,31 @@ fn a_sweep_reruns_failures_with_their_trace() {
         assert!(!failure.trace.lines().is_empty());
     }
 }
+
+#[test]
+fn some_seeds_press_ctrl_c_twice_and_everything_still_ends() {
+    let stack = netra();
+    let forced: Vec<u64> = (0..200)
+        .filter(|seed| {
+            let mut plan = FaultPlan::calm();
+            plan.draw_force(*seed);
+            plan.force_after_ms.is_some()
+        })
+        .collect();
+    assert!(forced.len() > 5 && forced.len() < 60, "{forced:?}");
+    let mut seen_force = false;
+    for seed in forced {
+        let mut plan = FaultPlan::calm().window(100);
+        plan.draw_force(seed);
+        plan.force_after_ms = Some(0);
+        let plan = plan.with(FaultKind::IgnoresTerm, 1000);
+        let report = World::with_plan(stack.clone(), seed, plan, true).run();
+        assert_eq!(report.violation, None);
+        let text = report.trace.lines().join("\n");
+        seen_force |= text.contains("shutdown    force");
+        // Everything ignores SIGTERM, so only the forced SIGKILLs end it without waiting out
+        // a grace period.
+        assert!(report.end.as_millis() < 10_000 + 5_000, "{text}");
+    }
+    assert!(seen_force);
+}

@@ -91,6 +91,8 @@ pub struct Checker {
     pub(super) starting: usize,
     pub(super) unsettled: usize,
     pub(super) shutdown_at: Option<Timestamp>,
+    /// `ForceShutdown` was fed: everything may be killed at once, in any order.
+    pub(super) forced: bool,
     pub(super) calm_deadline: Option<Timestamp>,
     pub(super) shutdown_deadline: Option<Timestamp>,
     /// The first non-optional service that failed.
@@ -214,6 +216,7 @@ impl Checker {
             starting: 0,
             unsettled: n,
             shutdown_at: None,
+            forced: false,
             calm_deadline: None,
             shutdown_deadline: None,
             run_failed: None,
@@ -383,7 +386,9 @@ impl Checker {
                 }
                 self.views[*service].last_exit = Some((*generation, *status));
             }
+            Input::ForceShutdown if self.shutdown_at.is_some() => self.forced = true,
             Input::Shutdown | Input::ForceShutdown if self.shutdown_at.is_none() => {
+                self.forced = matches!(input, Input::ForceShutdown);
                 self.shutdown_at = Some(now);
                 self.calm_deadline = None;
                 self.shutdown_deadline =

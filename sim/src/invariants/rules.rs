@@ -369,9 +369,10 @@ pub(super) fn optional_failure_contained(
     ))
 }
 
-/// In a shutdown (or a failed run) a service is stopped only when no dependent has a live process.
+/// In a shutdown (or a failed run) a service is stopped only when no dependent has a live process
+/// (a forced shutdown kills everything at once).
 pub(super) fn stops_dependents_first(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
-    if !c.run_is_ending() {
+    if !c.run_is_ending() || c.forced {
         return Ok(());
     }
     for d in &c.facts[s].dependents {
