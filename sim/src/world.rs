@@ -306,7 +306,27 @@ impl<M: Machine> World<M> {
         };
         self.now = self.now.max(at);
         match event {
-            WorldEvent::Deliver(input) => self.feed(input),
+            WorldEvent::Deliver(input) => {
+                if let Input::Spawned {
+                    service,
+                    generation,
+                    pid,
+                } = &input
+                {
+                    let children = self.processes[self.process_index(*pid)].children;
+                    if children > 0 {
+                        self.trace.line(
+                            self.now,
+                            &self.stack.services[*service].name,
+                            "group",
+                            format_args!(
+                                "g{generation} pid {pid} and {children} children (signals reach them all)"
+                            ),
+                        );
+                    }
+                }
+                self.feed(input)
+            }
             WorldEvent::ProbeDone {
                 service,
                 generation,
