@@ -320,7 +320,8 @@ impl<M: Machine> World<M> {
                             &self.stack.services[*service].name,
                             "group",
                             format_args!(
-                                "g{generation} pid {pid} and {children} children (signals reach them all)"
+                                "g{generation} pid {pid} and {children} {} (signals reach the whole group)",
+                                if children == 1 { "child" } else { "children" }
                             ),
                         );
                     }
