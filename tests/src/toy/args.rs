@@ -35,7 +35,8 @@ pub struct ToyArgs {
     pub listen_fds: bool,
     /// Send `READY=1` on `$NOTIFY_SOCKET` when ready (`--notify`).
     pub notify: bool,
-    /// Be an outsider: bind this port, answer every request with 200, do nothing else.
+    /// Be an outsider: bind this port, answer every request with 200 (reporting each connection
+    /// as an event), do nothing else.
     pub hold_port: Option<u16>,
     /// Print these variables at start (`--print-env VAR`, repeatable).
     pub print_env: Vec<String>,

@@ -80,6 +80,24 @@ depends_on = {{ api = "required" }}
         .num("port")
         .expect("api got a $PORT") as u16;
     let outsider = Outsider::hold(taken, dir.events());
+    // Open the gate only once coord has met the outsider: it was probed (a connection), or coord
+    // already gave up on that attempt (stopped it or started another one).
+    dir.events()
+        .wait_until(PATIENCE, |ev| {
+            has(ev, "outsider", "connection")
+                || has(ev, "api", "sigterm")
+                || ev
+                    .iter()
+                    .filter(|e| e.name == "api" && e.event == "start")
+                    .count()
+                    > 1
+        })
+        .unwrap_or_else(|ev| {
+            panic!(
+                "coord never probed api's port: {ev:?}\n{}",
+                coord.transcript()
+            )
+        });
     dir.touch("gate");
 
     let summary = coord
