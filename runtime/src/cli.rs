@@ -104,13 +104,17 @@ pub struct Failure {
     pub code: i32,
     /// What to print.
     pub message: String,
+    /// Print the message as is, without the `coord: ` prefix (compiler-style diagnostics).
+    pub raw: bool,
 }
 
 impl Failure {
-    fn new(code: i32, message: impl Into<String>) -> Failure {
+    /// A failure printed with the `coord: ` prefix.
+    pub fn new(code: i32, message: impl Into<String>) -> Failure {
         Failure {
             code,
             message: message.into(),
+            raw: false,
         }
     }
 }
@@ -140,8 +144,16 @@ pub fn load_stack(file: &Path) -> Result<Stack, Failure> {
             ),
         )
     })?;
-    Stack::parse(&file.display().to_string(), &text)
-        .map_err(|errors| Failure::new(2, errors.to_string()))
+    Stack::parse(&file.display().to_string(), &text).map_err(|errors| Failure {
+        code: 2,
+        message: format!(
+            "{errors}\ncoord: {} has {} error{}",
+            file.display(),
+            errors.0.len(),
+            if errors.0.len() == 1 { "" } else { "s" }
+        ),
+        raw: true,
+    })
 }
 
 fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
@@ -235,7 +247,7 @@ fn graph(file: &Path, dot: bool) -> Result<i32, Failure> {
 /// dashed, soft ones dotted.
 pub fn dot_graph(stack: &Stack) -> String {
     use petgraph::dot::{Config, Dot};
-    let mut g = petgraph::graph::DiGraph::<&str, DependencyKind>::new();
+    let mut g = petgraph::graph::DiGraph::<&str, &str>::new();
     let nodes: Vec<_> = stack
         .services
         .iter()
@@ -243,17 +255,16 @@ pub fn dot_graph(stack: &Stack) -> String {
         .collect();
     for (id, s) in stack.services.iter().enumerate() {
         for dep in &s.depends_on {
-            g.add_edge(nodes[dep.service], nodes[id], dep.kind);
+            g.add_edge(nodes[dep.service], nodes[id], kind_name(dep.kind));
         }
     }
-    let edge_attrs = |_: &_, e: petgraph::graph::EdgeReference<'_, DependencyKind>| match e.weight()
-    {
-        DependencyKind::Required => String::new(),
-        DependencyKind::Optional => "style = dashed".to_string(),
-        DependencyKind::Soft => "style = dotted".to_string(),
+    let edge_attrs = |_: &_, e: petgraph::graph::EdgeReference<'_, &str>| match *e.weight() {
+        "optional" => "style = dashed".to_string(),
+        "soft" => "style = dotted".to_string(),
+        _ => String::new(),
     };
     format!(
-        "{:?}",
+        "{}",
         Dot::with_attr_getters(
             &g,
             &[Config::EdgeNoLabel],

@@ -11,7 +11,11 @@ fn main() {
     let code = match coord::cli::execute(cli) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("coord: {}", failure.message);
+            if failure.raw {
+                eprintln!("{}", failure.message);
+            } else {
+                eprintln!("coord: {}", failure.message);
+            }
             failure.code
         }
     };

@@ -9,16 +9,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn paths_of(file: &Path) -> Result<StackPaths, Failure> {
-    StackPaths::for_stack_file(file).map_err(|e| Failure {
-        code: 2,
-        message: format!("bad stack file path {}: {e}", file.display()),
-    })
+    StackPaths::for_stack_file(file)
+        .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
 }
 
 fn read_registry(paths: &StackPaths) -> Result<Registry, Failure> {
-    registry::read(paths).map_err(|e| Failure {
-        code: 1,
-        message: format!("cannot read {}: {e}", paths.registry().display()),
+    registry::read(paths).map_err(|e| {
+        Failure::new(
+            1,
+            format!("cannot read {}: {e}", paths.registry().display()),
+        )
     })
 }
 
@@ -122,12 +122,12 @@ pub fn discover(file: &Path, name: &str, wait: Option<Duration>) -> Result<i32, 
                 (true, None) => format!("the stack has no running service named `{name}`"),
                 (true, Some(e)) => format!("{name} is {}", e.state),
             };
-            return Err(Failure {
-                code: 1,
-                message: format!(
+            return Err(Failure::new(
+                1,
+                format!(
                     "{name} is not ready: {why}\n  help: start it with `coord run`, or wait longer with --wait 30s"
                 ),
-            });
+            ));
         }
         std::thread::sleep(delay.min(deadline - now));
         delay = (delay * 2).min(Duration::from_secs(1));
@@ -142,21 +142,18 @@ pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
             println!("{}", reply.message);
             Ok(0)
         }
-        Ok(Some(reply)) => Err(Failure {
-            code: 1,
-            message: reply.message,
-        }),
-        Ok(None) => Err(Failure {
-            code: 1,
-            message: format!(
+        Ok(Some(reply)) => Err(Failure::new(1, reply.message)),
+        Ok(None) => Err(Failure::new(
+            1,
+            format!(
                 "no coord is running the stack {}\n  help: start it with `coord run -f {}`",
                 file.display(),
                 file.display()
             ),
-        }),
-        Err(e) => Err(Failure {
-            code: 1,
-            message: format!("cannot reach the running coord: {e}"),
-        }),
+        )),
+        Err(e) => Err(Failure::new(
+            1,
+            format!("cannot reach the running coord: {e}"),
+        )),
     }
 }
