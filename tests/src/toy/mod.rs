@@ -110,6 +110,11 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
             Err(e) => eprintln!("toy-service {}: cannot notify: {e}", args.name),
         }
     }
+    if let Some(d) = args.unhealthy_after {
+        std::thread::sleep(d);
+        events.emit("unhealthy", "");
+        ready.store(false, Ordering::SeqCst);
+    }
     park_forever()
 }
 

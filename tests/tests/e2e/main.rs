@@ -7,6 +7,7 @@
 
 mod degradation;
 mod invalid;
+mod lifecycle;
 mod order;
 mod ports;
 mod postgres_redis;
