@@ -149,3 +149,45 @@ fn ports_are_released_when_processes_exit_and_reused_on_restart() {
     assert_eq!(spawns[1].2, spawns[0].2, "the same port again");
     assert_eq!(h.state("b"), ServiceState::Ready);
 }
+
+/// Found by the simulator (netra, seed 54751): the run began shutting down while a spawn was
+/// still unanswered, and the answer was `PortTaken`. No process was ever started, so the
+/// service is stopped at once; ignoring the answer left the run waiting forever.
+#[test]
+fn port_taken_for_a_pending_spawn_during_shutdown_still_finishes_the_run() {
+    use coord_core::{Coordinator, RunOutcome, Stack, Timestamp};
+    let stack = Stack::parse("t.toml", TWO).expect("valid");
+    let mut c = Coordinator::new(stack, Options::default(), Timestamp(0));
+    c.handle_input(Timestamp(0), Input::Start { services: vec![] });
+    let spawns: Vec<(usize, u32, u16)> = std::iter::from_fn(|| c.poll_command())
+        .filter_map(|cmd| match cmd {
+            Command::Spawn {
+                service,
+                generation,
+                port,
+                ..
+            } => Some((service, generation, port.expect("port"))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(spawns.len(), 2);
+    c.handle_input(Timestamp(1), Input::Shutdown);
+    while c.poll_command().is_some() {}
+    for (service, generation, port) in spawns {
+        c.handle_input(
+            Timestamp(2),
+            Input::PortTaken {
+                service,
+                generation,
+                port,
+            },
+        );
+    }
+    let finished = std::iter::from_fn(|| c.poll_command()).find_map(|cmd| match cmd {
+        Command::Finished(o) => Some(o),
+        _ => None,
+    });
+    assert_eq!(finished, Some(RunOutcome::Interrupted));
+    assert!(c.is_finished());
+    assert_eq!(c.poll_timeout(), None, "no timer left behind");
+}

@@ -198,3 +198,80 @@ fn the_same_seed_gives_the_same_commands() {
     assert_eq!(run(7), run(7));
     assert_ne!(run(7), run(8), "jitter depends on the seed");
 }
+
+/// Found by the simulator (netra and demo, seed 20): a required service crashed after Ready and
+/// the cascade stopped its dependents at once, a dependency before its own dependents.
+#[test]
+fn a_failure_after_ready_stops_the_dependents_dependents_first() {
+    let mut h = Harness::new(NETRA);
+    h.script("database").exit_after = Some((5_000, 1));
+    h.start(&[]);
+    h.run_until(120_000);
+    assert!(matches!(h.outcome(), Some(RunOutcome::Failed(r)) if r.starts_with("database failed")));
+    assert_eq!(stop_order(&h), vec!["frontend", "backend", "auth", "redis"]);
+    for name in ["auth", "backend"] {
+        assert_eq!(
+            h.state(name),
+            ServiceState::Failed("dependency database failed".into())
+        );
+    }
+    assert_eq!(
+        h.state("frontend"),
+        ServiceState::Failed("dependency backend failed".into())
+    );
+    assert_eq!(h.state("redis"), ServiceState::Stopped);
+    assert!(h.alive.is_empty());
+}
+
+#[test]
+fn an_optional_failure_cascade_stops_doomed_services_in_order_and_the_run_goes_on() {
+    let toml = r#"
+[coordination]
+optional_services = ["cache", "api", "web"]
+
+[services.cache]
+command = "c"
+port = { range = "development" }
+
+[services.api]
+command = "a"
+port = { range = "development" }
+depends_on = { cache = "required" }
+
+[services.web]
+command = "w"
+port = { range = "development" }
+depends_on = { api = "required" }
+
+[services.other]
+command = "o"
+port = { range = "development" }
+depends_on = { api = "optional" }
+"#;
+    let mut h = Harness::new(toml);
+    h.script("cache").exit_after = Some((2_000, 1));
+    h.script("web").ignore_term = true;
+    h.start(&[]);
+    h.run_until(60_000);
+    assert_eq!(stop_order(&h), vec!["web", "api"]);
+    let web_kill = h.signals("web")[1];
+    assert_eq!(web_kill.1, StopSignal::Kill);
+    assert!(
+        h.signals("api")[0].0 >= web_kill.0,
+        "api waits for web to be gone"
+    );
+    assert_eq!(
+        h.state("api"),
+        ServiceState::Failed("dependency cache failed".into())
+    );
+    assert_eq!(
+        h.state("web"),
+        ServiceState::Failed("dependency api failed".into())
+    );
+    assert_eq!(
+        h.state("other"),
+        ServiceState::Ready,
+        "an optional user keeps running"
+    );
+    assert_eq!(h.outcome(), None, "only optional services failed");
+}

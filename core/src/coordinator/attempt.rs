@@ -116,31 +116,37 @@ impl Coordinator {
     }
 
     /// `Input::PortTaken`: before the process ran, move to the next candidate port (a fixed port
-    /// fails the attempt); after, the attempt failed.
+    /// fails the attempt); after, the attempt failed. A stop under way when no process was ever
+    /// started is carried out at once.
     pub(super) fn on_port_taken(&mut self, now: Timestamp, service: ServiceId, port: u16) {
         let rec = &self.records[service];
-        if rec.port != Some(port) || rec.state != ServiceState::Starting {
+        if rec.port != Some(port) {
             return;
         }
         let fixed = matches!(self.stack.services[service].port, Some(PortSpec::Fixed(_)));
-        if !fixed {
-            self.ledger.mark_outsider(port);
-        }
-        let before_spawn = rec.spawn_pending;
-        if before_spawn {
+        let reason = format!("port {port} is taken by another process");
+        if rec.spawn_pending {
+            if !fixed {
+                self.ledger.mark_outsider(port);
+            }
             if self.process_gone(now, service) {
                 return;
             }
-            if !fixed {
+            let starting = self.records[service].state == ServiceState::Starting;
+            if !fixed && starting && self.phase == Phase::Running {
                 self.spawn(now, service);
-                return;
+            } else {
+                self.attempt_failed(now, service, reason);
             }
+            return;
         }
-        self.attempt_failed(
-            now,
-            service,
-            format!("port {port} is taken by another process"),
-        );
+        if rec.state != ServiceState::Starting {
+            return;
+        }
+        if !fixed {
+            self.ledger.mark_outsider(port);
+        }
+        self.attempt_failed(now, service, reason);
     }
 
     /// Sends the probe a timer asked for, if the service still wants one.
@@ -364,9 +370,10 @@ impl Coordinator {
 
     /// What follows a stopped process (or an attempt that never had one).
     pub(super) fn apply_exit_plan(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
+        let doom = self.records[service].doom.take();
         if self.phase == Phase::ShuttingDown {
-            let to = match plan {
-                ExitPlan::Fail(reason) => ServiceState::Failed(reason),
+            let to = match (plan, doom) {
+                (ExitPlan::Fail(reason), _) | (_, Some(reason)) => ServiceState::Failed(reason),
                 _ => ServiceState::Stopped,
             };
             self.set_state(now, service, to, "shut down");

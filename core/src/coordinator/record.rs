@@ -62,6 +62,9 @@ pub(crate) struct Record {
     pub dep_timed_out: Vec<bool>,
     /// What to do when the current process exits, if a stop is under way.
     pub exit_plan: Option<ExitPlan>,
+    /// A required dependency failed while this service ran: it is stopped (once its own doomed
+    /// dependents are gone) and then Failed with this reason.
+    pub doom: Option<String>,
     /// The stop signal was sent for the current process.
     pub stop_sent: bool,
     /// Queued for a start slot.
@@ -100,6 +103,7 @@ impl Record {
             failures: 0,
             dep_timed_out: vec![false; dependency_count],
             exit_plan: None,
+            doom: None,
             stop_sent: false,
             queued: false,
             spawned_at: None,

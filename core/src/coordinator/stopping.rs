@@ -177,6 +177,26 @@ impl Coordinator {
         }
     }
 
+    /// A doomed service (a required dependency failed) is stopped once none of its doomed or
+    /// failing dependents has a process left; dependents that merely used it optionally keep
+    /// running and do not hold it back.
+    pub(super) fn stop_doomed_in_order(&mut self, now: Timestamp, service: ServiceId) {
+        let rec = &self.records[service];
+        let Some(reason) = rec.doom.clone() else {
+            return;
+        };
+        if !rec.has_process() || rec.exit_plan.is_some() || self.phase != Phase::Running {
+            return;
+        }
+        let blocked = self.graph.dependents(service).iter().any(|(d, _)| {
+            let r = &self.records[*d];
+            r.has_process() && (r.doom.is_some() || matches!(r.exit_plan, Some(ExitPlan::Fail(_))))
+        });
+        if !blocked {
+            self.stop_process(now, service, ExitPlan::Fail(reason));
+        }
+    }
+
     /// `Input::ForceShutdown`: SIGKILL every process now.
     pub(super) fn force_shutdown(&mut self, now: Timestamp) {
         self.begin_shutdown(now);

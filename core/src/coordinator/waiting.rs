@@ -198,10 +198,22 @@ impl Coordinator {
         for (d, _) in dependents {
             self.reevaluate(now, d);
         }
+        if !self.records[service].has_process() {
+            let deps: Vec<ServiceId> = self
+                .graph
+                .dependencies(service)
+                .iter()
+                .map(|(d, _)| *d)
+                .collect();
+            for dep in deps {
+                self.stop_doomed_in_order(now, dep);
+            }
+        }
     }
 
-    /// Fails, transitively, every selected service that requires `service` (stopping those
-    /// that run), appending each with its reason to `failed`.
+    /// Fails, transitively, every selected service that requires `service`: those without a
+    /// process at once, those with one are doomed and stopped dependents-first. Appends each with
+    /// its reason to `failed`.
     fn cascade_failure(
         &mut self,
         now: Timestamp,
@@ -209,24 +221,31 @@ impl Coordinator {
         failed: &mut Vec<(ServiceId, String)>,
     ) {
         let mut work = vec![service];
+        let mut doomed = Vec::new();
         while let Some(s) = work.pop() {
             let name = self.stack.services[s].name.clone();
             let dependents = self.graph.dependents(s).to_vec();
             for (d, kind) in dependents {
-                let rec = &self.records[d];
-                let doomed = rec.state.is_final()
+                let rec = &mut self.records[d];
+                let settled = rec.state.is_final()
+                    || rec.doom.is_some()
                     || matches!(rec.exit_plan, Some(super::record::ExitPlan::Fail(_)));
-                if kind != DependencyKind::Required || !rec.selected || doomed {
+                if kind != DependencyKind::Required || !rec.selected || settled {
                     continue;
                 }
                 let reason = format!("dependency {name} failed");
-                let has_process = rec.has_process();
-                self.fail_service(now, d, reason.clone());
-                failed.push((d, reason));
-                if !has_process {
-                    work.push(d);
+                if rec.has_process() {
+                    rec.doom = Some(reason.clone());
+                    doomed.push(d);
+                } else {
+                    self.fail_service(now, d, reason.clone());
                 }
+                failed.push((d, reason));
+                work.push(d);
             }
+        }
+        for d in doomed {
+            self.stop_doomed_in_order(now, d);
         }
     }
 
