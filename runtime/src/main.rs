@@ -4,6 +4,11 @@ use clap::Parser;
 use std::io::IsTerminal;
 
 fn main() {
+    // The shim is started for every service and exec probe: skip clap and tracing for it.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some((listen, argv)) = coord::supervise::parse_args(&args) {
+        coord::supervise::supervise(listen, argv);
+    }
     let cli = coord::cli::Cli::parse();
     if !matches!(cli.command, coord::cli::CliCommand::Supervise { .. }) {
         init_tracing();

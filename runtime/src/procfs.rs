@@ -132,8 +132,131 @@ pub enum ListenerOwner {
     Outsider(Option<(u32, String)>),
 }
 
-/// Decides whether the listener of `port` belongs to process group `pgid`.
+/// Whether the group's own processes listen on `port`: `Some(true)` / `Some(false)`, or `None`
+/// when some member could not be inspected (then only [`listener_owner`] can tell).
+///
+/// Fast path: the group's processes are found by walking the shim's descendants (falling back
+/// to a scan of every process for orphans), and each socket descriptor they hold is duplicated
+/// with `pidfd_getfd` and asked for its local port and whether it listens. This never reads
+/// `/proc/net/tcp`, whose size grows with every socket on the machine (TIME_WAIT included).
+pub fn group_listens(pgid: u32, port: u16) -> Option<bool> {
+    let mut checked = BTreeSet::new();
+    let mut blind = false;
+    let mut visit = |pid: u32, blind: &mut bool| -> bool {
+        if !checked.insert(pid) || self::pgid(pid) != Some(pgid) {
+            return false;
+        }
+        match process_listens(pid, port) {
+            Some(found) => found,
+            None => {
+                *blind = true;
+                false
+            }
+        }
+    };
+    for pid in descendants(pgid) {
+        if visit(pid, &mut blind) {
+            return Some(true);
+        }
+    }
+    for pid in group_members(pgid) {
+        if visit(pid, &mut blind) {
+            return Some(true);
+        }
+    }
+    if blind { None } else { Some(false) }
+}
+
+/// Whether `pid` holds a socket listening on `port`; `None` if its descriptors cannot be
+/// duplicated (no permission, or a kernel without `pidfd_getfd`).
+pub fn process_listens(pid: u32, port: u16) -> Option<bool> {
+    use rustix::process::{PidfdFlags, PidfdGetfdFlags, pidfd_getfd, pidfd_open};
+    let target = Pid::from_raw(pid as i32)?;
+    let pidfd = match pidfd_open(target, PidfdFlags::empty()) {
+        Ok(fd) => fd,
+        // Gone already: it holds nothing.
+        Err(rustix::io::Errno::SRCH) => return Some(false),
+        Err(_) => return None,
+    };
+    let Ok(entries) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Some(false);
+    };
+    for entry in entries.flatten() {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let is_socket = fs::read_link(entry.path())
+            .is_ok_and(|l| l.to_str().is_some_and(|s| s.starts_with("socket:[")));
+        if !is_socket {
+            continue;
+        }
+        let dup = match pidfd_getfd(&pidfd, fd, PidfdGetfdFlags::empty()) {
+            Ok(dup) => dup,
+            Err(rustix::io::Errno::BADF) | Err(rustix::io::Errno::SRCH) => continue,
+            Err(_) => return None,
+        };
+        let listening = rustix::net::sockopt::socket_acceptconn(&dup).unwrap_or(false);
+        let local = rustix::net::getsockname(&dup)
+            .ok()
+            .and_then(|a| std::net::SocketAddr::try_from(a).ok());
+        if listening && local.is_some_and(|a| a.port() == port) {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// Whether this kernel lists children in `/proc/<pid>/task/<tid>/children`
+/// (`CONFIG_PROC_CHILDREN`); without it [`descendants`] only knows the root.
+pub fn children_listed() -> bool {
+    let me = std::process::id();
+    std::path::Path::new(&format!("/proc/{me}/task/{me}/children")).exists()
+}
+
+/// `root` and its descendants (through `/proc/<pid>/task/<tid>/children`), breadth first.
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut out = vec![root];
+    let mut next = 0;
+    while next < out.len() {
+        let pid = out[next];
+        next += 1;
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            if let Ok(text) = fs::read_to_string(task.path().join("children")) {
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|c| c.parse::<u32>().ok()),
+                );
+            }
+        }
+        if out.len() > 100_000 {
+            break;
+        }
+    }
+    out
+}
+
+/// Decides whether the listener of `port` belongs to process group `pgid`: the fast check of
+/// [`group_listens`] first; the slow way (socket inodes from `/proc/net/tcp*` matched to the
+/// descriptors of every process) to name an outsider or when the group cannot be inspected.
 pub fn listener_owner(pgid: u32, port: u16) -> ListenerOwner {
+    match group_listens(pgid, port) {
+        Some(true) => ListenerOwner::Group,
+        // Not (visibly) the group's: let the socket table say who it is, or that the listener
+        // is gone (nothing to attribute).
+        _ => listener_owner_by_inode(pgid, port),
+    }
+}
+
+/// The slow attribution: listening socket inodes of `port` from `/proc/net/tcp{,6}`, matched to
+/// the descriptors of the group's processes, then of every process to name the owner.
+pub fn listener_owner_by_inode(pgid: u32, port: u16) -> ListenerOwner {
     let inodes = listening_inodes(port);
     if inodes.is_empty() {
         return ListenerOwner::Unknown;
@@ -178,8 +301,27 @@ mod tests {
             ListenerOwner::Outsider(Some((pid, _))) => assert_eq!(pid, std::process::id()),
             other => panic!("expected an outsider, got {other:?}"),
         }
+        assert_eq!(group_listens(own_group, port), Some(true));
+        assert_eq!(group_listens(own_group, port.wrapping_add(1)), Some(false));
         drop(listener);
-        assert_eq!(listener_owner(own_group, port), ListenerOwner::Unknown);
+        assert_eq!(group_listens(own_group, port), Some(false));
+        assert_eq!(
+            listener_owner_by_inode(own_group, port),
+            ListenerOwner::Unknown
+        );
+    }
+
+    #[test]
+    fn descendants_include_a_child() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let me = std::process::id();
+        assert!(descendants(me).contains(&child.id()));
+        assert_eq!(descendants(me)[0], me);
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

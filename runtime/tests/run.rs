@@ -356,3 +356,35 @@ ready = { log = "up" }
     send(coord.id(), Signal::INT);
     assert_eq!(wait_exit(&mut coord).code(), Some(0));
 }
+
+#[test]
+fn a_failing_liveness_probe_restarts_the_service() {
+    let file = stack_file(
+        "liveness",
+        r#"
+[services.svc]
+command = "touch alive; echo up; exec sleep 30"
+ready = { exec = "test -f alive" }
+live = { exec = "test -f alive", period = "100ms", failure_threshold = 1 }
+restart = { policy = "on-failure" }
+"#,
+    );
+    let dir = file.parent().unwrap().to_path_buf();
+    let mut coord = spawn_run(&file, &[]);
+    wait_states(&file, &["svc"], "ready");
+    let first = registry(&file).services["svc"].pid.unwrap();
+    std::fs::remove_file(dir.join("alive")).unwrap();
+    wait_until("a new process to be ready", || {
+        let e = &registry(&file).services["svc"];
+        e.state == "ready" && e.pid.is_some_and(|p| p != first)
+    });
+    assert!(
+        live_members(first).is_empty(),
+        "the unhealthy generation survived"
+    );
+    wait_until("the second generation's output", || {
+        printed(&file).0.matches("svc | up").count() == 2
+    });
+    send(coord.id(), Signal::INT);
+    assert_eq!(wait_exit(&mut coord).code(), Some(0));
+}

@@ -180,3 +180,45 @@ fn the_exec_probe_passes_on_exit_0_and_kills_a_hung_command() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Runs `script` (which prints a daemon's pid on its first line) under the shim, with the
+/// daemon in its own session and group and orphaned; `end` then ends the shim; the daemon must die.
+fn daemon_dies(script: &str, end: impl FnOnce(&mut std::process::Child)) {
+    let mut child = shim(script);
+    let mut line = String::new();
+    {
+        use std::io::BufRead;
+        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+        reader.read_line(&mut line).unwrap();
+    }
+    let daemon: u32 = line.trim().parse().unwrap();
+    wait_until("the daemon to leave the group", || {
+        coord::procfs::pgid(daemon).is_some_and(|g| g == daemon)
+    });
+    end(&mut child);
+    wait_exit(&mut child);
+    wait_until("the daemon to die", || {
+        coord::procfs::start_time(daemon).is_none() || coord::procfs::is_zombie(daemon)
+    });
+}
+
+#[test]
+fn an_orphaned_daemon_that_left_the_group_is_killed_with_the_service() {
+    // The subshell exits at once: the daemon (new session, new group) is orphaned and adopted
+    // by the shim, a child subreaper, which kills it when the service's main process ends.
+    daemon_dies(
+        "d=$( (setsid sleep 30 >/dev/null 2>&1 & echo $!) ); echo $d; \
+         until [ \"$(cut -d' ' -f5 /proc/$d/stat)\" = \"$d\" ]; do :; done; exit 0",
+        |_| {},
+    );
+}
+
+#[test]
+fn an_orphaned_daemon_is_killed_when_coord_goes_away() {
+    daemon_dies(
+        "(setsid sleep 30 >/dev/null 2>&1 & echo $!); exec sleep 30",
+        |child| {
+            drop(child.stdin.take());
+        },
+    );
+}

@@ -346,7 +346,12 @@ async fn report(
     purpose: ProbePurpose,
     probe: impl std::future::Future<Output = ProbeOutcome>,
 ) {
+    let began = std::time::Instant::now();
     let outcome = probe.await;
+    tracing::debug!(
+        "probe of service #{service} gen {generation} ({purpose:?}) took {:?}: {outcome:?}",
+        began.elapsed()
+    );
     let _ = events
         .send(Event::Probed {
             service,

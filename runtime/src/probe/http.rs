@@ -145,6 +145,9 @@ mod tests {
                 assert!(got.starts_with(b"GET /health HTTP/1.1\r\n"));
                 conn.write_all(response.as_bytes()).unwrap();
             }
+            // Keep listening (the probe attributes the listener after the response).
+            let _keep = listener;
+            std::thread::park();
         });
         port
     }

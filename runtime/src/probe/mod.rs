@@ -28,7 +28,12 @@ pub async fn with_timeout(
 /// After something answered on `port`: Success if the listener belongs to process group `pgid`,
 /// else Outsider naming the owner when it can be found.
 pub async fn attribute_listener(pgid: u32, port: u16) -> ProbeOutcome {
-    let owner = smol::unblock(move || crate::procfs::listener_owner(pgid, port)).await;
+    // The fast check runs inline (well under a millisecond); naming an outsider may have to
+    // read every socket of the machine, so that runs off the loop's thread.
+    let owner = match crate::procfs::group_listens(pgid, port) {
+        Some(true) => ListenerOwner::Group,
+        _ => smol::unblock(move || crate::procfs::listener_owner(pgid, port)).await,
+    };
     match owner {
         ListenerOwner::Group | ListenerOwner::Unknown => ProbeOutcome::Success,
         ListenerOwner::Outsider(Some((pid, name))) => ProbeOutcome::Outsider(format!(
