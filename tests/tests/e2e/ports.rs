@@ -254,3 +254,51 @@ fn two_coord_instances_on_one_range_never_share_a_port() {
         assert_eq!(run.exit_code(PATIENCE), 0, "{}", run.transcript());
     }
 }
+
+#[test]
+fn the_next_run_reuses_the_last_port() {
+    let dir = TestDir::new("port-reuse");
+    let first_choice = dir.ports().port(0);
+    let stack = format!(
+        r#"[ports.ranges]
+test = "{range}"
+
+[services.api]
+command = {api}
+port = {{ range = "test" }}
+"#,
+        range = dir.ports().range(0, 4),
+        api = dir.toy("api", &[]),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    // First run: an outsider holds the range's first port, so api lands elsewhere.
+    let outsider = Outsider::hold(first_choice, dir.events());
+    let mut coord = CoordRun::run(&stack);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let port = listening_port(&dir.events().read(), "api").expect("api listens");
+    assert_ne!(port, first_choice);
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+    drop(outsider);
+    assert!(
+        procs::wait_all_gone(&dir.events().pids(), PATIENCE).is_ok(),
+        "first run left processes"
+    );
+
+    // Second run: the first port is free again, but the registry remembers api's last port.
+    let mut coord = CoordRun::run(&stack);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let again = listening_port(&dir.events().read(), "api").expect("api listens");
+    assert_eq!(
+        again,
+        port,
+        "api did not get its last port back\n{}",
+        dir.events().dump()
+    );
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+}
