@@ -7,6 +7,7 @@
 
 mod control;
 mod degradation;
+mod demo;
 mod invalid;
 mod lifecycle;
 mod order;
