@@ -83,15 +83,12 @@ ready = {{ http = "/health" }}
 
     let (code, _, all) = coord_cmd(&dir, &file, &["restart", "api"]);
     assert_eq!(code, 0, "{all}");
-    let events = dir
-        .events()
-        .wait_until(PATIENCE, |ev| {
-            ev.iter()
-                .filter(|e| e.name == "api" && e.event == "ready")
-                .count()
-                >= 2
-        })
-        .unwrap_or_else(|ev| panic!("api was not started again: {ev:?}\n{}", coord.transcript()));
+    let events = coord.wait_events(dir.events(), |ev| {
+        ev.iter()
+            .filter(|e| e.name == "api" && e.event == "ready")
+            .count()
+            >= 2
+    });
     let pids = starts(&events, "api");
     assert_eq!(pids.len(), 2);
     assert_ne!(pids[0], pids[1]);

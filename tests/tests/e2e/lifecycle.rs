@@ -47,10 +47,7 @@ depends_on = {{ migrate = "required", database = "required" }}
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
-    let events = dir
-        .events()
-        .wait_until(PATIENCE, |ev| has(ev, "api", "ready"))
-        .unwrap_or_else(|ev| panic!("api never came up: {ev:?}\n{}", coord.transcript()));
+    let events = coord.wait_events(dir.events(), |ev| has(ev, "api", "ready"));
     let log = dir.events().dump();
     let done = events.iter().position(|e| {
         e.name == "migrate"
@@ -154,15 +151,12 @@ restart = {{ policy = "on-failure", max_restarts = 3 }}
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
-    let events = dir
-        .events()
-        .wait_until(PATIENCE, |ev| {
-            ev.iter()
-                .filter(|e| e.name == "api" && e.event == "ready")
-                .count()
-                >= 2
-        })
-        .unwrap_or_else(|ev| panic!("api was not restarted: {ev:?}\n{}", coord.transcript()));
+    let events = coord.wait_events(dir.events(), |ev| {
+        ev.iter()
+            .filter(|e| e.name == "api" && e.event == "ready")
+            .count()
+            >= 2
+    });
     let s = starts(&events, "api");
     assert_eq!(s.len(), 2, "{}", dir.events().dump());
     assert_ne!(s[0].pid, s[1].pid);
@@ -194,15 +188,12 @@ stop_grace = "2s"
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
-    let events = dir
-        .events()
-        .wait_until(PATIENCE, |ev| {
-            ev.iter()
-                .filter(|e| e.name == "api" && e.event == "ready")
-                .count()
-                >= 2
-        })
-        .unwrap_or_else(|ev| panic!("api was not restarted: {ev:?}\n{}", coord.transcript()));
+    let events = coord.wait_events(dir.events(), |ev| {
+        ev.iter()
+            .filter(|e| e.name == "api" && e.event == "ready")
+            .count()
+            >= 2
+    });
     let log = dir.events().dump();
     let s = starts(&events, "api");
     let unhealthy = position(&events, "api", "unhealthy");

@@ -168,10 +168,7 @@ ready = {{ http = "/health" }}
     let stack = dir.write("coord.toml", &stack);
     let file = stack.to_string_lossy().into_owned();
     let mut coord = CoordRun::run(&stack);
-    let events = dir
-        .events()
-        .wait_until(PATIENCE, |ev| listening_port(ev, "db").is_some())
-        .unwrap_or_else(|ev| panic!("db never listened: {ev:?}\n{}", coord.transcript()));
+    let events = coord.wait_events(dir.events(), |ev| listening_port(ev, "db").is_some());
     let port = listening_port(&events, "db").unwrap();
     let mut discover = CoordRun::start(
         dir.path(),

@@ -72,32 +72,22 @@ depends_on = {{ api = "required" }}
     );
     let stack = dir.write("coord.toml", &stack);
     let mut coord = CoordRun::run(&stack);
-    let first = dir
-        .events()
-        .wait_until(PATIENCE, |ev| has(ev, "api", "start"))
-        .unwrap_or_else(|ev| panic!("api never started: {ev:?}\n{}", coord.transcript()));
+    let first = coord.wait_events(dir.events(), |ev| has(ev, "api", "start"));
     let taken: u16 = first[position(&first, "api", "start").unwrap()]
         .num("port")
         .expect("api got a $PORT") as u16;
     let outsider = Outsider::hold(taken, dir.events());
     // Open the gate only once coord has met the outsider: it was probed (a connection), or coord
     // already gave up on that attempt (stopped it or started another one).
-    dir.events()
-        .wait_until(PATIENCE, |ev| {
-            has(ev, "outsider", "connection")
-                || has(ev, "api", "sigterm")
-                || ev
-                    .iter()
-                    .filter(|e| e.name == "api" && e.event == "start")
-                    .count()
-                    > 1
-        })
-        .unwrap_or_else(|ev| {
-            panic!(
-                "coord never probed api's port: {ev:?}\n{}",
-                coord.transcript()
-            )
-        });
+    coord.wait_events(dir.events(), |ev| {
+        has(ev, "outsider", "connection")
+            || has(ev, "api", "sigterm")
+            || ev
+                .iter()
+                .filter(|e| e.name == "api" && e.event == "start")
+                .count()
+                > 1
+    });
     dir.touch("gate");
 
     let summary = coord
