@@ -28,7 +28,19 @@ pub struct Output {
     names: Vec<String>,
     width: usize,
     color: bool,
-    logs: Vec<Option<File>>,
+    logs_dir: Option<std::path::PathBuf>,
+    logs: Vec<LogFile>,
+}
+
+/// The log file of one service.
+#[derive(Debug)]
+enum LogFile {
+    /// No line yet.
+    Unopened,
+    /// Open for this run.
+    Open(File),
+    /// Could not be created (reported once).
+    Failed,
 }
 
 impl Output {
@@ -41,24 +53,37 @@ impl Output {
     /// Output with an explicit colour choice.
     pub fn with_color(names: Vec<String>, color: bool) -> Output {
         let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-        let logs = names.iter().map(|_| None).collect();
+        let logs = names.iter().map(|_| LogFile::Unopened).collect();
         Output {
             names,
             width,
             color,
+            logs_dir: None,
             logs,
         }
     }
 
-    /// Opens (truncating) the log file of every service under `logs_dir`. A file that cannot be
-    /// opened is reported once and skipped.
+    /// Writes log files under `logs_dir`: each service's file is created (truncated) when its
+    /// first line arrives, so services not in this run keep their old log.
     pub fn open_logs(&mut self, logs_dir: &Path) {
-        for (i, name) in self.names.iter().enumerate() {
-            let path = logs_dir.join(format!("{name}.log"));
-            match File::create(&path) {
-                Ok(f) => self.logs[i] = Some(f),
-                Err(e) => tracing::warn!("cannot write the log {}: {e}", path.display()),
-            }
+        self.logs_dir = Some(logs_dir.to_path_buf());
+    }
+
+    fn log_file(&mut self, id: usize) -> Option<&mut File> {
+        if matches!(self.logs[id], LogFile::Unopened) {
+            let dir = self.logs_dir.as_ref()?;
+            let path = dir.join(format!("{}.log", self.names[id]));
+            self.logs[id] = match File::create(&path) {
+                Ok(f) => LogFile::Open(f),
+                Err(e) => {
+                    tracing::warn!("cannot write the log {}: {e}", path.display());
+                    LogFile::Failed
+                }
+            };
+        }
+        match &mut self.logs[id] {
+            LogFile::Open(f) => Some(f),
+            _ => None,
         }
     }
 
@@ -79,7 +104,7 @@ impl Output {
         let mut stdout = io::stdout().lock();
         let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
-        if let Some(Some(log)) = self.logs.get_mut(id) {
+        if let Some(log) = self.log_file(id) {
             let _ = writeln!(log, "{text}");
         }
     }
@@ -108,12 +133,16 @@ mod tests {
     fn lines_reach_the_log_file() {
         let dir = std::env::temp_dir().join(format!("coord-output-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut out = Output::with_color(vec!["api".into()], false);
+        std::fs::write(dir.join("idle.log"), "old run\n").unwrap();
+        let mut out = Output::with_color(vec!["api".into(), "idle".into()], false);
         out.open_logs(&dir);
         out.line(0, "listening on 8000");
         out.line(0, "second");
         let text = std::fs::read_to_string(dir.join("api.log")).unwrap();
         assert_eq!(text, "listening on 8000\nsecond\n");
+        // A service that printed nothing this run keeps its old log.
+        let idle = std::fs::read_to_string(dir.join("idle.log")).unwrap();
+        assert_eq!(idle, "old run\n");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

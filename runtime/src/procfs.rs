@@ -135,15 +135,16 @@ pub enum ListenerOwner {
 /// Whether the group's own processes listen on `port`: `Some(true)` / `Some(false)`, or `None`
 /// when some member could not be inspected (then only [`listener_owner`] can tell).
 ///
-/// Fast path: the group's processes are found by walking the shim's descendants (falling back
-/// to a scan of every process for orphans), and each socket descriptor they hold is duplicated
+/// Fast path: the service's processes are found by walking the shim's descendants (the service's
+/// tree, whatever group a descendant moved to), then by a scan of every process for members of
+/// the group outside the tree, and each socket descriptor they hold is duplicated
 /// with `pidfd_getfd` and asked for its local port and whether it listens. This never reads
 /// `/proc/net/tcp`, whose size grows with every socket on the machine (TIME_WAIT included).
 pub fn group_listens(pgid: u32, port: u16) -> Option<bool> {
     let mut checked = BTreeSet::new();
     let mut blind = false;
     let mut visit = |pid: u32, blind: &mut bool| -> bool {
-        if !checked.insert(pid) || self::pgid(pid) != Some(pgid) {
+        if !checked.insert(pid) {
             return false;
         }
         match process_listens(pid, port) {
@@ -275,7 +276,7 @@ pub fn listener_owner_by_inode(pgid: u32, port: u16) -> ListenerOwner {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::net::TcpListener;
 
@@ -290,17 +291,32 @@ mod tests {
         assert!(parse_listening_inodes(table, 9999).is_empty());
     }
 
+    /// A `sleep` leading its own process group (kill and wait for it when done).
+    pub(crate) fn other_group() -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    }
+
     #[test]
     fn our_own_listener_belongs_to_our_group_and_not_to_another() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let own_group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
         assert_eq!(listener_owner(own_group, port), ListenerOwner::Group);
-        // pid 1's group is not ours: the listener is an outsider there, and we are named.
-        match listener_owner(1, port) {
+        // Seen from another group (a child in its own group), the listener is an outsider,
+        // and we are named as its owner.
+        let mut other = other_group();
+        match listener_owner(other.id(), port) {
             ListenerOwner::Outsider(Some((pid, _))) => assert_eq!(pid, std::process::id()),
-            other => panic!("expected an outsider, got {other:?}"),
+            owner => panic!("expected an outsider, got {owner:?}"),
         }
+        assert_eq!(group_listens(other.id(), port), Some(false));
+        other.kill().unwrap();
+        other.wait().unwrap();
         assert_eq!(group_listens(own_group, port), Some(true));
         assert_eq!(group_listens(own_group, port.wrapping_add(1)), Some(false));
         drop(listener);

@@ -388,3 +388,37 @@ restart = { policy = "on-failure" }
     send(coord.id(), Signal::INT);
     assert_eq!(wait_exit(&mut coord).code(), Some(0));
 }
+
+#[test]
+fn an_outsider_on_the_port_after_the_spawn_fails_the_attempt_at_once() {
+    let port = free_port();
+    let file = stack_file(
+        "outsider-after-spawn",
+        &format!(
+            r#"
+[coordination]
+startup_retry_count = 0
+readiness_timeout = "10m"
+
+[ports.ranges]
+one = "{port}-{port}"
+
+[services.api]
+command = "echo started; exec sleep 30"
+port = {{ range = "one" }}
+"#
+        ),
+    );
+    let mut coord = spawn_run(&file, &[]);
+    wait_until("the service to start", || {
+        printed(&file).0.contains("started")
+    });
+    // The port was free at the spawn; now an outsider takes it before the service binds.
+    let outsider = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let status = wait_exit(&mut coord);
+    assert_eq!(status.code(), Some(1), "{:?}", printed(&file));
+    let (_, err) = printed(&file);
+    assert!(err.contains("outside the service's process group"), "{err}");
+    assert!(err.contains("port") && err.contains("taken"), "{err}");
+    drop(outsider);
+}

@@ -140,15 +140,39 @@ impl Driver {
                 generation,
                 purpose,
                 outcome,
-            } => self.coordinator.handle_input(
-                now,
-                Input::ProbeResult {
-                    service,
-                    generation,
-                    purpose,
-                    outcome,
-                },
-            ),
+            } => {
+                // An outsider answering on the port of a starting service means the service
+                // cannot have it: report the port taken for this generation too (the core then
+                // fails the attempt and moves to another port instead of probing the outsider).
+                let taken = match (&outcome, purpose) {
+                    (ProbeOutcome::Outsider(why), ProbePurpose::Readiness) => {
+                        tracing::warn!(
+                            "{}: {why}",
+                            self.coordinator.stack().services[service].name
+                        );
+                        self.services[service]
+                            .port
+                            .filter(|_| self.services[service].generation == generation)
+                    }
+                    _ => None,
+                };
+                self.coordinator.handle_input(
+                    now,
+                    Input::ProbeResult {
+                        service,
+                        generation,
+                        purpose,
+                        outcome,
+                    },
+                );
+                if let Some(port) = taken {
+                    self.immediate.push_back(Input::PortTaken {
+                        service,
+                        generation,
+                        port,
+                    });
+                }
+            }
             Event::Notified {
                 service,
                 generation,

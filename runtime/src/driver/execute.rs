@@ -52,7 +52,7 @@ impl Driver {
                     }
                     _ => {}
                 }
-                let line = format!("{}: {} -> {} ({})", t.name, t.from.name(), t.to, t.reason);
+                let line = transition_line(&t);
                 match &t.to {
                     coord_core::ServiceState::Failed(_) => tracing::warn!("{line}"),
                     _ => tracing::info!("{line}"),
@@ -99,7 +99,7 @@ impl Driver {
             match reserved {
                 Ok(l) => listener = l,
                 Err(e) => {
-                    tracing::info!("{}: {e}; trying another port", spec.name);
+                    tracing::info!("{}: {e}", spec.name);
                     self.immediate.push_back(Input::PortTaken {
                         service,
                         generation,
@@ -360,4 +360,74 @@ async fn report(
             outcome,
         })
         .await;
+}
+
+/// `auth: starting -> ready (readiness probe passed)`; a final state's own reason is shown once.
+pub fn transition_line(t: &coord_core::Transition) -> String {
+    let own_reason = match &t.to {
+        coord_core::ServiceState::Failed(r) | coord_core::ServiceState::Skipped(r) => Some(r),
+        _ => None,
+    };
+    match own_reason {
+        Some(r) if *r != t.reason && !t.reason.is_empty() => format!(
+            "{}: {} -> {} ({r}; {})",
+            t.name,
+            t.from.name(),
+            t.to.name(),
+            t.reason
+        ),
+        _ => format!(
+            "{}: {} -> {} ({})",
+            t.name,
+            t.from.name(),
+            t.to.name(),
+            own_reason.unwrap_or(&t.reason)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coord_core::{ServiceState, Timestamp, Transition};
+
+    fn t(from: ServiceState, to: ServiceState, reason: &str) -> Transition {
+        Transition {
+            at: Timestamp::ZERO,
+            service: 0,
+            name: "api".into(),
+            from,
+            to,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn transition_lines_show_each_reason_once() {
+        assert_eq!(
+            transition_line(&t(
+                ServiceState::Starting,
+                ServiceState::Ready,
+                "probe passed"
+            )),
+            "api: starting -> ready (probe passed)"
+        );
+        let why = "exited with code 2 before ready";
+        assert_eq!(
+            transition_line(&t(
+                ServiceState::Starting,
+                ServiceState::Failed(why.into()),
+                why
+            )),
+            format!("api: starting -> failed ({why})")
+        );
+        assert_eq!(
+            transition_line(&t(
+                ServiceState::Waiting,
+                ServiceState::Skipped("dependency db failed".into()),
+                "cascade"
+            )),
+            "api: waiting -> skipped (dependency db failed; cascade)"
+        );
+    }
 }

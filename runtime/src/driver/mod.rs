@@ -144,6 +144,7 @@ async fn run_on(
     let locks = PortLocks::new(runtime_dir.join("ports"))
         .map_err(|e| setup("cannot create the port lock directory", e))?;
     let notify_dir = runtime_dir.join("notify");
+    crate::probe::notify::remove_stale(&notify_dir);
 
     let (tx, rx) = async_channel::unbounded();
     event::forward_signals(&executor, tx.clone())

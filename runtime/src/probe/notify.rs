@@ -44,6 +44,27 @@ impl Drop for NotifySocket {
     }
 }
 
+/// Removes notify sockets in `dir` left by coord processes that are gone (a crashed run). Socket
+/// files are named `<coord pid>-<service>-<generation>.sock`.
+pub fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if crate::procfs::start_time(pid).is_none() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Whether an sd_notify datagram (newline-separated assignments) contains `READY=1`.
 pub fn says_ready(datagram: &[u8]) -> bool {
     datagram
@@ -61,6 +82,21 @@ mod tests {
         assert!(says_ready(b"STATUS=warming up\nREADY=1\n"));
         assert!(!says_ready(b"STATUS=READY=1"));
         assert!(!says_ready(b"READY=0"));
+    }
+
+    #[test]
+    fn stale_sockets_of_dead_coords_are_removed() {
+        let dir = std::env::temp_dir().join(format!("coord-notify-stale-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mine = dir.join(format!("{}-0-1.sock", std::process::id()));
+        // pid_max is at most 2^22: this pid cannot exist.
+        let dead = dir.join("4194305-0-1.sock");
+        std::fs::write(&mine, "").unwrap();
+        std::fs::write(&dead, "").unwrap();
+        remove_stale(&dir);
+        assert!(mine.exists());
+        assert!(!dead.exists());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -33,14 +33,27 @@ mod tests {
             ProbeOutcome::Success
         );
         // The same listener seen from another process group is an outsider.
+        let mut other = crate::procfs::tests::other_group();
         assert!(matches!(
-            smol::block_on(probe(1, port)),
+            smol::block_on(probe(other.id(), port)),
             ProbeOutcome::Outsider(_)
         ));
+        other.kill().unwrap();
+        other.wait().unwrap();
         drop(listener);
-        assert!(matches!(
-            smol::block_on(probe(own_group(), port)),
-            ProbeOutcome::Failure(_)
-        ));
+        // A port bound but not listening (without SO_REUSEADDR, so no parallel test can take
+        // it): connecting is refused.
+        let held = rustix::net::socket(
+            rustix::net::AddressFamily::INET,
+            rustix::net::SocketType::STREAM,
+            None,
+        )
+        .unwrap();
+        rustix::net::bind(&held, &crate::ports::loopback(0)).unwrap();
+        let closed = std::net::SocketAddr::try_from(rustix::net::getsockname(&held).unwrap())
+            .unwrap()
+            .port();
+        let outcome = smol::block_on(probe(own_group(), closed));
+        assert!(matches!(outcome, ProbeOutcome::Failure(_)), "{outcome:?}");
     }
 }

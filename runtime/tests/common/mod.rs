@@ -24,12 +24,39 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
-/// Writes `coord.toml` with `text` into a fresh temp dir; returns the file's path.
-pub fn stack_file(tag: &str, text: &str) -> PathBuf {
+/// A stack file in its own temp dir; the dir is removed when the test passes (kept for a look
+/// when it fails).
+pub struct TempStack(PathBuf);
+
+impl std::ops::Deref for TempStack {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempStack {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempStack {
+    fn drop(&mut self) {
+        if !std::thread::panicking()
+            && let Some(dir) = self.0.parent()
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Writes `coord.toml` with `text` into a fresh temp dir.
+pub fn stack_file(tag: &str, text: &str) -> TempStack {
     let dir = temp_dir(tag);
     let file = dir.join("coord.toml");
     std::fs::write(&file, text).unwrap();
-    file
+    TempStack(file)
 }
 
 /// Polls `cond` until it holds; panics with `what` after a generous deadline.
