@@ -1,0 +1,565 @@
+//! The checker's model of a run, rebuilt from observations only.
+
+use super::rules;
+use super::{Invariant, Observation, Violation};
+use coord_core::stack::{DependencyKind, ServiceId, Stack};
+use coord_core::time::duration_millis;
+use coord_core::{
+    Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Timestamp,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Tolerance after a stop grace period before a missing SIGKILL counts as a violation.
+pub(super) const KILL_SLACK_MS: u64 = 100;
+
+/// What the stack says about one service, as the rules need it.
+#[derive(Debug, Clone)]
+pub(super) struct Facts {
+    pub name: String,
+    /// `<NAME>_PORT`, the discovery variable of its port (NAME in upper snake case).
+    pub port_key: String,
+    /// `<NAME>_AVAILABLE`.
+    pub available_key: String,
+    pub optional: bool,
+    /// Required dependencies.
+    pub requires: Vec<ServiceId>,
+    /// Required and optional dependencies (the ones discovery variables are given for).
+    pub discovers: Vec<ServiceId>,
+    /// Dependents of any kind.
+    pub dependents: Vec<ServiceId>,
+    /// Dependents through a required edge.
+    pub required_by: Vec<ServiceId>,
+    /// Successes needed by the readiness probe; None: Ready after min_uptime.
+    pub ready_threshold: Option<u32>,
+    pub min_uptime_ms: u64,
+    pub grace_ms: u64,
+}
+
+/// The checker's view of one service.
+#[derive(Debug, Clone)]
+pub(super) struct View {
+    pub state: ServiceState,
+    /// Generation of the latest spawn.
+    pub generation: Generation,
+    /// Spawned at least once in this run.
+    pub spawned: bool,
+    /// Reached Ready or Completed at least once.
+    pub ever_ready: bool,
+    /// The generation that last entered Ready.
+    pub ready_gen: Option<Generation>,
+    /// Consecutive readiness successes of `generation`.
+    pub successes: u32,
+    /// The generation whose readiness was proven (threshold met).
+    pub proven: Option<Generation>,
+    /// The port the coordinator handed it and has not released.
+    pub reserved: Option<u16>,
+    /// Live processes of this service.
+    pub live: u32,
+    /// The last exit seen: generation and status.
+    pub last_exit: Option<(Generation, ExitStatus)>,
+    /// A required dependency failed before it was spawned: it must never start.
+    pub must_fail: bool,
+}
+
+/// A live process, from `Spawned` to `Exited`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Live {
+    pub port: Option<u16>,
+    pub spawned_at: Timestamp,
+}
+
+/// Checks every invariant against a stream of [`Observation`]s. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    pub(super) facts: Vec<Facts>,
+    pub(super) views: Vec<View>,
+    pub(super) max_parallel: usize,
+    pub(super) live: BTreeMap<(ServiceId, Generation), Live>,
+    pub(super) pending_spawns: BTreeMap<(ServiceId, Generation), Option<u16>>,
+    /// Pending stop signals: (service, generation) -> kill deadline.
+    pub(super) stops: BTreeMap<(ServiceId, Generation), Timestamp>,
+    pub(super) stop_deadlines: BTreeSet<(Timestamp, ServiceId, Generation)>,
+    /// Port -> the service the coordinator handed it to (not yet released).
+    pub(super) port_reservers: BTreeMap<u16, ServiceId>,
+    /// Port -> live processes that were given it.
+    pub(super) live_ports: BTreeMap<u16, Vec<(ServiceId, Generation)>>,
+    /// Ports held by outsiders right now (world fact).
+    pub(super) outsiders: BTreeSet<u16>,
+    /// Ports the coordinator was told are taken.
+    pub(super) told_taken: BTreeSet<u16>,
+    pub(super) starting: usize,
+    pub(super) unsettled: usize,
+    pub(super) shutdown_at: Option<Timestamp>,
+    /// `ForceShutdown` was fed: everything may be killed at once, in any order.
+    pub(super) forced: bool,
+    pub(super) calm_deadline: Option<Timestamp>,
+    pub(super) shutdown_deadline: Option<Timestamp>,
+    /// The first non-optional service that failed.
+    pub(super) run_failed: Option<String>,
+    pub(super) startup_finished: u32,
+    /// The startup summary said the run failed.
+    pub(super) startup_said_failed: bool,
+    pub(super) finished: Option<RunOutcome>,
+    calm_bound_ms: u64,
+    shutdown_bound_ms: u64,
+}
+
+/// Upper snake case of a service name, as in `<NAME>_PORT`.
+pub fn env_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn settled(state: &ServiceState) -> bool {
+    state.is_final() || *state == ServiceState::Ready
+}
+
+impl Checker {
+    /// A checker for a run of `stack` (every service selected).
+    pub fn new(stack: &Stack) -> Checker {
+        let n = stack.services.len();
+        let mut facts: Vec<Facts> = stack
+            .services
+            .iter()
+            .map(|s| Facts {
+                name: s.name.clone(),
+                port_key: format!("{}_PORT", env_name(&s.name)),
+                available_key: format!("{}_AVAILABLE", env_name(&s.name)),
+                optional: s.optional,
+                requires: s
+                    .depends_on
+                    .iter()
+                    .filter(|d| d.kind == DependencyKind::Required)
+                    .map(|d| d.service)
+                    .collect(),
+                discovers: s
+                    .depends_on
+                    .iter()
+                    .filter(|d| d.kind != DependencyKind::Soft)
+                    .map(|d| d.service)
+                    .collect(),
+                dependents: Vec::new(),
+                required_by: Vec::new(),
+                ready_threshold: s.ready.as_ref().map(|p| p.success_threshold.max(1)),
+                min_uptime_ms: duration_millis(s.min_uptime),
+                grace_ms: duration_millis(s.stop_grace),
+            })
+            .collect();
+        for (id, s) in stack.services.iter().enumerate() {
+            for d in &s.depends_on {
+                facts[d.service].dependents.push(id);
+                if d.kind == DependencyKind::Required {
+                    facts[d.service].required_by.push(id);
+                }
+            }
+        }
+        let c = &stack.coordination;
+        let max_ms = |f: &dyn Fn(&coord_core::stack::Service) -> u64| {
+            stack.services.iter().map(f).max().unwrap_or(0)
+        };
+        let attempt = max_ms(&|s| duration_millis(s.readiness_timeout + s.min_uptime)) + 1_000;
+        let backoff = max_ms(&|s| duration_millis(s.restart.backoff_max));
+        let grace = max_ms(&|s| duration_millis(s.stop_grace));
+        let dep_timeout = stack
+            .services
+            .iter()
+            .flat_map(|s| s.depends_on.iter().map(|d| duration_millis(d.timeout)))
+            .max()
+            .unwrap_or(0);
+        let restarts = u64::from(
+            stack
+                .services
+                .iter()
+                .map(|s| s.restart.max_restarts)
+                .max()
+                .unwrap_or(0),
+        );
+        let tries = u64::from(c.startup_retry_count) + 1 + restarts;
+        let per_service = tries * (attempt + backoff + grace) + dep_timeout;
+        let calm_bound_ms = (n as u64 + 1).saturating_mul(per_service) + 60_000;
+        let shutdown_bound_ms = (n as u64 + 1).saturating_mul(grace + 2_000) + 10_000;
+        Checker {
+            views: vec![
+                View {
+                    state: ServiceState::Pending,
+                    generation: 0,
+                    spawned: false,
+                    ever_ready: false,
+                    ready_gen: None,
+                    successes: 0,
+                    proven: None,
+                    reserved: None,
+                    live: 0,
+                    last_exit: None,
+                    must_fail: false,
+                };
+                n
+            ],
+            facts,
+            max_parallel: c.max_parallel_starts,
+            live: BTreeMap::new(),
+            pending_spawns: BTreeMap::new(),
+            stops: BTreeMap::new(),
+            port_reservers: BTreeMap::new(),
+            live_ports: BTreeMap::new(),
+            stop_deadlines: BTreeSet::new(),
+            outsiders: BTreeSet::new(),
+            told_taken: BTreeSet::new(),
+            starting: 0,
+            unsettled: n,
+            shutdown_at: None,
+            forced: false,
+            calm_deadline: None,
+            shutdown_deadline: None,
+            run_failed: None,
+            startup_finished: 0,
+            startup_said_failed: false,
+            finished: None,
+            calm_bound_ms,
+            shutdown_bound_ms,
+        }
+    }
+
+    /// Whether every service is Ready or in a final state.
+    pub fn all_settled(&self) -> bool {
+        self.unsettled == 0
+    }
+
+    /// Whether `StartupFinished` was emitted.
+    pub fn startup_finished(&self) -> bool {
+        self.startup_finished > 0
+    }
+
+    /// Whether `Finished` was emitted.
+    pub fn finished(&self) -> Option<&RunOutcome> {
+        self.finished.as_ref()
+    }
+
+    /// Whether `Shutdown` was fed.
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown_at.is_some()
+    }
+
+    /// Virtual milliseconds the calm phase may take before it counts as not converging.
+    pub fn calm_bound_ms(&self) -> u64 {
+        self.calm_bound_ms
+    }
+
+    /// The state of `service` as the transitions told it.
+    pub fn state(&self, service: ServiceId) -> &ServiceState {
+        &self.views[service].state
+    }
+
+    pub(super) fn violation(
+        &self,
+        invariant: Invariant,
+        at: Timestamp,
+        detail: String,
+    ) -> Violation {
+        Violation {
+            invariant,
+            at,
+            detail,
+        }
+    }
+
+    /// Feeds one observation at virtual time `now`; the first broken invariant is returned.
+    pub fn observe(&mut self, now: Timestamp, obs: Observation<'_>) -> Result<(), Violation> {
+        rules::time_bounds(self, now)?;
+        match obs {
+            Observation::Input(input) => self.on_input(now, input),
+            Observation::Command(cmd) => {
+                rules::nothing_after_finished(self, now, cmd)?;
+                self.on_command(now, cmd)
+            }
+            Observation::Bound { .. } => Ok(()),
+            Observation::OutsiderTook(port) => {
+                self.outsiders.insert(port);
+                Ok(())
+            }
+            Observation::OutsiderLeft(port) => {
+                self.outsiders.remove(&port);
+                Ok(())
+            }
+            Observation::CalmBegins => {
+                self.calm_deadline =
+                    Some(now.add(std::time::Duration::from_millis(self.calm_bound_ms)));
+                Ok(())
+            }
+            Observation::Idle => rules::no_deadlock(self, now),
+            Observation::End(end) => rules::leaves_nothing(self, now, end),
+        }
+    }
+
+    fn on_input(&mut self, now: Timestamp, input: &Input) -> Result<(), Violation> {
+        match input {
+            Input::Spawned {
+                service,
+                generation,
+                ..
+            } => {
+                let port = self
+                    .pending_spawns
+                    .remove(&(*service, *generation))
+                    .flatten();
+                if let Some(p) = port {
+                    self.live_ports
+                        .entry(p)
+                        .or_default()
+                        .push((*service, *generation));
+                }
+                self.live.insert(
+                    (*service, *generation),
+                    Live {
+                        port,
+                        spawned_at: now,
+                    },
+                );
+                self.views[*service].live += 1;
+            }
+            Input::SpawnFailed {
+                service,
+                generation,
+                ..
+            } => {
+                self.pending_spawns.remove(&(*service, *generation));
+            }
+            Input::PortTaken {
+                service,
+                generation,
+                port,
+            } => {
+                self.pending_spawns.remove(&(*service, *generation));
+                self.told_taken.insert(*port);
+                if self.views[*service].generation == *generation
+                    && self.views[*service].reserved == Some(*port)
+                {
+                    self.set_reserved(*service, None);
+                }
+            }
+            Input::ProbeResult {
+                service,
+                generation,
+                purpose: ProbePurpose::Readiness,
+                outcome,
+            } => {
+                let threshold = self.facts[*service].ready_threshold.unwrap_or(1);
+                let view = &mut self.views[*service];
+                if *generation == view.generation {
+                    if *outcome == ProbeOutcome::Success {
+                        view.successes += 1;
+                        if view.successes >= threshold {
+                            view.proven = Some(*generation);
+                        }
+                    } else {
+                        view.successes = 0;
+                    }
+                }
+            }
+            Input::Exited {
+                service,
+                generation,
+                status,
+            } => {
+                if let Some(live) = self.live.remove(&(*service, *generation)) {
+                    self.views[*service].live -= 1;
+                    if let Some(p) = live.port
+                        && let Some(owners) = self.live_ports.get_mut(&p)
+                    {
+                        owners.retain(|o| *o != (*service, *generation));
+                        if owners.is_empty() {
+                            self.live_ports.remove(&p);
+                        }
+                    }
+                }
+                if let Some(deadline) = self.stops.remove(&(*service, *generation)) {
+                    self.stop_deadlines
+                        .remove(&(deadline, *service, *generation));
+                }
+                self.views[*service].last_exit = Some((*generation, *status));
+            }
+            Input::ForceShutdown if self.shutdown_at.is_some() => self.forced = true,
+            Input::Shutdown | Input::ForceShutdown if self.shutdown_at.is_none() => {
+                self.forced = matches!(input, Input::ForceShutdown);
+                self.shutdown_at = Some(now);
+                self.calm_deadline = None;
+                self.shutdown_deadline =
+                    Some(now.add(std::time::Duration::from_millis(self.shutdown_bound_ms)));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn on_command(&mut self, now: Timestamp, cmd: &Command) -> Result<(), Violation> {
+        match cmd {
+            Command::Spawn {
+                service,
+                generation,
+                port,
+                env,
+            } => {
+                rules::deps_ready_before_spawn(self, now, *service)?;
+                rules::required_failure_cascades_at_spawn(self, now, *service)?;
+                if let Some(p) = port {
+                    rules::port_exclusive(self, now, *service, *generation, *p)?;
+                    rules::port_not_outsider(self, now, *service, *p)?;
+                }
+                rules::discovery_env(self, now, *service, env)?;
+                let view = &mut self.views[*service];
+                view.generation = *generation;
+                view.spawned = true;
+                view.successes = 0;
+                self.set_reserved(*service, *port);
+                self.pending_spawns.insert((*service, *generation), *port);
+            }
+            Command::Probe {
+                service,
+                generation,
+                purpose: ProbePurpose::Liveness,
+            } => rules::liveness_after_ready(self, now, *service, *generation)?,
+            Command::Probe { .. } => {}
+            Command::Signal {
+                service,
+                generation,
+                signal,
+            } => {
+                let key = (*service, *generation);
+                if *signal == coord_core::stack::StopSignal::Kill {
+                    if let Some(deadline) = self.stops.remove(&key) {
+                        self.stop_deadlines.remove(&(deadline, key.0, key.1));
+                    }
+                } else if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
+                    rules::stops_dependents_first(self, now, *service)?;
+                    let deadline = now.add(std::time::Duration::from_millis(
+                        self.facts[*service].grace_ms + KILL_SLACK_MS,
+                    ));
+                    self.stops.insert(key, deadline);
+                    self.stop_deadlines.insert((deadline, key.0, key.1));
+                }
+            }
+            Command::ReleasePort { service, port } => {
+                if self.views[*service].reserved == Some(*port) {
+                    self.set_reserved(*service, None);
+                }
+            }
+            Command::Transition(t) => self.on_transition(now, t)?,
+            Command::StartupFinished(summary) => {
+                self.startup_finished += 1;
+                self.startup_said_failed |= summary.run_failed;
+                rules::startup_finished_once(self, now)?;
+            }
+            Command::Finished(outcome) => {
+                rules::run_outcome(self, now, outcome)?;
+                self.finished = Some(outcome.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn on_transition(
+        &mut self,
+        now: Timestamp,
+        t: &coord_core::Transition,
+    ) -> Result<(), Violation> {
+        let id = t.service;
+        rules::transitions_chain(self, now, t)?;
+        match &t.to {
+            ServiceState::Ready => rules::ready_proven(self, now, id)?,
+            ServiceState::Completed => rules::completed_proven(self, now, id)?,
+            ServiceState::Failed(_) | ServiceState::Skipped(_) => {
+                rules::optional_failure_contained(self, now, id, &t.to)?
+            }
+            _ => {}
+        }
+        if matches!(t.from, ServiceState::Failed(_) | ServiceState::Skipped(_)) {
+            // Restarted on request: its dependents owe no cascade any more.
+            for d in self.facts[id].required_by.clone() {
+                self.views[d].must_fail = false;
+            }
+        }
+        let view = &mut self.views[id];
+        if matches!(t.to, ServiceState::Failed(_) | ServiceState::Skipped(_)) {
+            // The cascade happened (a later restart on request may start it again).
+            view.must_fail = false;
+        }
+        let was_settled = settled(&view.state);
+        if view.state == ServiceState::Starting {
+            self.starting -= 1;
+        }
+        view.state = t.to.clone();
+        if t.to == ServiceState::Starting {
+            self.starting += 1;
+        }
+        match (&t.to, was_settled, settled(&t.to)) {
+            (_, true, false) => self.unsettled += 1,
+            (_, false, true) => self.unsettled -= 1,
+            _ => {}
+        }
+        match &t.to {
+            ServiceState::Ready => {
+                view.ever_ready = true;
+                view.ready_gen = Some(view.generation);
+            }
+            ServiceState::Completed => view.ever_ready = true,
+            ServiceState::Failed(_) | ServiceState::Skipped(_) => {
+                if matches!(t.to, ServiceState::Failed(_))
+                    && !self.facts[id].optional
+                    && self.run_failed.is_none()
+                {
+                    self.run_failed = Some(self.facts[id].name.clone());
+                }
+                for d in self.facts[id].required_by.clone() {
+                    let dv = &mut self.views[d];
+                    if !dv.spawned && !dv.state.is_final() {
+                        dv.must_fail = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        rules::max_parallel_starts(self, now)
+    }
+
+    fn set_reserved(&mut self, s: ServiceId, port: Option<u16>) {
+        if let Some(old) = self.views[s].reserved.take()
+            && self.port_reservers.get(&old) == Some(&s)
+        {
+            self.port_reservers.remove(&old);
+        }
+        if let Some(p) = port {
+            self.port_reservers.insert(p, s);
+        }
+        self.views[s].reserved = port;
+    }
+
+    /// The names of services, for messages.
+    pub(super) fn name(&self, id: ServiceId) -> &str {
+        &self.facts[id].name
+    }
+
+    /// Whether the run is being stopped: on request, because a non-optional service failed, or
+    /// because the startup summary said the run failed.
+    pub(super) fn run_is_ending(&self) -> bool {
+        self.shutdown_at.is_some() || self.run_failed.is_some() || self.startup_said_failed
+    }
+
+    /// Checks the deadlines (stop grace, calm phase, shutdown) at `now`, even when nothing was
+    /// observed: a coordinator whose timers fire without ever doing anything is caught too.
+    pub fn check_time(&self, now: Timestamp) -> Result<(), Violation> {
+        rules::time_bounds(self, now)
+    }
+
+    /// Check to run when the world decides the calm phase is over: cascades are complete.
+    pub fn check_settled(&self, now: Timestamp) -> Result<(), Violation> {
+        rules::required_failure_cascades_settled(self, now)
+    }
+}

@@ -1,0 +1,539 @@
+//! One small function per invariant, over the checker's model. Each returns the violation it finds.
+
+use super::model::Checker;
+use super::{EndState, Invariant, Violation};
+use coord_core::stack::ServiceId;
+use coord_core::{Command, ExitStatus, Generation, RunOutcome, ServiceState, Timestamp};
+
+type Check = Result<(), Violation>;
+
+fn up(state: &ServiceState) -> bool {
+    matches!(state, ServiceState::Ready | ServiceState::Completed)
+}
+
+/// Stop grace, calm phase and shutdown deadlines that passed without what they wait for.
+pub(super) fn time_bounds(c: &Checker, now: Timestamp) -> Check {
+    if let Some((deadline, s, g)) = c.stop_deadlines.first()
+        && *deadline < now
+    {
+        return Err(c.violation(
+            Invariant::StopCompletes,
+            now,
+            format!(
+                "{} (generation {g}) got its stop signal, its grace period ended at {} ms, \
+                 and it has neither exited nor been sent SIGKILL",
+                c.name(*s),
+                deadline.as_millis() - super::model::KILL_SLACK_MS
+            ),
+        ));
+    }
+    if let Some(deadline) = c.calm_deadline
+        && now > deadline
+        && !(c.all_settled() && c.startup_finished())
+    {
+        let waiting: Vec<String> = (0..c.views.len())
+            .filter(|id| {
+                let s = &c.views[*id].state;
+                !(s.is_final() || *s == ServiceState::Ready)
+            })
+            .map(|id| format!("{} is {}", c.name(id), c.views[id].state))
+            .collect();
+        return Err(c.violation(
+            Invariant::Converges,
+            now,
+            format!(
+                "the calm phase did not converge by {} ms: {}{}",
+                deadline.as_millis(),
+                waiting.join(", "),
+                if c.startup_finished() {
+                    ""
+                } else {
+                    " (startup never finished)"
+                }
+            ),
+        ));
+    }
+    if let Some(deadline) = c.shutdown_deadline
+        && now > deadline
+        && c.finished.is_none()
+    {
+        return Err(c.violation(
+            Invariant::Converges,
+            now,
+            format!("the shutdown did not finish by {} ms", deadline.as_millis()),
+        ));
+    }
+    Ok(())
+}
+
+/// Nothing is emitted after `Finished`.
+pub(super) fn nothing_after_finished(c: &Checker, now: Timestamp, cmd: &Command) -> Check {
+    match &c.finished {
+        Some(outcome) => Err(c.violation(
+            Invariant::RunOutcome,
+            now,
+            format!("command after Finished({outcome:?}): {cmd:?}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// No service spawned before its required dependencies are Ready (or Completed).
+pub(super) fn deps_ready_before_spawn(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
+    for r in &c.facts[s].requires {
+        let state = &c.views[*r].state;
+        if !up(state) {
+            return Err(c.violation(
+                Invariant::DepsReadyBeforeSpawn,
+                now,
+                format!(
+                    "{} spawned while its required dependency {} is {state}",
+                    c.name(s),
+                    c.name(*r)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A service whose required dependency failed before it was spawned never starts.
+pub(super) fn required_failure_cascades_at_spawn(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+) -> Check {
+    if c.views[s].must_fail {
+        return Err(c.violation(
+            Invariant::RequiredFailureCascades,
+            now,
+            format!(
+                "{} spawned although a required dependency failed before it started",
+                c.name(s)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Once the calm phase settled: each service whose required dependency failed before it started
+/// is Failed or Skipped.
+pub(super) fn required_failure_cascades_settled(c: &Checker, now: Timestamp) -> Check {
+    for (id, view) in c.views.iter().enumerate() {
+        if view.must_fail
+            && !matches!(
+                view.state,
+                ServiceState::Failed(_) | ServiceState::Skipped(_)
+            )
+        {
+            let failed: Vec<&str> = c.facts[id]
+                .requires
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        c.views[**r].state,
+                        ServiceState::Failed(_) | ServiceState::Skipped(_)
+                    )
+                })
+                .map(|r| c.name(*r))
+                .collect();
+            return Err(c.violation(
+                Invariant::RequiredFailureCascades,
+                now,
+                format!(
+                    "{} is {} although its required dependency {} failed before it started",
+                    c.name(id),
+                    view.state,
+                    failed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A port is never handed to a service while another service holds it or another live process
+/// (another service's, or an older generation of the same service) has it.
+pub(super) fn port_exclusive(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+    g: Generation,
+    port: u16,
+) -> Check {
+    if let Some(holder) = c.port_reservers.get(&port)
+        && *holder != s
+    {
+        return Err(c.violation(
+            Invariant::PortExclusive,
+            now,
+            format!(
+                "port {port} handed to {} while {} still holds it",
+                c.name(s),
+                c.name(*holder)
+            ),
+        ));
+    }
+    if let Some(owners) = c.live_ports.get(&port)
+        && let Some((t, h)) = owners.iter().find(|o| **o != (s, g))
+    {
+        return Err(c.violation(
+            Invariant::PortExclusive,
+            now,
+            format!(
+                "port {port} handed to {} (generation {g}) while the process of {} \
+                 (generation {h}) on it is still alive",
+                c.name(s),
+                c.name(*t)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A port reported taken is not handed out again while the outsider still holds it.
+pub(super) fn port_not_outsider(c: &Checker, now: Timestamp, s: ServiceId, port: u16) -> Check {
+    if c.told_taken.contains(&port) && c.outsiders.contains(&port) {
+        return Err(c.violation(
+            Invariant::PortNotOutsider,
+            now,
+            format!(
+                "port {port} handed to {} although the coordinator was told an outsider holds it \
+                 (and it still does)",
+                c.name(s)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A spawned dependent gets `<NAME>_PORT` and `<NAME>_AVAILABLE=1` of each Ready (required or
+/// optional) dependency, and `<NAME>_AVAILABLE=0` without `<NAME>_PORT` for a failed one.
+pub(super) fn discovery_env(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+    env: &[(String, String)],
+) -> Check {
+    let get = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    for d in &c.facts[s].discovers {
+        let view = &c.views[*d];
+        let (port_key, available_key) = (&c.facts[*d].port_key, &c.facts[*d].available_key);
+        let wrong = |what: String| {
+            Err(c.violation(
+                Invariant::DiscoveryEnv,
+                now,
+                format!("{} spawned with {what}", c.name(s)),
+            ))
+        };
+        match &view.state {
+            ServiceState::Ready if view.live > 0 => {
+                if let Some(port) = view.reserved
+                    && get(port_key) != Some(port.to_string().as_str())
+                {
+                    return wrong(format!(
+                        "{port_key}={} but {} is Ready on port {port}",
+                        get(port_key).unwrap_or("<missing>"),
+                        c.name(*d)
+                    ));
+                }
+                if get(available_key) == Some("0") {
+                    return wrong(format!("{available_key}=0 but {} is Ready", c.name(*d)));
+                }
+            }
+            ServiceState::Failed(_) | ServiceState::Skipped(_)
+                if get(available_key) == Some("1") || get(port_key).is_some() =>
+            {
+                return wrong(format!(
+                    "{available_key}={} {port_key}={} but {} is {}",
+                    get(available_key).unwrap_or("<missing>"),
+                    get(port_key).unwrap_or("<missing>"),
+                    c.name(*d),
+                    view.state
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Liveness is probed only for a generation that reached Ready.
+pub(super) fn liveness_after_ready(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+    g: Generation,
+) -> Check {
+    if c.views[s].ready_gen != Some(g) {
+        return Err(c.violation(
+            Invariant::LivenessAfterReady,
+            now,
+            format!(
+                "liveness probe of {} (generation {g}) while that generation was never Ready \
+                 (state {})",
+                c.name(s),
+                c.views[s].state
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Ready only after the readiness of the current generation was proven by its own live process
+/// (or, without a readiness probe, after it ran `min_uptime`).
+pub(super) fn ready_proven(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
+    let view = &c.views[s];
+    let g = view.generation;
+    let fail = |why: String| {
+        Err(c.violation(
+            Invariant::ReadyProven,
+            now,
+            format!("{} (generation {g}) became Ready {why}", c.name(s)),
+        ))
+    };
+    let Some(live) = c.live.get(&(s, g)) else {
+        return fail("but its process is not running".to_string());
+    };
+    match c.facts[s].ready_threshold {
+        Some(threshold) if view.proven != Some(g) => fail(format!(
+            "without {threshold} successful readiness probe(s) of this generation answered by \
+             its own process ({} so far)",
+            view.successes
+        )),
+        Some(_) => Ok(()),
+        None => {
+            let ran = now.millis_since(live.spawned_at);
+            if ran < c.facts[s].min_uptime_ms {
+                fail(format!(
+                    "after running {ran} ms, less than its min_uptime of {} ms",
+                    c.facts[s].min_uptime_ms
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completed only after the current generation exited 0.
+pub(super) fn completed_proven(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
+    let view = &c.views[s];
+    if view.last_exit != Some((view.generation, ExitStatus::Code(0))) {
+        return Err(c.violation(
+            Invariant::ReadyProven,
+            now,
+            format!(
+                "{} (generation {}) became Completed without exiting 0 (last exit {:?})",
+                c.name(s),
+                view.generation,
+                view.last_exit
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A service that was never started fails (or is skipped) only because a required dependency is
+/// not up, or because the run is ending; never because of an optional or soft dependency.
+pub(super) fn optional_failure_contained(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+    to: &ServiceState,
+) -> Check {
+    if c.views[s].spawned || c.run_is_ending() {
+        return Ok(());
+    }
+    if c.facts[s].requires.iter().any(|r| !up(&c.views[*r].state)) {
+        return Ok(());
+    }
+    let required: Vec<String> = c.facts[s]
+        .requires
+        .iter()
+        .map(|r| format!("{} {}", c.name(*r), c.views[*r].state))
+        .collect();
+    Err(c.violation(
+        Invariant::OptionalFailureContained,
+        now,
+        format!(
+            "{} became {to} before it was started although every required dependency is up \
+             ({}): an optional or soft dependency must not fail it",
+            c.name(s),
+            if required.is_empty() {
+                "it has none".to_string()
+            } else {
+                required.join(", ")
+            }
+        ),
+    ))
+}
+
+/// In a shutdown (or a failed run) a service is stopped only when no dependent has a live process
+/// (a forced shutdown kills everything at once).
+pub(super) fn stops_dependents_first(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
+    if !c.run_is_ending() || c.forced {
+        return Ok(());
+    }
+    for d in &c.facts[s].dependents {
+        if c.views[*d].live > 0 {
+            return Err(c.violation(
+                Invariant::StopsDependentsFirst,
+                now,
+                format!(
+                    "{} sent its stop signal while its dependent {} ({}) still has a live process",
+                    c.name(s),
+                    c.name(*d),
+                    c.views[*d].state
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each transition leaves the state the previous one entered.
+pub(super) fn transitions_chain(c: &Checker, now: Timestamp, t: &coord_core::Transition) -> Check {
+    let current = &c.views[t.service].state;
+    if t.from != *current {
+        return Err(c.violation(
+            Invariant::TransitionsChain,
+            now,
+            format!(
+                "{} transition {} -> {} but it was {current}",
+                c.name(t.service),
+                t.from,
+                t.to
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Never more than `max_parallel_starts` services Starting.
+pub(super) fn max_parallel_starts(c: &Checker, now: Timestamp) -> Check {
+    if c.starting > c.max_parallel {
+        let starting: Vec<&str> = (0..c.views.len())
+            .filter(|id| c.views[*id].state == ServiceState::Starting)
+            .map(|id| c.name(id))
+            .collect();
+        return Err(c.violation(
+            Invariant::MaxParallelStarts,
+            now,
+            format!(
+                "{} services Starting at once (max_parallel_starts = {}): {}",
+                c.starting,
+                c.max_parallel,
+                starting.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `StartupFinished` is emitted once.
+pub(super) fn startup_finished_once(c: &Checker, now: Timestamp) -> Check {
+    if c.startup_finished > 1 {
+        return Err(c.violation(
+            Invariant::RunOutcome,
+            now,
+            format!("StartupFinished emitted {} times", c.startup_finished),
+        ));
+    }
+    Ok(())
+}
+
+/// The outcome is Failed exactly when a non-optional service failed, and it comes only once
+/// every process has ended.
+pub(super) fn run_outcome(c: &Checker, now: Timestamp, outcome: &RunOutcome) -> Check {
+    match (&c.run_failed, outcome) {
+        (Some(name), RunOutcome::Stopped | RunOutcome::Interrupted) => {
+            return Err(c.violation(
+                Invariant::RunOutcome,
+                now,
+                format!("the non-optional service {name} failed but the run ended {outcome:?}"),
+            ));
+        }
+        (None, RunOutcome::Failed(why)) => {
+            return Err(c.violation(
+                Invariant::RunOutcome,
+                now,
+                format!("the run ended Failed({why}) but no non-optional service failed"),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(((s, g), _)) = c.live.first_key_value() {
+        return Err(c.violation(
+            Invariant::ShutdownLeavesNothing,
+            now,
+            format!(
+                "Finished while {} (generation {g}) still has a live process",
+                c.name(*s)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Nothing left to happen while the run is not finished: a deadlock.
+pub(super) fn no_deadlock(c: &Checker, now: Timestamp) -> Check {
+    if let Some((_, s, g)) = c.stop_deadlines.first() {
+        return Err(c.violation(
+            Invariant::StopCompletes,
+            now,
+            format!(
+                "{} (generation {g}) got its stop signal and nothing is left to happen: \
+                 it will never exit and no SIGKILL will come",
+                c.name(*s)
+            ),
+        ));
+    }
+    if c.finished.is_none() {
+        let states: Vec<String> = (0..c.views.len())
+            .map(|id| format!("{} {}", c.name(id), c.views[id].state))
+            .collect();
+        return Err(c.violation(
+            Invariant::Converges,
+            now,
+            format!(
+                "deadlock: no event and no timer left but the run is not finished ({})",
+                states.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// After the run: Finished was emitted and nothing is alive, bound, reserved or reported.
+pub(super) fn leaves_nothing(c: &Checker, now: Timestamp, end: &EndState) -> Check {
+    let fail = |what: String| Err(c.violation(Invariant::ShutdownLeavesNothing, now, what));
+    if c.finished.is_none() {
+        return fail("the run ended without Finished".to_string());
+    }
+    if let Some((s, g)) = end.live_processes.first() {
+        return fail(format!(
+            "{} (generation {g}) still has a live process",
+            c.name(*s)
+        ));
+    }
+    if let Some(((s, g), _)) = c.live.first_key_value() {
+        return fail(format!(
+            "{} (generation {g}) was spawned and never reported Exited",
+            c.name(*s)
+        ));
+    }
+    if let Some((port, s)) = end.held_reservations.first() {
+        return fail(format!(
+            "the reservation of port {port} by {} was never released",
+            c.name(*s)
+        ));
+    }
+    if let Some(port) = end.bound_ports.first() {
+        return fail(format!("port {port} is still bound by a service's process"));
+    }
+    if let Some(s) = end.status_with_pid.first() {
+        return fail(format!("the status still reports a pid for {}", c.name(*s)));
+    }
+    Ok(())
+}

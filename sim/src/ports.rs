@@ -1,0 +1,120 @@
+//! The simulated machine's ports: reservations (the runtime's lock files) and bound sockets.
+
+use coord_core::stack::ServiceId;
+use std::collections::BTreeMap;
+
+/// Who has a port bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A service's process (virtual pid).
+    Process(u32),
+    /// A program outside the run.
+    Outsider,
+}
+
+/// Reservations and binds of the simulated machine.
+#[derive(Debug, Clone, Default)]
+pub struct PortTable {
+    /// Port -> the service whose reservation (lock file) holds it.
+    locks: BTreeMap<u16, ServiceId>,
+    /// Port -> who has it bound.
+    bound: BTreeMap<u16, Owner>,
+}
+
+/// Why a reservation could not be made real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Busy {
+    /// An outsider has the port bound.
+    Outsider,
+    /// Another service holds the reservation.
+    Reserved(ServiceId),
+    /// A process has it bound.
+    Bound(u32),
+}
+
+impl PortTable {
+    /// Makes `service`'s reservation of `port` real (lock plus bind check), unless busy.
+    /// A service re-locking its own port is fine.
+    pub fn reserve(&mut self, service: ServiceId, port: u16) -> Result<(), Busy> {
+        if let Some(holder) = self.locks.get(&port)
+            && *holder != service
+        {
+            return Err(Busy::Reserved(*holder));
+        }
+        match self.bound.get(&port) {
+            Some(Owner::Outsider) => return Err(Busy::Outsider),
+            Some(Owner::Process(pid)) => return Err(Busy::Bound(*pid)),
+            None => {}
+        }
+        self.locks.insert(port, service);
+        Ok(())
+    }
+
+    /// Drops `service`'s reservation of `port` (a no-op if it holds none).
+    pub fn release(&mut self, service: ServiceId, port: u16) {
+        if self.locks.get(&port) == Some(&service) {
+            self.locks.remove(&port);
+        }
+    }
+
+    /// Binds `port` for `owner`; false if someone has it bound already.
+    pub fn bind(&mut self, port: u16, owner: Owner) -> bool {
+        if self.bound.contains_key(&port) {
+            return false;
+        }
+        self.bound.insert(port, owner);
+        true
+    }
+
+    /// Unbinds `port` if `owner` has it.
+    pub fn unbind(&mut self, port: u16, owner: Owner) {
+        if self.bound.get(&port) == Some(&owner) {
+            self.bound.remove(&port);
+        }
+    }
+
+    /// Who has `port` bound.
+    pub fn bound_by(&self, port: u16) -> Option<Owner> {
+        self.bound.get(&port).copied()
+    }
+
+    /// Reservations still held: (port, service).
+    pub fn held(&self) -> Vec<(u16, ServiceId)> {
+        self.locks.iter().map(|(p, s)| (*p, *s)).collect()
+    }
+
+    /// Ports bound by processes of the run.
+    pub fn bound_by_processes(&self) -> Vec<u16> {
+        self.bound
+            .iter()
+            .filter(|(_, o)| matches!(o, Owner::Process(_)))
+            .map(|(p, _)| *p)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reservations_and_binds_exclude_others() {
+        let mut t = PortTable::default();
+        assert_eq!(t.reserve(0, 80), Ok(()));
+        assert_eq!(t.reserve(0, 80), Ok(()));
+        assert_eq!(t.reserve(1, 80), Err(Busy::Reserved(0)));
+        assert!(t.bind(81, Owner::Outsider));
+        assert_eq!(t.reserve(1, 81), Err(Busy::Outsider));
+        assert!(t.bind(80, Owner::Process(7)));
+        assert!(!t.bind(80, Owner::Process(8)));
+        t.release(1, 80);
+        assert_eq!(t.held(), [(80, 0)]);
+        t.release(0, 80);
+        assert!(t.held().is_empty());
+        assert_eq!(t.bound_by_processes(), [80]);
+        t.unbind(80, Owner::Process(8));
+        assert_eq!(t.bound_by(80), Some(Owner::Process(7)));
+        t.unbind(80, Owner::Process(7));
+        assert!(t.bound_by_processes().is_empty());
+    }
+}

@@ -1,0 +1,606 @@
+//! Every invariant catches a deliberately broken run: each test feeds the checker a hand-written
+//! history that a correct coordinator would never produce (and, where useful, the same history
+//! without the fault, which passes).
+
+use coord_core::stack::{ServiceId, Stack, StopSignal};
+use coord_core::{
+    Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Timestamp, Transition,
+};
+use coord_sim::invariants::EndState;
+use coord_sim::stacks::netra;
+use coord_sim::{Checker, Invariant, Observation, Violation};
+
+const DATABASE: ServiceId = 0;
+const REDIS: ServiceId = 1;
+const AUTH: ServiceId = 2;
+const BACKEND: ServiceId = 3;
+
+/// A history under construction: feeds the checker and keeps the virtual clock.
+struct History {
+    checker: Checker,
+    stack: Stack,
+    now: u64,
+}
+
+impl History {
+    fn new(stack: Stack) -> History {
+        History {
+            checker: Checker::new(&stack),
+            stack,
+            now: 0,
+        }
+    }
+
+    fn at(&mut self, ms: u64) -> &mut Self {
+        self.now = ms;
+        self
+    }
+
+    fn input(&mut self, input: Input) -> Result<(), Violation> {
+        self.checker
+            .observe(Timestamp(self.now), Observation::Input(&input))
+    }
+
+    fn cmd(&mut self, cmd: Command) -> Result<(), Violation> {
+        self.checker
+            .observe(Timestamp(self.now), Observation::Command(&cmd))
+    }
+
+    fn go(&mut self, service: ServiceId, to: ServiceState) -> Result<(), Violation> {
+        let from = self.checker.state(service).clone();
+        self.cmd(Command::Transition(Transition {
+            at: Timestamp(self.now),
+            service,
+            name: self.stack.services[service].name.clone(),
+            from,
+            to,
+            reason: "test".to_string(),
+        }))
+    }
+
+    fn spawn(
+        &mut self,
+        service: ServiceId,
+        generation: Generation,
+        port: Option<u16>,
+    ) -> Result<(), Violation> {
+        self.spawn_env(service, generation, port, Vec::new())
+    }
+
+    fn spawn_env(
+        &mut self,
+        service: ServiceId,
+        generation: Generation,
+        port: Option<u16>,
+        env: Vec<(String, String)>,
+    ) -> Result<(), Violation> {
+        self.cmd(Command::Spawn {
+            service,
+            generation,
+            port,
+            env,
+        })
+    }
+
+    fn spawned(&mut self, service: ServiceId, generation: Generation) -> Result<(), Violation> {
+        self.input(Input::Spawned {
+            service,
+            generation,
+            pid: 1000 + service as u32,
+        })
+    }
+
+    fn ready_probe(
+        &mut self,
+        service: ServiceId,
+        generation: Generation,
+        outcome: ProbeOutcome,
+    ) -> Result<(), Violation> {
+        self.input(Input::ProbeResult {
+            service,
+            generation,
+            purpose: ProbePurpose::Readiness,
+            outcome,
+        })
+    }
+
+    /// The correct way up: waiting, starting, spawn, spawned, probe success, ready.
+    fn bring_up(&mut self, service: ServiceId, port: u16) {
+        let env = self.discovery_env(service);
+        self.go(service, ServiceState::Waiting).unwrap();
+        self.go(service, ServiceState::Starting).unwrap();
+        self.spawn_env(service, 1, Some(port), env).unwrap();
+        self.spawned(service, 1).unwrap();
+        self.ready_probe(service, 1, ProbeOutcome::Success).unwrap();
+        self.go(service, ServiceState::Ready).unwrap();
+    }
+
+    /// The correct way to fail: waiting, starting, spawn, spawn failure, failed.
+    fn fail_to_start(&mut self, service: ServiceId) {
+        self.go(service, ServiceState::Waiting).unwrap();
+        self.go(service, ServiceState::Starting).unwrap();
+        self.spawn(service, 1, None).unwrap();
+        self.input(Input::SpawnFailed {
+            service,
+            generation: 1,
+            error: "not found".into(),
+        })
+        .unwrap();
+        self.go(service, ServiceState::Failed("could not spawn".into()))
+            .unwrap();
+    }
+
+    fn discovery_env(&self, service: ServiceId) -> Vec<(String, String)> {
+        let ports = [5432u16, 6379, 8080, 8000, 3000];
+        self.stack.services[service]
+            .depends_on
+            .iter()
+            .map(|d| {
+                (
+                    format!("{}_PORT", d.name.to_uppercase()),
+                    ports[d.service].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn exited(
+        &mut self,
+        service: ServiceId,
+        generation: Generation,
+        status: ExitStatus,
+    ) -> Result<(), Violation> {
+        self.input(Input::Exited {
+            service,
+            generation,
+            status,
+        })
+    }
+}
+
+fn caught(result: Result<(), Violation>, invariant: Invariant) -> Violation {
+    let v = result.expect_err("the broken history must be caught");
+    assert_eq!(v.invariant, invariant, "{v}");
+    v
+}
+
+#[test]
+fn spawn_before_required_dependency_is_ready() {
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    let v = caught(
+        h.spawn(AUTH, 1, Some(8080)),
+        Invariant::DepsReadyBeforeSpawn,
+    );
+    assert!(v.detail.contains("database is starting"), "{v}");
+
+    let mut ok = History::new(netra());
+    ok.bring_up(DATABASE, 5432);
+    ok.go(AUTH, ServiceState::Waiting).unwrap();
+    ok.spawn_env(AUTH, 1, Some(8080), ok.discovery_env(AUTH))
+        .unwrap();
+}
+
+#[test]
+fn port_handed_to_two_services() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.go(REDIS, ServiceState::Waiting).unwrap();
+    let v = caught(h.spawn(REDIS, 1, Some(5432)), Invariant::PortExclusive);
+    assert!(v.detail.contains("database still holds it"), "{v}");
+}
+
+#[test]
+fn port_reused_while_the_old_process_lives() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    // Released on paper, but generation 1 never exited.
+    h.cmd(Command::ReleasePort {
+        service: DATABASE,
+        port: 5432,
+    })
+    .unwrap();
+    let v = caught(h.spawn(DATABASE, 2, Some(5432)), Invariant::PortExclusive);
+    assert!(v.detail.contains("generation 1"), "{v}");
+
+    let mut ok = History::new(netra());
+    ok.bring_up(DATABASE, 5432);
+    ok.exited(DATABASE, 1, ExitStatus::Code(1)).unwrap();
+    ok.spawn(DATABASE, 2, Some(5432)).unwrap();
+}
+
+#[test]
+fn port_handed_out_while_an_outsider_holds_it() {
+    let mut h = History::new(netra());
+    h.checker
+        .observe(Timestamp(0), Observation::OutsiderTook(5432))
+        .unwrap();
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.input(Input::PortTaken {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    let mut later = h.checker.clone();
+    caught(h.spawn(DATABASE, 2, Some(5432)), Invariant::PortNotOutsider);
+
+    // Once the outsider is gone the port may be used again.
+    later
+        .observe(Timestamp(5), Observation::OutsiderLeft(5432))
+        .unwrap();
+    let spawn = Command::Spawn {
+        service: DATABASE,
+        generation: 2,
+        port: Some(5432),
+        env: Vec::new(),
+    };
+    later
+        .observe(Timestamp(6), Observation::Command(&spawn))
+        .unwrap();
+}
+
+#[test]
+fn too_many_starting_at_once() {
+    let mut stack = netra();
+    stack.coordination.max_parallel_starts = 1;
+    let mut h = History::new(stack);
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(REDIS, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    let v = caught(
+        h.go(REDIS, ServiceState::Starting),
+        Invariant::MaxParallelStarts,
+    );
+    assert!(v.detail.contains("database, redis"), "{v}");
+}
+
+#[test]
+fn ready_on_an_outsiders_answer() {
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    h.ready_probe(
+        DATABASE,
+        1,
+        ProbeOutcome::Outsider("someone else answered".into()),
+    )
+    .unwrap();
+    caught(h.go(DATABASE, ServiceState::Ready), Invariant::ReadyProven);
+}
+
+#[test]
+fn ready_on_an_older_generations_probe() {
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Code(1)).unwrap();
+    h.spawn(DATABASE, 2, Some(5432)).unwrap();
+    h.spawned(DATABASE, 2).unwrap();
+    // A late success of generation 1 is no proof for generation 2.
+    h.ready_probe(DATABASE, 1, ProbeOutcome::Success).unwrap();
+    let v = caught(h.go(DATABASE, ServiceState::Ready), Invariant::ReadyProven);
+    assert!(v.detail.contains("generation 2"), "{v}");
+}
+
+#[test]
+fn ready_after_the_process_died() {
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    h.ready_probe(DATABASE, 1, ProbeOutcome::Success).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Code(1)).unwrap();
+    let v = caught(h.go(DATABASE, ServiceState::Ready), Invariant::ReadyProven);
+    assert!(v.detail.contains("not running"), "{v}");
+}
+
+#[test]
+fn completed_without_exit_zero() {
+    let mut stack = netra();
+    stack.services[DATABASE].kind = coord_core::stack::ServiceKind::Task;
+    let mut h = History::new(stack);
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, None).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Code(3)).unwrap();
+    caught(
+        h.go(DATABASE, ServiceState::Completed),
+        Invariant::ReadyProven,
+    );
+}
+
+#[test]
+fn liveness_probed_before_ready() {
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    caught(
+        h.cmd(Command::Probe {
+            service: DATABASE,
+            generation: 1,
+            purpose: ProbePurpose::Liveness,
+        }),
+        Invariant::LivenessAfterReady,
+    );
+}
+
+#[test]
+fn optional_dependency_failure_fails_the_dependent() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.fail_to_start(REDIS);
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    // auth needs redis only optionally: failing it is wrong.
+    let v = caught(
+        h.go(AUTH, ServiceState::Failed("dependency redis failed".into())),
+        Invariant::OptionalFailureContained,
+    );
+    assert!(v.detail.contains("auth"), "{v}");
+}
+
+#[test]
+fn required_dependency_failure_not_cascaded() {
+    let mut h = History::new(netra());
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    h.fail_to_start(DATABASE);
+    // auth stays Waiting although database failed before it started.
+    let v = caught(
+        h.checker.check_settled(Timestamp(h.now)),
+        Invariant::RequiredFailureCascades,
+    );
+    assert!(v.detail.contains("auth is waiting"), "{v}");
+    // Cascading it (and on to backend and frontend) passes.
+    h.go(
+        AUTH,
+        ServiceState::Failed("dependency database failed".into()),
+    )
+    .unwrap();
+    h.go(
+        BACKEND,
+        ServiceState::Skipped("dependency auth failed".into()),
+    )
+    .unwrap();
+    h.go(4, ServiceState::Skipped("dependency backend failed".into()))
+        .unwrap();
+    h.checker.check_settled(Timestamp(h.now)).unwrap();
+}
+
+#[test]
+fn dependent_spawned_without_discovery_variables() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    h.go(AUTH, ServiceState::Starting).unwrap();
+    let v = caught(
+        h.spawn_env(
+            AUTH,
+            1,
+            Some(8080),
+            vec![("DATABASE_PORT".into(), "5433".into())],
+        ),
+        Invariant::DiscoveryEnv,
+    );
+    assert!(v.detail.contains("DATABASE_PORT=5433"), "{v}");
+}
+
+#[test]
+fn stop_signal_never_followed_by_kill() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.at(1_000).input(Input::Shutdown).unwrap();
+    h.cmd(Command::Signal {
+        service: DATABASE,
+        generation: 1,
+        signal: StopSignal::Term,
+    })
+    .unwrap();
+    let mut killed = h.checker.clone();
+    // Grace is 10 s: at 11.2 s neither an exit nor a SIGKILL has happened.
+    let v = caught(
+        h.at(11_200).input(Input::ProbeResult {
+            service: REDIS,
+            generation: 0,
+            purpose: ProbePurpose::Readiness,
+            outcome: ProbeOutcome::Failure("x".into()),
+        }),
+        Invariant::StopCompletes,
+    );
+    assert!(v.detail.contains("database"), "{v}");
+
+    let kill = Command::Signal {
+        service: DATABASE,
+        generation: 1,
+        signal: StopSignal::Kill,
+    };
+    killed
+        .observe(Timestamp(11_000), Observation::Command(&kill))
+        .unwrap();
+    killed
+        .observe(Timestamp(20_000), Observation::Idle)
+        .expect_err("not finished: a deadlock, but not a stop violation")
+        .invariant
+        .eq(&Invariant::Converges)
+        .then_some(())
+        .unwrap();
+}
+
+#[test]
+fn dependency_stopped_before_its_dependent() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.bring_up(AUTH, 8080);
+    h.input(Input::Shutdown).unwrap();
+    let v = caught(
+        h.cmd(Command::Signal {
+            service: DATABASE,
+            generation: 1,
+            signal: StopSignal::Term,
+        }),
+        Invariant::StopsDependentsFirst,
+    );
+    assert!(v.detail.contains("dependent auth"), "{v}");
+}
+
+#[test]
+fn finished_with_a_live_process_or_a_leaked_reservation() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.input(Input::Shutdown).unwrap();
+    caught(
+        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        Invariant::ShutdownLeavesNothing,
+    );
+
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.input(Input::Shutdown).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
+    h.cmd(Command::Finished(RunOutcome::Stopped)).unwrap();
+    let leaked = EndState {
+        held_reservations: vec![(5432, DATABASE)],
+        ..EndState::default()
+    };
+    let v = caught(
+        h.checker
+            .observe(Timestamp(h.now), Observation::End(&leaked)),
+        Invariant::ShutdownLeavesNothing,
+    );
+    assert!(v.detail.contains("port 5432"), "{v}");
+    h.checker
+        .observe(Timestamp(h.now), Observation::End(&EndState::default()))
+        .unwrap();
+}
+
+#[test]
+fn calm_phase_that_never_settles_and_deadlocks() {
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.checker
+        .observe(Timestamp(0), Observation::CalmBegins)
+        .unwrap();
+    let bound = h.checker.calm_bound_ms();
+    let mut deadlock = h.checker.clone();
+    let v = caught(h.at(bound + 1).input(Input::Shutdown), Invariant::Converges);
+    assert!(v.detail.contains("database is waiting"), "{v}");
+
+    let v = caught(
+        deadlock.observe(Timestamp(10), Observation::Idle),
+        Invariant::Converges,
+    );
+    assert!(v.detail.contains("deadlock"), "{v}");
+}
+
+#[test]
+fn run_outcome_contradicts_the_failures() {
+    let mut h = History::new(netra());
+    h.fail_to_start(DATABASE);
+    caught(
+        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        Invariant::RunOutcome,
+    );
+
+    let mut h = History::new(netra());
+    h.fail_to_start(REDIS);
+    // redis is optional: the run must not fail because of it.
+    caught(
+        h.cmd(Command::Finished(RunOutcome::Failed("redis failed".into()))),
+        Invariant::RunOutcome,
+    );
+    // Stopped is the right outcome.
+    h.cmd(Command::Finished(RunOutcome::Stopped)).unwrap();
+}
+
+#[test]
+fn command_after_finished() {
+    let mut h = History::new(netra());
+    h.input(Input::Shutdown).unwrap();
+    h.cmd(Command::Finished(RunOutcome::Interrupted)).unwrap();
+    caught(h.spawn(DATABASE, 1, Some(5432)), Invariant::RunOutcome);
+}
+
+#[test]
+fn transitions_that_skip_a_state() {
+    let mut h = History::new(netra());
+    let v = caught(
+        h.cmd(Command::Transition(Transition {
+            at: Timestamp(0),
+            service: BACKEND,
+            name: "backend".into(),
+            from: ServiceState::Waiting,
+            to: ServiceState::Starting,
+            reason: "test".into(),
+        })),
+        Invariant::TransitionsChain,
+    );
+    assert!(v.detail.contains("it was pending"), "{v}");
+}
+
+#[test]
+fn every_invariant_has_a_catching_test_above() {
+    // Keep this list in step with Invariant::ALL: a new invariant needs a test that breaks it.
+    let tested = [
+        Invariant::DepsReadyBeforeSpawn,
+        Invariant::PortExclusive,
+        Invariant::PortNotOutsider,
+        Invariant::MaxParallelStarts,
+        Invariant::ReadyProven,
+        Invariant::LivenessAfterReady,
+        Invariant::OptionalFailureContained,
+        Invariant::RequiredFailureCascades,
+        Invariant::DiscoveryEnv,
+        Invariant::StopCompletes,
+        Invariant::StopsDependentsFirst,
+        Invariant::ShutdownLeavesNothing,
+        Invariant::Converges,
+        Invariant::RunOutcome,
+        Invariant::TransitionsChain,
+    ];
+    assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
+}
+
+#[test]
+fn dependent_told_a_failed_dependency_is_available() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.fail_to_start(REDIS);
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    h.go(AUTH, ServiceState::Starting).unwrap();
+    let env = vec![
+        ("DATABASE_AVAILABLE".to_string(), "1".to_string()),
+        ("DATABASE_PORT".to_string(), "5432".to_string()),
+        ("REDIS_AVAILABLE".to_string(), "1".to_string()),
+        ("REDIS_PORT".to_string(), "6379".to_string()),
+    ];
+    let mut ok = h.checker.clone();
+    let v = caught(
+        h.spawn_env(AUTH, 1, Some(8080), env),
+        Invariant::DiscoveryEnv,
+    );
+    assert!(v.detail.contains("REDIS_AVAILABLE=1"), "{v}");
+
+    let honest = Command::Spawn {
+        service: AUTH,
+        generation: 1,
+        port: Some(8080),
+        env: vec![
+            ("DATABASE_AVAILABLE".to_string(), "1".to_string()),
+            ("DATABASE_PORT".to_string(), "5432".to_string()),
+            ("REDIS_AVAILABLE".to_string(), "0".to_string()),
+        ],
+    };
+    ok.observe(Timestamp(0), Observation::Command(&honest))
+        .unwrap();
+}

@@ -1,0 +1,141 @@
+//! The world end to end: determinism, a calm run, and a deliberately broken coordinator (behind the
+//! test-only `Sabotaged` switch) caught by the checker.
+
+use coord_core::stack::Stack;
+use coord_core::{Coordinator, Options, RunOutcome, Timestamp};
+use coord_sim::machine::{Sabotage, Sabotaged};
+use coord_sim::report;
+use coord_sim::stacks::netra;
+use coord_sim::sweep::{run_seed, sweep};
+use coord_sim::{FaultKind, FaultPlan, Invariant, World};
+
+fn sabotaged(stack: Stack, plan: FaultPlan, sabotage: Sabotage) -> coord_sim::RunReport {
+    let coordinator = Coordinator::new(stack.clone(), Options::default(), Timestamp::ZERO);
+    World::with_machine(stack, 3, plan, Sabotaged::new(coordinator, sabotage), true).run()
+}
+
+#[test]
+fn same_seed_same_bytes_and_different_seeds_differ() {
+    let stack = netra();
+    let text = |seed| report::full(&run_seed(&stack, seed, true), &stack, "netra");
+    let first = text(7);
+    assert_eq!(first, text(7));
+    assert!(first.lines().count() > 20, "{first}");
+    let other = text(8);
+    assert_ne!(first, other);
+    let plan = |seed| run_seed(&stack, seed, false).plan;
+    assert_ne!(plan(7), plan(8));
+}
+
+#[test]
+fn trace_has_no_real_pids_paths_or_floats() {
+    let stack = netra();
+    for seed in 0..20 {
+        let text = report::full(&run_seed(&stack, seed, true), &stack, "netra");
+        for line in text.lines().filter(|l| l.contains(" ms  ")) {
+            for path_like in ["/tmp", "/home", "/work", "/usr", ".toml", "target/"] {
+                assert!(!line.contains(path_like), "a path in {line:?}");
+            }
+            let number_dot_number = line
+                .as_bytes()
+                .windows(3)
+                .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit());
+            assert!(!number_dot_number, "a float in {line:?}");
+        }
+    }
+}
+
+#[test]
+fn calm_netra_comes_up_and_stops_cleanly() {
+    let report = World::with_plan(netra(), 1, FaultPlan::calm(), true).run();
+    assert_eq!(report.violation, None);
+    assert_eq!(report.outcome, Some(RunOutcome::Stopped));
+    let text = report.trace.lines().join("\n");
+    assert!(text.contains("> startup   5/5 up"), "{text}");
+}
+
+#[test]
+fn leaked_reservations_are_caught() {
+    let report = sabotaged(netra(), FaultPlan::calm(), Sabotage::NoRelease);
+    let v = report.violation.expect("a leaked reservation");
+    assert_eq!(v.invariant, Invariant::ShutdownLeavesNothing, "{v}");
+    assert!(v.detail.contains("never released"), "{v}");
+}
+
+#[test]
+fn a_missing_sigkill_is_caught() {
+    let plan = FaultPlan::calm()
+        .with(FaultKind::IgnoresTerm, 1000)
+        .window(60_000);
+    let report = sabotaged(netra(), plan, Sabotage::NoKill);
+    let v = report.violation.expect("a stop that never completes");
+    assert_eq!(v.invariant, Invariant::StopCompletes, "{v}");
+}
+
+#[test]
+fn a_coordinator_deaf_to_exits_is_caught() {
+    let report = sabotaged(netra(), FaultPlan::calm(), Sabotage::DeafToExits);
+    let v = report.violation.expect("a shutdown that never finishes");
+    assert_eq!(v.invariant, Invariant::Converges, "{v}");
+}
+
+#[test]
+fn a_failing_seed_is_printed_with_plan_tail_and_replay_command() {
+    let report = sabotaged(netra(), FaultPlan::calm(), Sabotage::NoRelease);
+    let text = report::failure(&report, &netra(), "fixtures/netra.toml");
+    assert!(
+        text.starts_with("FAILED seed 3 on fixtures/netra.toml"),
+        "{text}"
+    );
+    assert!(text.contains("invariant shutdown_leaves_nothing"), "{text}");
+    assert!(text.contains("fault plan"), "{text}");
+    assert!(text.contains(
+        "replay: cargo run -p coord-sim --bin sim -- --seed 3 --stack fixtures/netra.toml"
+    ));
+    let tail = text
+        .lines()
+        .skip_while(|l| !l.starts_with("last 50 trace lines"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("replay"))
+        .count();
+    assert_eq!(tail, 50, "{text}");
+}
+
+#[test]
+fn a_sweep_reruns_failures_with_their_trace() {
+    let stack = netra();
+    let result = sweep(&stack, 0..30);
+    assert_eq!(result.runs, 30);
+    for failure in &result.failures {
+        assert!(failure.violation.is_some());
+        assert!(!failure.trace.lines().is_empty());
+    }
+}
+
+#[test]
+fn some_seeds_press_ctrl_c_twice_and_everything_still_ends() {
+    let stack = netra();
+    let forced: Vec<u64> = (0..200)
+        .filter(|seed| {
+            let mut plan = FaultPlan::calm();
+            plan.draw_force(*seed);
+            plan.force_after_ms.is_some()
+        })
+        .collect();
+    assert!(forced.len() > 5 && forced.len() < 60, "{forced:?}");
+    let mut seen_force = false;
+    for seed in forced {
+        let mut plan = FaultPlan::calm().window(100);
+        plan.draw_force(seed);
+        plan.force_after_ms = Some(0);
+        let plan = plan.with(FaultKind::IgnoresTerm, 1000);
+        let report = World::with_plan(stack.clone(), seed, plan, true).run();
+        assert_eq!(report.violation, None);
+        let text = report.trace.lines().join("\n");
+        seen_force |= text.contains("shutdown    force");
+        // Everything ignores SIGTERM, so only the forced SIGKILLs end it without waiting out
+        // a grace period.
+        assert!(report.end.as_millis() < 10_000 + 5_000, "{text}");
+    }
+    assert!(seen_force);
+}
