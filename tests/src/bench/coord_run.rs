@@ -22,6 +22,13 @@ pub struct CoordMeasure {
     /// Per dependent: its dependencies' last readiness (port open for tcp services, the toy's
     /// `ready` for http ones) -> the dependent spawned, in ms.
     pub ready_to_dependent_ms: Vec<f64>,
+    /// Per service: its readiness (port open for tcp services, the toy's `ready` for http ones)
+    /// -> coord's `NAME: starting -> ready` line read from its output, in ms. An upper bound of
+    /// how long coord took to see the service ready.
+    pub ready_seen_ms: Vec<f64>,
+    /// Per service: coord's `NAME: waiting -> starting` line -> the toy's first event, in ms
+    /// (the cost of spawning through coord, supervisor included).
+    pub spawn_ms: Vec<f64>,
     /// coord's own peak resident set (VmHWM), in KiB.
     pub peak_rss_kib: Option<u64>,
     /// From SIGINT to coord's exit.
@@ -53,7 +60,7 @@ pub fn run(dir: &TestDir, svcs: &[Svc]) -> Result<CoordMeasure, String> {
         let tx = tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let _ = tx.send((Instant::now(), line));
+                let _ = tx.send((Instant::now(), epoch_us(), line));
             }
         });
     }
@@ -61,12 +68,13 @@ pub fn run(dir: &TestDir, svcs: &[Svc]) -> Result<CoordMeasure, String> {
     let mut transcript = Vec::new();
     let (ready_at, summary) = loop {
         match rx.recv_timeout(PATIENCE) {
-            Ok((at, line)) if is_summary(&line) => break (at, line),
-            Ok((_, line)) => transcript.push(line),
+            Ok((at, _, line)) if is_summary(&line) => break (at, line),
+            Ok((_, t_us, line)) => transcript.push((t_us, line)),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("no startup summary:\n{}", transcript.join("\n")));
+                let lines: Vec<&str> = transcript.iter().map(|(_, l)| l.as_str()).collect();
+                return Err(format!("no startup summary:\n{}", lines.join("\n")));
             }
         }
     };
@@ -86,10 +94,13 @@ pub fn run(dir: &TestDir, svcs: &[Svc]) -> Result<CoordMeasure, String> {
     };
     let stop = t_int.elapsed();
     let _ = procs::wait_all_gone(&dir.events().pids(), PATIENCE);
+    let events = dir.events().read();
     Ok(CoordMeasure {
         all_ready: ready_at - t0,
         summary,
-        ready_to_dependent_ms: latencies(&dir.events().read(), svcs),
+        ready_to_dependent_ms: latencies(&events, svcs),
+        ready_seen_ms: ready_seen(&events, svcs, &transcript),
+        spawn_ms: spawn_cost(&events, svcs, &transcript),
         peak_rss_kib: peak,
         stop,
         exit_code: status.code(),
@@ -117,6 +128,51 @@ pub fn latencies(events: &[Event], svcs: &[Svc]) -> Vec<f64> {
             Some(start.saturating_sub(latest) as f64 / 1000.0)
         })
         .collect()
+}
+
+/// For each service: when coord's `NAME: starting -> ready` line arrived minus when the service
+/// became ready (`listening` for tcp services, `ready` for http ones), in ms.
+pub fn ready_seen(events: &[Event], svcs: &[Svc], lines: &[(u64, String)]) -> Vec<f64> {
+    let re = regex::Regex::new(r"([A-Za-z0-9_-]+): starting -> ready").expect("valid regex");
+    svcs.iter()
+        .filter_map(|s| {
+            let event = if s.http { "ready" } else { "listening" };
+            let became = events
+                .iter()
+                .find(|e| e.name == s.name && e.event == event)?
+                .t_us();
+            let seen = lines.iter().find_map(|(t, l)| {
+                let c = re.captures(l)?;
+                (c.get(1)?.as_str() == s.name).then_some(*t)
+            })?;
+            Some(seen.saturating_sub(became) as f64 / 1000.0)
+        })
+        .collect()
+}
+
+/// For each service: its toy's `start` minus the arrival of coord's `NAME: ... -> starting`
+/// line, in ms (negative values, when the line arrived after the toy started, count as 0).
+pub fn spawn_cost(events: &[Event], svcs: &[Svc], lines: &[(u64, String)]) -> Vec<f64> {
+    let re = regex::Regex::new(r"([A-Za-z0-9_-]+): \w+ -> starting").expect("valid regex");
+    svcs.iter()
+        .filter_map(|s| {
+            let started = events
+                .iter()
+                .find(|e| e.name == s.name && e.event == "start")?
+                .t_us();
+            let logged = lines.iter().find_map(|(t, l)| {
+                let c = re.captures(l)?;
+                (c.get(1)?.as_str() == s.name).then_some(*t)
+            })?;
+            Some(started.saturating_sub(logged) as f64 / 1000.0)
+        })
+        .collect()
+}
+
+fn epoch_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
 }
 
 /// `VmHWM` of `pid` in KiB, while it runs.

@@ -85,8 +85,26 @@ pub fn main() {
             fmt_ms(*b)
         );
     }
+    let seen_tcp: Vec<f64> = chains
+        .iter()
+        .flat_map(|m| m.ready_seen_ms.iter().copied())
+        .collect();
+    let seen_http: Vec<f64> = netra
+        .iter()
+        .flat_map(|m| m.ready_seen_ms.iter().copied())
+        .collect();
     println!(
-        "| port open -> dependent spawned (tcp readiness, {} samples) | {} | {} | <= 10 ms |",
+        "| port open -> coord logs `ready` (tcp, {} samples) | {} | | <= 10 ms |",
+        seen_tcp.len(),
+        fmt_ms(median(&seen_tcp))
+    );
+    println!(
+        "| /health turns 200 -> coord logs `ready` (http, {} samples) | {} | | |",
+        seen_http.len(),
+        fmt_ms(median(&seen_http))
+    );
+    println!(
+        "| port open -> dependent spawned (tcp readiness, {} samples) | {} | {} | |",
         lat.len(),
         fmt_ms(median(&lat)),
         fmt_ms(median(&bound_lat))
@@ -102,6 +120,15 @@ pub fn main() {
         fmt_ms(median(&bound_http_lat))
     );
     let all: Vec<&CoordMeasure> = netra.iter().chain(&chains).collect();
+    let spawn: Vec<f64> = all
+        .iter()
+        .flat_map(|m| m.spawn_ms.iter().copied())
+        .collect();
+    println!(
+        "| coord logs `starting` -> the service's first output ({} samples) | {} | | |",
+        spawn.len(),
+        fmt_ms(median(&spawn))
+    );
     let peak = all.iter().filter_map(|m| m.peak_rss_kib).max();
     println!(
         "| coord peak RSS (VmHWM, max over runs) | {} | | <= 6 MiB |",

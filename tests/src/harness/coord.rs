@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use rustix::process::Signal;
 
-use super::{bins, procs};
+use super::events::{Event, EventLog};
+use super::{PATIENCE, bins, procs};
 
 /// Which pipe a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +103,36 @@ impl CoordRun {
                     self.transcript()
                 ));
             }
+        }
+    }
+
+    /// Waits until `pred` holds for the toys' events, for at most [`PATIENCE`]. Panics with the
+    /// events and coord's output if coord exits first or patience runs out.
+    pub fn wait_events(
+        &mut self,
+        log: &EventLog,
+        mut pred: impl FnMut(&[Event]) -> bool,
+    ) -> Vec<Event> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let events = log.read();
+            if pred(&events) {
+                return events;
+            }
+            let exited = self.status.is_some() || matches!(self.child.try_wait(), Ok(Some(_)));
+            if exited || Instant::now() >= deadline {
+                let why = if exited {
+                    "coord exited"
+                } else {
+                    "patience ran out"
+                };
+                panic!(
+                    "{why} before the expected events:\n{}\n{}",
+                    log.dump(),
+                    self.transcript()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 

@@ -105,7 +105,7 @@ impl Drop for TestDir {
                 procs::signal(pid, rustix::process::Signal::KILL);
             }
         }
-        if std::thread::panicking() {
+        if std::thread::panicking() || std::env::var_os("COORD_TESTS_KEEP").is_some() {
             eprintln!(
                 "test directory kept for inspection: {}",
                 self.path.display()

@@ -19,6 +19,9 @@ pub struct ToyArgs {
     pub ready_after: Option<Duration>,
     /// Become ready only once this file exists (`--ready-when-exists PATH`).
     pub ready_when_exists: Option<PathBuf>,
+    /// `/health` turns back to 503 this long after ready (`--unhealthy-after MS`): a hang that
+    /// only a liveness probe can see.
+    pub unhealthy_after: Option<Duration>,
     /// Exit with `exit_code` (default 1) this long after start (`--crash-after MS`).
     pub crash_after: Option<Duration>,
     /// Exit with `exit_code` (default 0) this long after start (`--exit-after MS`), for tasks.
@@ -35,7 +38,8 @@ pub struct ToyArgs {
     pub listen_fds: bool,
     /// Send `READY=1` on `$NOTIFY_SOCKET` when ready (`--notify`).
     pub notify: bool,
-    /// Be an outsider: bind this port, answer every request with 200, do nothing else.
+    /// Be an outsider: bind this port, answer every request with 200 (reporting each connection
+    /// as an event), do nothing else.
     pub hold_port: Option<u16>,
     /// Print these variables at start (`--print-env VAR`, repeatable).
     pub print_env: Vec<String>,
@@ -64,7 +68,8 @@ impl std::error::Error for ArgError {}
 
 /// The usage text printed with an argument error.
 pub const USAGE: &str = "usage: toy-service [--name N] [--port N] [--bind-after MS] \
-[--bind-when-exists PATH] [--ready-after MS] [--ready-when-exists PATH] [--crash-after MS] \
+[--bind-when-exists PATH] [--ready-after MS] [--ready-when-exists PATH] [--unhealthy-after MS] \
+[--crash-after MS] \
 [--exit-after MS] [--exit-code N] [--ignore-sigterm] [--fork-grandchild] [--require-env VAR]... \
 [--listen-fds] [--notify] [--hold-port N] [--print-env VAR]... [--log-ready LINE] \
 [--check-url VAR]... [--sleep] [--events PATH]";
@@ -103,6 +108,7 @@ impl ToyArgs {
                 "--bind-when-exists" => out.bind_when_exists = Some(value(&flag)?.into()),
                 "--ready-after" => out.ready_after = Some(parse_ms(&flag, &value(&flag)?)?),
                 "--ready-when-exists" => out.ready_when_exists = Some(value(&flag)?.into()),
+                "--unhealthy-after" => out.unhealthy_after = Some(parse_ms(&flag, &value(&flag)?)?),
                 "--crash-after" => out.crash_after = Some(parse_ms(&flag, &value(&flag)?)?),
                 "--exit-after" | "--exit-after-ms" => {
                     out.exit_after = Some(parse_ms(&flag, &value(&flag)?)?)
@@ -186,6 +192,8 @@ mod tests {
             "--bind-after",
             "10",
             "--ready-after=250",
+            "--unhealthy-after",
+            "40",
             "--crash-after",
             "900",
             "--exit-code",
@@ -216,6 +224,7 @@ mod tests {
         assert_eq!(a.ready_after, Some(Duration::from_millis(250)));
         assert_eq!(a.crash_after, Some(Duration::from_millis(900)));
         assert_eq!(a.exit_after, Some(Duration::from_millis(5)));
+        assert_eq!(a.unhealthy_after, Some(Duration::from_millis(40)));
         assert_eq!(a.exit_code, Some(7));
         assert_eq!(a.require_env, vec!["A", "B"]);
         assert_eq!(a.print_env, vec!["PORT"]);

@@ -7,11 +7,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Serves `listener` forever on a background thread.
-pub fn serve(listener: TcpListener, name: String, ready: Arc<AtomicBool>) {
+use super::events::Events;
+
+/// Serves `listener` forever on a background thread. With `connections`, every accepted
+/// connection is reported as a `connection` event (the outsider uses it to show it was probed).
+pub fn serve(
+    listener: TcpListener,
+    name: String,
+    ready: Arc<AtomicBool>,
+    connections: Option<Events>,
+) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
+            if let Some(ev) = &connections {
+                ev.emit("connection", "");
+            }
             let (name, ready) = (name.clone(), ready.clone());
             std::thread::spawn(move || answer(stream, &name, &ready));
         }

@@ -89,7 +89,7 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
 
     let ready = Arc::new(AtomicBool::new(false));
     if let Some(listener) = acquire_listener(args, events) {
-        http::serve(listener, args.name.clone(), ready.clone());
+        http::serve(listener, args.name.clone(), ready.clone(), None);
     }
 
     if let Some(d) = args.ready_after {
@@ -109,6 +109,11 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
             Ok(()) => events.emit("notified", ""),
             Err(e) => eprintln!("toy-service {}: cannot notify: {e}", args.name),
         }
+    }
+    if let Some(d) = args.unhealthy_after {
+        std::thread::sleep(d);
+        events.emit("unhealthy", "");
+        ready.store(false, Ordering::SeqCst);
     }
     park_forever()
 }
@@ -152,7 +157,8 @@ fn hold_port(port: u16, args: &ToyArgs, events: &Events) -> ! {
     match std::net::TcpListener::bind(("127.0.0.1", port)) {
         Ok(l) => {
             let real = l.local_addr().map(|a| a.port()).unwrap_or(port);
-            http::serve(l, args.name.clone(), Arc::new(AtomicBool::new(true)));
+            let ready = Arc::new(AtomicBool::new(true));
+            http::serve(l, args.name.clone(), ready, Some(events.clone()));
             events.emit("holding", &format!("port={real}"));
             park_forever()
         }

@@ -5,8 +5,11 @@
 //! generous deadlines and never asserts a duration. The binaries are built on first use with
 //! `cargo build -p coord --bin coord -p coord-tests --bin toy-service` (see `harness::bins`).
 
+mod control;
 mod degradation;
+mod demo;
 mod invalid;
+mod lifecycle;
 mod order;
 mod ports;
 mod postgres_redis;

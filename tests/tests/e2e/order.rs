@@ -146,3 +146,49 @@ fn check_prints_the_startup_order() {
         );
     }
 }
+
+#[test]
+fn discover_waits_for_readiness_and_prints_the_url() {
+    let dir = TestDir::new("discover");
+    let stack = format!(
+        r#"[ports.ranges]
+test = "{range}"
+
+[services.db]
+command = {db}
+port = {{ range = "test" }}
+ready = {{ http = "/health" }}
+"#,
+        range = dir.ports().range(0, 4),
+        db = dir.toy(
+            "db",
+            &["--ready-when-exists", &dir.file("gate").to_string_lossy()]
+        ),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    let file = stack.to_string_lossy().into_owned();
+    let mut coord = CoordRun::run(&stack);
+    let events = coord.wait_events(dir.events(), |ev| listening_port(ev, "db").is_some());
+    let port = listening_port(&events, "db").unwrap();
+    let mut discover = CoordRun::start(
+        dir.path(),
+        &["discover", "db", "-f", &file, "--wait", "60s"],
+    );
+    // db is not ready yet: discover must still be waiting (a check of state, not of time).
+    assert!(
+        discover.wait_exit(std::time::Duration::ZERO).is_none(),
+        "discover answered before db was ready:\n{}",
+        discover.transcript()
+    );
+    dir.touch("gate");
+    assert_eq!(discover.exit_code(PATIENCE), 0, "{}", discover.transcript());
+    let out = discover
+        .lines(coord_tests::harness::coord::Pipe::Out)
+        .join("\n");
+    assert!(
+        out.contains(&format!(":{port}")),
+        "discover printed {out:?}, db is on {port}"
+    );
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+}

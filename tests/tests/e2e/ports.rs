@@ -72,14 +72,22 @@ depends_on = {{ api = "required" }}
     );
     let stack = dir.write("coord.toml", &stack);
     let mut coord = CoordRun::run(&stack);
-    let first = dir
-        .events()
-        .wait_until(PATIENCE, |ev| has(ev, "api", "start"))
-        .unwrap_or_else(|ev| panic!("api never started: {ev:?}\n{}", coord.transcript()));
+    let first = coord.wait_events(dir.events(), |ev| has(ev, "api", "start"));
     let taken: u16 = first[position(&first, "api", "start").unwrap()]
         .num("port")
         .expect("api got a $PORT") as u16;
     let outsider = Outsider::hold(taken, dir.events());
+    // Open the gate only once coord has met the outsider: it was probed (a connection), or coord
+    // already gave up on that attempt (stopped it or started another one).
+    coord.wait_events(dir.events(), |ev| {
+        has(ev, "outsider", "connection")
+            || has(ev, "api", "sigterm")
+            || ev
+                .iter()
+                .filter(|e| e.name == "api" && e.event == "start")
+                .count()
+                > 1
+    });
     dir.touch("gate");
 
     let summary = coord
@@ -235,4 +243,52 @@ fn two_coord_instances_on_one_range_never_share_a_port() {
         run.interrupt();
         assert_eq!(run.exit_code(PATIENCE), 0, "{}", run.transcript());
     }
+}
+
+#[test]
+fn the_next_run_reuses_the_last_port() {
+    let dir = TestDir::new("port-reuse");
+    let first_choice = dir.ports().port(0);
+    let stack = format!(
+        r#"[ports.ranges]
+test = "{range}"
+
+[services.api]
+command = {api}
+port = {{ range = "test" }}
+"#,
+        range = dir.ports().range(0, 4),
+        api = dir.toy("api", &[]),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    // First run: an outsider holds the range's first port, so api lands elsewhere.
+    let outsider = Outsider::hold(first_choice, dir.events());
+    let mut coord = CoordRun::run(&stack);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let port = listening_port(&dir.events().read(), "api").expect("api listens");
+    assert_ne!(port, first_choice);
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+    drop(outsider);
+    assert!(
+        procs::wait_all_gone(&dir.events().pids(), PATIENCE).is_ok(),
+        "first run left processes"
+    );
+
+    // Second run: the first port is free again, but the registry remembers api's last port.
+    let mut coord = CoordRun::run(&stack);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let again = listening_port(&dir.events().read(), "api").expect("api listens");
+    assert_eq!(
+        again,
+        port,
+        "api did not get its last port back\n{}",
+        dir.events().dump()
+    );
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
 }

@@ -103,6 +103,9 @@ fn postgres_and_redis_with_an_init_task_and_a_backend() {
     let prefix = as_postgres_user().unwrap_or_else(|e| panic!("{e}"));
 
     let dir = TestDir::new("postgres-redis");
+    // The postgres user must reach its data directory whatever the umask.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let pgdata = dir.file("pg");
     init_cluster(&pg_bin, &pgdata, &prefix);
     let pgdata_q = sh_quote(&pgdata.to_string_lossy());

@@ -80,9 +80,7 @@ depends_on = {{ slow = "required" }}
     );
     let stack = dir.write("coord.toml", &stack);
     let mut coord = CoordRun::run(&stack);
-    dir.events()
-        .wait_until(PATIENCE, |ev| has(ev, "slow", "listening"))
-        .unwrap_or_else(|ev| panic!("slow never started: {ev:?}\n{}", coord.transcript()));
+    coord.wait_events(dir.events(), |ev| has(ev, "slow", "listening"));
     coord.interrupt();
     assert_eq!(coord.exit_code(PATIENCE), 130, "{}", coord.transcript());
     assert_all_gone(&dir, "after Ctrl-C during startup");
@@ -124,15 +122,12 @@ command = {worker}
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
-    let events = dir
-        .events()
-        .wait_until(PATIENCE, |ev| {
-            ["database", "api"].iter().all(|n| has(ev, n, "grandchild"))
-                && ["database-grandchild", "api-grandchild", "worker"]
-                    .iter()
-                    .all(|n| has(ev, n, "start"))
-        })
-        .unwrap_or_else(|ev| panic!("not everything started: {ev:?}"));
+    let events = coord.wait_events(dir.events(), |ev| {
+        ["database", "api"].iter().all(|n| has(ev, n, "grandchild"))
+            && ["database-grandchild", "api-grandchild", "worker"]
+                .iter()
+                .all(|n| has(ev, n, "start"))
+    });
     let pids = dir.events().pids();
     assert_eq!(
         pids.len(),
@@ -199,9 +194,7 @@ stop_grace = "1h"
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
     coord.interrupt();
-    dir.events()
-        .wait_until(PATIENCE, |ev| has(ev, "stubborn", "sigterm-ignored"))
-        .unwrap_or_else(|ev| panic!("no SIGTERM reached the service: {ev:?}"));
+    coord.wait_events(dir.events(), |ev| has(ev, "stubborn", "sigterm-ignored"));
     coord.interrupt();
     assert!(
         coord.wait_exit(PATIENCE).is_some(),

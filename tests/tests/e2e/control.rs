@@ -1,0 +1,99 @@
+//! Talking to a running coord: `status`, `stop NAME`, `restart NAME`.
+
+use coord_tests::harness::coord::{CoordRun, Pipe, is_summary};
+use coord_tests::harness::events::{Event, has, listening_port};
+use coord_tests::harness::testdir::TestDir;
+use coord_tests::harness::{PATIENCE, procs};
+
+fn starts(events: &[Event], name: &str) -> Vec<u32> {
+    events
+        .iter()
+        .filter(|e| e.name == name && e.event == "start")
+        .map(|e| e.pid)
+        .collect()
+}
+
+/// `coord SUB... -f FILE` next to the stack; (exit code, stdout).
+fn coord_cmd(dir: &TestDir, file: &str, args: &[&str]) -> (i32, String, String) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["-f", file]);
+    let mut run = CoordRun::start(dir.path(), &all);
+    let code = run.exit_code(PATIENCE);
+    (code, run.lines(Pipe::Out).join("\n"), run.transcript())
+}
+
+#[test]
+fn status_stop_and_restart_act_on_the_running_stack() {
+    let dir = TestDir::new("control");
+    let stack = format!(
+        r#"[ports.ranges]
+test = "{range}"
+
+[services.db]
+command = {db}
+port = {{ range = "test" }}
+
+[services.api]
+command = {api}
+port = {{ range = "test" }}
+depends_on = {{ db = "required" }}
+ready = {{ http = "/health" }}
+"#,
+        range = dir.ports().range(0, 4),
+        db = dir.toy("db", &[]),
+        api = dir.toy("api", &["--check-url", "DB_URL"]),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    let file = stack.to_string_lossy().into_owned();
+    let mut coord = CoordRun::run(&stack);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let events = dir.events().read();
+    let (db_port, api_port) = (
+        listening_port(&events, "db").unwrap(),
+        listening_port(&events, "api").unwrap(),
+    );
+
+    let (code, out, all) = coord_cmd(&dir, &file, &["status", "--json"]);
+    assert_eq!(code, 0, "{all}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("status --json: {e}\n{out}"));
+    let text = json.to_string();
+    for needle in [
+        "\"db\"",
+        "\"api\"",
+        &db_port.to_string(),
+        &api_port.to_string(),
+    ] {
+        assert!(text.contains(needle), "{needle} not in the status:\n{out}");
+    }
+
+    let api_pid = starts(&events, "api")[0];
+    let (code, _, all) = coord_cmd(&dir, &file, &["stop", "api"]);
+    assert_eq!(code, 0, "{all}");
+    procs::wait_all_gone(&[api_pid], PATIENCE).expect("api stopped");
+    let events = dir.events().read();
+    assert!(
+        has(&events, "api", "sigterm"),
+        "stopped with its stop signal"
+    );
+    let db_pid = starts(&events, "db")[0];
+    assert!(procs::alive(db_pid), "stopping api must leave db running");
+
+    let (code, _, all) = coord_cmd(&dir, &file, &["restart", "api"]);
+    assert_eq!(code, 0, "{all}");
+    let events = coord.wait_events(dir.events(), |ev| {
+        ev.iter()
+            .filter(|e| e.name == "api" && e.event == "ready")
+            .count()
+            >= 2
+    });
+    let pids = starts(&events, "api");
+    assert_eq!(pids.len(), 2);
+    assert_ne!(pids[0], pids[1]);
+
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+    procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
+}
