@@ -11,6 +11,8 @@ mod clock;
 mod control;
 mod event;
 mod execute;
+mod probe_dispatch;
+mod spawn;
 mod sync;
 
 pub use clock::Clock;
