@@ -459,3 +459,29 @@ stop_grace = "200ms"
         coord::procfs::start_time(daemon).is_none() || coord::procfs::is_zombie(daemon)
     });
 }
+
+#[test]
+fn sighup_stops_the_stack_like_ctrl_c() {
+    let file = stack_file(
+        "hangup",
+        r#"
+[services.one]
+command = "echo up; exec sleep 300"
+ready = { log = "up" }
+"#,
+    );
+    let mut coord = spawn_run(&file, &[]);
+    wait_states(&file, &["one"], "ready");
+    let groups = recorded_groups(&file);
+    send(coord.id(), Signal::HUP);
+    assert_eq!(
+        wait_exit(&mut coord).code(),
+        Some(0),
+        "{:?}",
+        printed(&file)
+    );
+    assert!(printed(&file).1.contains("one: ready -> stopping"));
+    for g in groups {
+        assert!(live_members(g).is_empty());
+    }
+}
