@@ -124,29 +124,41 @@ impl Coordinator {
             return;
         }
         let fixed = matches!(self.stack.services[service].port, Some(PortSpec::Fixed(_)));
+        let serving = matches!(rec.state, ServiceState::Ready | ServiceState::Unhealthy);
+        if !fixed && !serving {
+            // Whatever the state, the news is true: never hand this port out again.
+            self.ledger.mark_outsider(port);
+        }
         let reason = format!("port {port} is taken by another process");
         if rec.spawn_pending {
-            if !fixed {
-                self.ledger.mark_outsider(port);
-            }
             if self.process_gone(now, service) {
                 return;
             }
             let starting = self.records[service].state == ServiceState::Starting;
             if !fixed && starting && self.phase == Phase::Running {
-                self.spawn(now, service);
+                self.respawn_on_next_port(now, service);
             } else {
                 self.attempt_failed(now, service, reason);
             }
             return;
         }
-        if rec.state != ServiceState::Starting {
-            return;
+        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed.
+        if self.records[service].state == ServiceState::Starting && self.phase == Phase::Running {
+            self.attempt_failed(now, service, reason);
         }
-        if !fixed {
-            self.ledger.mark_outsider(port);
+    }
+
+    /// After a `PortTaken` answered at spawn: spawn again on the next candidate if the
+    /// dependencies still allow it, else wait for them again (no attempt used either way).
+    fn respawn_on_next_port(&mut self, now: Timestamp, service: ServiceId) {
+        if self.dependencies_allow_start(service) {
+            self.spawn(now, service);
+        } else {
+            self.timers.cancel(service, TimerKind::Readiness);
+            let rec = &mut self.records[service];
+            rec.attempts = rec.attempts.saturating_sub(1);
+            self.enter_waiting(now, service);
         }
-        self.attempt_failed(now, service, reason);
     }
 
     /// Sends the probe a timer asked for, if the service still wants one.
