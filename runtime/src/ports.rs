@@ -140,6 +140,20 @@ mod tests {
         std::env::temp_dir().join(format!("coord-ports-test-{tag}-{}", std::process::id()))
     }
 
+    /// Retries `reserve` until it succeeds (generous deadline): a lock just released can stay
+    /// held for an instant by a child another test is forking (the fork shares the lock until
+    /// its exec closes the descriptor).
+    fn eventually(what: &str, mut attempt: impl FnMut() -> Result<(), PortError>) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match attempt() {
+                Ok(()) => return,
+                Err(e) if std::time::Instant::now() > deadline => panic!("{what}: {e}"),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            }
+        }
+    }
+
     /// A port that binds now, below the kernel's ephemeral range (32768+), so that parallel
     /// tests binding port 0 or connecting out never land on it.
     fn free_port() -> u16 {
@@ -165,7 +179,7 @@ mod tests {
         assert!(a.holds(port));
         assert!(matches!(b.reserve(port), Err(PortError::Locked(p)) if p == port));
         a.release(port);
-        b.reserve(port).unwrap();
+        eventually("reserve after release", || b.reserve(port));
         assert_eq!(b.held_ports(), vec![port]);
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -179,7 +193,7 @@ mod tests {
         assert!(matches!(locks.reserve(port), Err(PortError::InUse { .. })));
         assert!(!locks.holds(port));
         drop(listener);
-        locks.reserve(port).unwrap();
+        eventually("reserve after the listener closed", || locks.reserve(port));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -212,7 +226,7 @@ mod tests {
         let group = rustix::process::Pid::from_raw(holder.id() as i32).unwrap();
         rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
         holder.wait().unwrap();
-        locks.lock(port).unwrap();
+        eventually("lock after the holder died", || locks.lock(port));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
