@@ -322,8 +322,17 @@ ready = {{ log = "worker uses" }}
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&status.stdout);
+    let worker = text
+        .lines()
+        .find(|l| l.starts_with("worker "))
+        .expect(&text);
     assert!(
-        text.contains("worker") && text.contains("stopped"),
+        worker.contains("stopped") && worker.contains("not_ready"),
+        "{text}"
+    );
+    let api = text.lines().find(|l| l.starts_with("api ")).expect(&text);
+    assert!(
+        api.contains(" ready ") && api.contains(&port.to_string()),
         "{text}"
     );
 
