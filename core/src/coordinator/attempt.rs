@@ -10,7 +10,11 @@ use crate::time::Timestamp;
 use rand::RngExt;
 use std::time::Duration;
 
-/// Readiness probes start this often after a spawn...
+/// The first readiness probe goes out this soon after a spawn, and the interval grows by as much
+/// per probe up to [`FAST_PROBE_INTERVAL`]: a service that is ready at once is seen within a
+/// millisecond or two.
+pub const FIRST_PROBE_DELAY: Duration = Duration::from_millis(1);
+/// Readiness probes then run this often...
 pub const FAST_PROBE_INTERVAL: Duration = Duration::from_millis(5);
 /// ...for this long, then back off, doubling up to the probe's period.
 pub const FAST_PROBE_WINDOW: Duration = Duration::from_secs(1);
@@ -99,9 +103,9 @@ impl Coordinator {
             return;
         }
         if spec.ready.is_some() {
-            self.records[service].probe_interval = FAST_PROBE_INTERVAL;
+            self.records[service].probe_interval = FIRST_PROBE_DELAY;
             self.timers
-                .set(service, TimerKind::Probe, now.add(FAST_PROBE_INTERVAL));
+                .set(service, TimerKind::Probe, now.add(FIRST_PROBE_DELAY));
         } else {
             self.timers
                 .set(service, TimerKind::Uptime, now.add(spec.min_uptime));
@@ -218,7 +222,8 @@ impl Coordinator {
         self.schedule_readiness_probe(now, service);
     }
 
-    /// Fast probes for [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
+    /// A ramp from [`FIRST_PROBE_DELAY`] to [`FAST_PROBE_INTERVAL`], fast probes for
+    /// [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
     fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
         let period = self.stack.services[service]
             .ready
@@ -227,7 +232,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         let since_spawn = now.millis_since(rec.spawned_at.unwrap_or(now));
         rec.probe_interval = if u128::from(since_spawn) < FAST_PROBE_WINDOW.as_millis() {
-            FAST_PROBE_INTERVAL
+            (rec.probe_interval + FIRST_PROBE_DELAY).min(FAST_PROBE_INTERVAL)
         } else {
             (rec.probe_interval * 2).clamp(FAST_PROBE_INTERVAL, period.max(FAST_PROBE_INTERVAL))
         };
