@@ -1,9 +1,16 @@
-//! The coordinator's timer table: at most one deadline per (service, kind), ordered by time so the
-//! next deadline and the due timers are found in O(log n).
+//! The coordinator's timer table: at most one deadline per (service, kind).
+//!
+//! Each deadline lives in a slot indexed by service and kind (O(1) to arm, re-arm or cancel), and
+//! a min-heap orders them by (time, service, kind). Re-arming or cancelling leaves the old heap
+//! entry behind; an entry counts only while its slot still holds its time, stale ones are dropped
+//! when they reach the top (so the top is always live), and the heap is rebuilt from the slots when
+//! stale entries outnumber live ones. Firing order is exactly that of a sorted set of the live
+//! deadlines.
 
 use crate::stack::ServiceId;
 use crate::time::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// What a timer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,66 +29,171 @@ pub(crate) enum TimerKind {
     StopGrace,
 }
 
+/// The kinds other than `Dependency`, in slot order (see [`TimerKind::place`]).
+const FIXED: [TimerKind; 5] = [
+    TimerKind::Readiness,
+    TimerKind::Probe,
+    TimerKind::Uptime,
+    TimerKind::Backoff,
+    TimerKind::StopGrace,
+];
+
+/// The armed deadlines of one service.
+#[derive(Debug, Default, Clone)]
+struct Slots {
+    /// One per kind of [`FIXED`].
+    fixed: [Option<Timestamp>; 5],
+    /// One per dependency edge.
+    deps: Vec<Option<Timestamp>>,
+}
+
+/// Where the deadline of a kind is kept.
+enum Place {
+    /// `Slots::fixed[i]`.
+    Fixed(usize),
+    /// `Slots::deps[edge]`.
+    Edge(usize),
+}
+
+impl TimerKind {
+    fn place(self) -> Place {
+        match self {
+            TimerKind::Dependency(edge) => Place::Edge(edge),
+            TimerKind::Readiness => Place::Fixed(0),
+            TimerKind::Probe => Place::Fixed(1),
+            TimerKind::Uptime => Place::Fixed(2),
+            TimerKind::Backoff => Place::Fixed(3),
+            TimerKind::StopGrace => Place::Fixed(4),
+        }
+    }
+}
+
+impl Slots {
+    /// The slot of `kind`, grown for a new dependency edge.
+    fn slot(&mut self, kind: TimerKind) -> &mut Option<Timestamp> {
+        match kind.place() {
+            Place::Fixed(i) => &mut self.fixed[i],
+            Place::Edge(edge) => {
+                if edge >= self.deps.len() {
+                    self.deps.resize(edge + 1, None);
+                }
+                &mut self.deps[edge]
+            }
+        }
+    }
+
+    /// The deadline armed for `kind`.
+    fn get(&self, kind: TimerKind) -> Option<Timestamp> {
+        match kind.place() {
+            Place::Fixed(i) => self.fixed[i],
+            Place::Edge(edge) => self.deps.get(edge).copied().flatten(),
+        }
+    }
+}
+
 /// Deadlines keyed by (service, kind).
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
-    by_time: BTreeSet<(Timestamp, ServiceId, TimerKind)>,
-    by_key: BTreeMap<(ServiceId, TimerKind), Timestamp>,
+    slots: Vec<Slots>,
+    /// Live entries and stale ones (see the module docs); the top is always live.
+    heap: BinaryHeap<Reverse<(Timestamp, ServiceId, TimerKind)>>,
+    /// Armed deadlines.
+    live: usize,
 }
 
 impl Timers {
     /// Arms (or re-arms) the timer `kind` of `service` for `at`.
     pub(crate) fn set(&mut self, service: ServiceId, kind: TimerKind, at: Timestamp) {
-        if let Some(old) = self.by_key.insert((service, kind), at) {
-            self.by_time.remove(&(old, service, kind));
+        if service >= self.slots.len() {
+            self.slots.resize_with(service + 1, Slots::default);
         }
-        self.by_time.insert((at, service, kind));
+        if self.slots[service].slot(kind).replace(at).is_none() {
+            self.live += 1;
+        }
+        self.heap.push(Reverse((at, service, kind)));
+        self.tidy();
     }
 
     /// Disarms the timer `kind` of `service`, if armed.
     pub(crate) fn cancel(&mut self, service: ServiceId, kind: TimerKind) {
-        if let Some(old) = self.by_key.remove(&(service, kind)) {
-            self.by_time.remove(&(old, service, kind));
+        let Some(slots) = self.slots.get_mut(service) else {
+            return;
+        };
+        if slots.slot(kind).take().is_some() {
+            self.live -= 1;
+            self.tidy();
         }
     }
 
     /// Disarms every timer of `service` for which `pred` holds.
     pub(crate) fn cancel_where(&mut self, service: ServiceId, pred: impl Fn(TimerKind) -> bool) {
-        let kinds: Vec<TimerKind> = self
-            .by_key
-            .range((service, TimerKind::Dependency(0))..)
-            .take_while(|((s, _), _)| *s == service)
-            .map(|((_, k), _)| *k)
-            .filter(|k| pred(*k))
-            .collect();
+        let Some(slots) = self.slots.get_mut(service) else {
+            return;
+        };
+        let kinds = (0..slots.deps.len())
+            .map(TimerKind::Dependency)
+            .chain(FIXED);
+        let mut cancelled = 0;
         for kind in kinds {
-            self.cancel(service, kind);
+            if pred(kind) && slots.slot(kind).take().is_some() {
+                cancelled += 1;
+            }
+        }
+        if cancelled > 0 {
+            self.live -= cancelled;
+            self.tidy();
         }
     }
 
     /// Whether the timer `kind` of `service` is armed.
     #[cfg(test)]
     pub(crate) fn is_set(&self, service: ServiceId, kind: TimerKind) -> bool {
-        self.by_key.contains_key(&(service, kind))
+        self.slots
+            .get(service)
+            .is_some_and(|s| s.get(kind).is_some())
     }
 
     /// The earliest deadline.
     pub(crate) fn next(&self) -> Option<Timestamp> {
-        self.by_time.first().map(|(at, _, _)| *at)
+        self.heap.peek().map(|Reverse((at, _, _))| *at)
     }
 
     /// Removes and returns the earliest timer due at or before `now`.
     pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<(ServiceId, TimerKind)> {
-        let &(at, service, kind) = self.by_time.first()?;
+        let &Reverse((at, service, kind)) = self.heap.peek()?;
         if at > now {
             return None;
         }
-        self.by_time.pop_first();
-        self.by_key.remove(&(service, kind));
+        self.heap.pop();
+        self.slots[service].slot(kind).take();
+        self.live -= 1;
+        self.tidy();
         Some((service, kind))
     }
-}
 
+    /// Whether the heap entry is the armed deadline of its slot.
+    fn is_live(&self, &(at, service, kind): &(Timestamp, ServiceId, TimerKind)) -> bool {
+        self.slots[service].get(kind) == Some(at)
+    }
+
+    /// Drops stale entries from the top, and rebuilds the heap when most of it is stale.
+    fn tidy(&mut self) {
+        if self.heap.len() > 2 * self.live + 64 {
+            let mut entries = std::mem::take(&mut self.heap).into_vec();
+            entries.retain(|Reverse(e)| self.is_live(e));
+            // Duplicates of a live deadline (re-armed at the same time) keep one copy.
+            entries.sort_unstable();
+            entries.dedup();
+            self.heap = BinaryHeap::from(entries);
+        }
+        while let Some(Reverse(top)) = self.heap.peek() {
+            if self.is_live(top) {
+                break;
+            }
+            self.heap.pop();
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +229,91 @@ mod tests {
         assert!(t.is_set(3, TimerKind::Dependency(0)));
         t.cancel(2, TimerKind::Readiness);
         assert_eq!(t.next(), Some(Timestamp(8)));
+    }
+
+    /// The reference: the former sorted-set table (one entry per key, ordered by time, service,
+    /// kind), which the slot-and-heap table must match step by step.
+    #[derive(Default)]
+    struct Reference {
+        by_time: std::collections::BTreeSet<(Timestamp, ServiceId, TimerKind)>,
+        by_key: std::collections::BTreeMap<(ServiceId, TimerKind), Timestamp>,
+    }
+
+    impl Reference {
+        fn set(&mut self, s: ServiceId, k: TimerKind, at: Timestamp) {
+            if let Some(old) = self.by_key.insert((s, k), at) {
+                self.by_time.remove(&(old, s, k));
+            }
+            self.by_time.insert((at, s, k));
+        }
+        fn cancel(&mut self, s: ServiceId, k: TimerKind) {
+            if let Some(old) = self.by_key.remove(&(s, k)) {
+                self.by_time.remove(&(old, s, k));
+            }
+        }
+        fn pop_due(&mut self, now: Timestamp) -> Option<(ServiceId, TimerKind)> {
+            let &(at, s, k) = self.by_time.first()?;
+            if at > now {
+                return None;
+            }
+            self.cancel(s, k);
+            Some((s, k))
+        }
+    }
+
+    #[test]
+    fn matches_a_sorted_set_over_a_long_random_history() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let kinds = [
+            TimerKind::Dependency(0),
+            TimerKind::Dependency(2),
+            TimerKind::Readiness,
+            TimerKind::Probe,
+            TimerKind::Uptime,
+            TimerKind::Backoff,
+            TimerKind::StopGrace,
+        ];
+        let (mut t, mut r) = (Timers::default(), Reference::default());
+        let mut now = 0u64;
+        for step in 0..20_000 {
+            let s = rng.random_range(0..12usize);
+            let k = kinds[rng.random_range(0..kinds.len())];
+            match rng.random_range(0..10) {
+                0..=4 => {
+                    // Few distinct times, so re-arming at the same time happens often.
+                    let at = Timestamp(now + rng.random_range(0..20));
+                    t.set(s, k, at);
+                    r.set(s, k, at);
+                }
+                5..=6 => {
+                    t.cancel(s, k);
+                    r.cancel(s, k);
+                }
+                7 => {
+                    let deps = |k: TimerKind| matches!(k, TimerKind::Dependency(_));
+                    t.cancel_where(s, deps);
+                    for k in kinds.into_iter().filter(|k| deps(*k)) {
+                        r.cancel(s, k);
+                    }
+                }
+                _ => {
+                    now += rng.random_range(0..6);
+                    loop {
+                        let (a, b) = (t.pop_due(Timestamp(now)), r.pop_due(Timestamp(now)));
+                        assert_eq!(a, b, "step {step}");
+                        if a.is_none() {
+                            break;
+                        }
+                    }
+                }
+            }
+            assert_eq!(t.next(), r.by_time.first().map(|e| e.0), "step {step}");
+            assert_eq!(t.live, r.by_key.len(), "step {step}");
+            assert!(
+                t.heap.len() <= 2 * t.live + 64 + 1,
+                "stale entries are compacted"
+            );
+        }
     }
 }
