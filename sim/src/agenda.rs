@@ -1,38 +1,19 @@
 //! The world's agenda: future events ordered by (virtual time, sequence number).
 
 use coord_core::Timestamp;
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// An event due at `at`; `seq` breaks ties in the order events were scheduled.
-#[derive(Debug)]
-struct Entry<E> {
-    at: Timestamp,
-    seq: u64,
-    event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
 /// A min-heap of events by (time, sequence): the same schedule always pops in the same order.
+///
+/// The heap holds only (time, sequence, slot), so sifting moves 24 bytes whatever the event's
+/// size; the events wait in reusable slots.
 #[derive(Debug)]
 pub struct Agenda<E> {
-    heap: BinaryHeap<Reverse<Entry<E>>>,
+    heap: BinaryHeap<Reverse<(Timestamp, u64, usize)>>,
+    slots: Vec<Option<E>>,
+    /// Slots free for reuse.
+    free: Vec<usize>,
     seq: u64,
 }
 
@@ -40,6 +21,8 @@ impl<E> Default for Agenda<E> {
     fn default() -> Self {
         Agenda {
             heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             seq: 0,
         }
     }
@@ -49,21 +32,30 @@ impl<E> Agenda<E> {
     /// Schedules `event` at `at`.
     pub fn schedule(&mut self, at: Timestamp, event: E) {
         self.seq += 1;
-        self.heap.push(Reverse(Entry {
-            at,
-            seq: self.seq,
-            event,
-        }));
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                self.slots.len() - 1
+            }
+        };
+        self.heap.push(Reverse((at, self.seq, slot)));
     }
 
     /// When the earliest event is due.
     pub fn next_at(&self) -> Option<Timestamp> {
-        self.heap.peek().map(|Reverse(e)| e.at)
+        self.heap.peek().map(|Reverse((at, _, _))| *at)
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(Timestamp, E)> {
-        self.heap.pop().map(|Reverse(e)| (e.at, e.event))
+        let Reverse((at, _, slot)) = self.heap.pop()?;
+        self.free.push(slot);
+        let event = self.slots[slot].take()?;
+        Some((at, event))
     }
 
     /// Number of pending events.
@@ -92,5 +84,18 @@ mod tests {
         let order: Vec<&str> = std::iter::from_fn(|| a.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["first", "second", "middle", "late"]);
         assert!(a.is_empty());
+    }
+
+    #[test]
+    fn reused_slots_keep_the_order() {
+        let mut a = Agenda::default();
+        a.schedule(Timestamp(2), 'b');
+        a.schedule(Timestamp(1), 'a');
+        assert_eq!(a.pop(), Some((Timestamp(1), 'a')));
+        a.schedule(Timestamp(2), 'c');
+        a.schedule(Timestamp(0), 'z');
+        let order: Vec<char> = std::iter::from_fn(|| a.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ['z', 'b', 'c']);
+        assert_eq!(a.slots.len(), 3, "slots are reused");
     }
 }

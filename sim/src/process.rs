@@ -171,3 +171,55 @@ impl SimProcess {
         self.alive && self.ready_at.is_some_and(|r| r <= now)
     }
 }
+
+/// Which process runs each (service, generation): an index into the world's process list.
+///
+/// Generations of a service are spawned in increasing order, so each service's list stays sorted
+/// and a lookup is a binary search.
+#[derive(Debug, Default, Clone)]
+pub struct ByGeneration {
+    per_service: Vec<Vec<(Generation, usize)>>,
+}
+
+impl ByGeneration {
+    /// Records that `index` runs `generation` of `service`.
+    pub fn insert(&mut self, service: ServiceId, generation: Generation, index: usize) {
+        if service >= self.per_service.len() {
+            self.per_service.resize_with(service + 1, Vec::new);
+        }
+        let list = &mut self.per_service[service];
+        match list.binary_search_by_key(&generation, |(g, _)| *g) {
+            Ok(i) => list[i].1 = index,
+            Err(i) => list.insert(i, (generation, index)),
+        }
+    }
+
+    /// The process running `generation` of `service`.
+    pub fn get(&self, service: ServiceId, generation: Generation) -> Option<usize> {
+        let list = self.per_service.get(service)?;
+        let i = list.binary_search_by_key(&generation, |(g, _)| *g).ok()?;
+        Some(list[i].1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByGeneration;
+
+    #[test]
+    fn by_generation_finds_each_spawn() {
+        let mut b = ByGeneration::default();
+        b.insert(3, 1, 0);
+        b.insert(3, 4, 2);
+        b.insert(0, 2, 1);
+        b.insert(3, 2, 5);
+        assert_eq!(b.get(3, 1), Some(0));
+        assert_eq!(b.get(3, 2), Some(5));
+        assert_eq!(b.get(3, 4), Some(2));
+        assert_eq!(b.get(0, 2), Some(1));
+        assert_eq!(b.get(3, 3), None);
+        assert_eq!(b.get(9, 1), None);
+        b.insert(3, 4, 7);
+        assert_eq!(b.get(3, 4), Some(7));
+    }
+}

@@ -6,7 +6,7 @@ use crate::invariants::{Checker, EndState, Invariant, Observation, Violation};
 use crate::machine::Machine;
 use crate::plan::{FaultKind, FaultPlan};
 use crate::ports::{Owner, PortTable};
-use crate::process::{SimProcess, SpawnContext, StopBehaviour, signal_number};
+use crate::process::{ByGeneration, SimProcess, SpawnContext, StopBehaviour, signal_number};
 use crate::trace::Trace;
 use coord_core::stack::{ProbeCheck, ServiceId, Stack, StopSignal};
 use coord_core::{
@@ -84,7 +84,7 @@ pub struct World<M: Machine = Coordinator> {
     machine: M,
     agenda: Agenda<WorldEvent>,
     processes: Vec<SimProcess>,
-    by_generation: BTreeMap<(ServiceId, Generation), usize>,
+    by_generation: ByGeneration,
     ports: PortTable,
     checker: Checker,
     trace: Trace,
@@ -151,7 +151,7 @@ impl<M: Machine> World<M> {
             machine,
             agenda: Agenda::default(),
             processes: Vec::new(),
-            by_generation: BTreeMap::new(),
+            by_generation: ByGeneration::default(),
             ports: PortTable::default(),
             trace: Trace::new(trace),
             calm: false,
@@ -535,7 +535,7 @@ impl<M: Machine> World<M> {
                 .schedule(at, WorldEvent::Exit { pid, status, why });
         }
         self.by_generation
-            .insert((service, generation), self.processes.len());
+            .insert(service, generation, self.processes.len());
         self.processes.push(process);
     }
 
@@ -639,7 +639,7 @@ impl<M: Machine> World<M> {
     }
 
     fn signal(&mut self, service: ServiceId, generation: Generation, signal: StopSignal) {
-        let Some(&idx) = self.by_generation.get(&(service, generation)) else {
+        let Some(idx) = self.by_generation.get(service, generation) else {
             return;
         };
         let p = &self.processes[idx];
@@ -691,8 +691,8 @@ impl<M: Machine> World<M> {
         );
         let process = self
             .by_generation
-            .get(&(service, generation))
-            .map(|i| &self.processes[*i]);
+            .get(service, generation)
+            .map(|i| &self.processes[i]);
         let port = process.and_then(|p| p.port);
         if via_port
             && let Some(port) = port
