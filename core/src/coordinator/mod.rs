@@ -12,6 +12,7 @@
 //! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
 
 mod attempt;
+mod discovery;
 mod io;
 mod record;
 mod report;
@@ -101,6 +102,8 @@ pub struct Coordinator {
     /// Doomed services to stop (in order) once every change of this event has propagated, so a
     /// run failure found in the same event gets to order the stops itself.
     doomed_to_stop: Vec<ServiceId>,
+    /// Per service, its discovery variable names once a dependent was spawned.
+    env_keys: Vec<Option<discovery::EnvKeys>>,
 }
 
 impl Coordinator {
@@ -136,6 +139,9 @@ impl Coordinator {
             changed: VecDeque::new(),
             force: false,
             doomed_to_stop: Vec::new(),
+            env_keys: std::iter::repeat_with(|| None)
+                .take(stack.services.len())
+                .collect(),
             stack,
         }
     }

@@ -5,9 +5,6 @@ use super::{Coordinator, Phase, ServiceState};
 use crate::stack::{DependencyKind, ServiceId};
 use crate::time::Timestamp;
 
-/// The host every service is reached on.
-pub(crate) const HOST: &str = "127.0.0.1";
-
 /// What a waiting service's dependencies allow.
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
@@ -175,13 +172,8 @@ impl Coordinator {
     /// and may fail the run; during shutdown, its dependencies may now stop.
     pub(super) fn propagate(&mut self, now: Timestamp, service: ServiceId) {
         if self.phase == Phase::ShuttingDown {
-            let deps: Vec<ServiceId> = self
-                .graph
-                .dependencies(service)
-                .iter()
-                .map(|(d, _)| *d)
-                .collect();
-            for dep in deps {
+            for i in 0..self.graph.dependencies(service).len() {
+                let dep = self.graph.dependencies(service)[i].0;
                 self.stop_in_order(now, dep);
             }
             return;
@@ -196,19 +188,19 @@ impl Coordinator {
             }
             self.doomed_to_stop.extend(doomed);
         }
-        let dependents = self.graph.dependents(service).to_vec();
-        for (d, _) in dependents {
-            self.reevaluate(now, d);
+        for i in 0..self.graph.dependents(service).len() {
+            let dependent = self.graph.dependents(service)[i].0;
+            self.reevaluate(now, dependent);
         }
         if !self.records[service].has_process() {
-            let deps: Vec<ServiceId> = self
-                .graph
-                .dependencies(service)
-                .iter()
-                .map(|(d, _)| *d)
-                .collect();
-            self.doomed_to_stop
-                .extend(deps.into_iter().filter(|d| self.records[*d].doom.is_some()));
+            let records = &self.records;
+            self.doomed_to_stop.extend(
+                self.graph
+                    .dependencies(service)
+                    .iter()
+                    .map(|(d, _)| *d)
+                    .filter(|d| records[*d].doom.is_some()),
+            );
         }
     }
 
@@ -243,57 +235,5 @@ impl Coordinator {
             }
         }
         doomed
-    }
-
-    /// `PORT` and, per dependency, `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL` and
-    /// `<NAME>_AVAILABLE`, sorted by name.
-    pub(super) fn spawn_env(&self, service: ServiceId, port: Option<u16>) -> Vec<(String, String)> {
-        let mut env = Vec::new();
-        if let Some(p) = port {
-            env.push(("PORT".to_string(), p.to_string()));
-        }
-        for dep in &self.stack.services[service].depends_on {
-            let prefix = env_prefix(&dep.name);
-            let d = &self.records[dep.service];
-            let available =
-                d.selected && matches!(d.state, ServiceState::Ready | ServiceState::Completed);
-            env.push((
-                format!("{prefix}_AVAILABLE"),
-                u8::from(available).to_string(),
-            ));
-            if let (true, Some(p)) = (available, d.port) {
-                let url = self.stack.services[dep.service]
-                    .url
-                    .replace("$HOST", HOST)
-                    .replace("$PORT", &p.to_string());
-                env.push((format!("{prefix}_HOST"), HOST.to_string()));
-                env.push((format!("{prefix}_PORT"), p.to_string()));
-                env.push((format!("{prefix}_URL"), url));
-            }
-        }
-        env.sort();
-        env
-    }
-}
-
-/// `auth-db.v2` -> `AUTH_DB_V2`.
-pub(crate) fn env_prefix(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn env_prefix_is_upper_snake() {
-        assert_eq!(super::env_prefix("auth-db.v2"), "AUTH_DB_V2");
-        assert_eq!(super::env_prefix("redis"), "REDIS");
     }
 }
