@@ -92,13 +92,29 @@ impl Slots {
 }
 
 /// Deadlines keyed by (service, kind).
+/// One timer in a heap: (deadline, service, kind), the firing order.
+type Entry = (Timestamp, ServiceId, TimerKind);
+
+/// Deadlines keyed by (service, kind).
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     slots: Vec<Slots>,
-    /// Live entries and stale ones (see the module docs); the top is always live.
-    heap: BinaryHeap<Reverse<(Timestamp, ServiceId, TimerKind)>>,
-    /// Armed deadlines.
-    live: usize,
+    /// Live entries and stale ones (see the module docs), one heap per [`TimerKind::lane`]; the
+    /// top of each is always live.
+    heaps: [BinaryHeap<Reverse<Entry>>; 2],
+    /// Armed deadlines per lane.
+    live: [usize; 2],
+}
+
+impl TimerKind {
+    /// Probe and uptime timers (short, re-armed by every probe) get a heap of their own, away
+    /// from the many long dependency, readiness and grace deadlines, so popping them stays cheap.
+    fn lane(self) -> usize {
+        match self {
+            TimerKind::Probe | TimerKind::Uptime => 0,
+            _ => 1,
+        }
+    }
 }
 
 impl Timers {
@@ -107,11 +123,12 @@ impl Timers {
         if service >= self.slots.len() {
             self.slots.resize_with(service + 1, Slots::default);
         }
+        let lane = kind.lane();
         if self.slots[service].slot(kind).replace(at).is_none() {
-            self.live += 1;
+            self.live[lane] += 1;
         }
-        self.heap.push(Reverse((at, service, kind)));
-        self.tidy();
+        self.heaps[lane].push(Reverse((at, service, kind)));
+        self.tidy(lane);
     }
 
     /// Disarms the timer `kind` of `service`, if armed.
@@ -120,8 +137,8 @@ impl Timers {
             return;
         };
         if slots.slot(kind).take().is_some() {
-            self.live -= 1;
-            self.tidy();
+            self.live[kind.lane()] -= 1;
+            self.tidy(kind.lane());
         }
     }
 
@@ -133,15 +150,17 @@ impl Timers {
         let kinds = (0..slots.deps.len())
             .map(TimerKind::Dependency)
             .chain(FIXED);
-        let mut cancelled = 0;
+        let mut cancelled = [0; 2];
         for kind in kinds {
             if pred(kind) && slots.slot(kind).take().is_some() {
-                cancelled += 1;
+                cancelled[kind.lane()] += 1;
             }
         }
-        if cancelled > 0 {
-            self.live -= cancelled;
-            self.tidy();
+        for lane in 0..2 {
+            if cancelled[lane] > 0 {
+                self.live[lane] -= cancelled[lane];
+                self.tidy(lane);
+            }
         }
     }
 
@@ -153,44 +172,54 @@ impl Timers {
             .is_some_and(|s| s.get(kind).is_some())
     }
 
+    /// The earliest timer, and its lane.
+    fn first(&self) -> Option<(Entry, usize)> {
+        let top = |lane: usize| self.heaps[lane].peek().map(|Reverse(e)| (*e, lane));
+        match (top(0), top(1)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The earliest deadline.
     pub(crate) fn next(&self) -> Option<Timestamp> {
-        self.heap.peek().map(|Reverse((at, _, _))| *at)
+        self.first().map(|((at, _, _), _)| at)
     }
 
     /// Removes and returns the earliest timer due at or before `now`.
     pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<(ServiceId, TimerKind)> {
-        let &Reverse((at, service, kind)) = self.heap.peek()?;
+        let ((at, service, kind), lane) = self.first()?;
         if at > now {
             return None;
         }
-        self.heap.pop();
+        self.heaps[lane].pop();
         self.slots[service].slot(kind).take();
-        self.live -= 1;
-        self.tidy();
+        self.live[lane] -= 1;
+        self.tidy(lane);
         Some((service, kind))
     }
 
     /// Whether the heap entry is the armed deadline of its slot.
-    fn is_live(&self, &(at, service, kind): &(Timestamp, ServiceId, TimerKind)) -> bool {
+    fn is_live(&self, &(at, service, kind): &Entry) -> bool {
         self.slots[service].get(kind) == Some(at)
     }
 
-    /// Drops stale entries from the top, and rebuilds the heap when most of it is stale.
-    fn tidy(&mut self) {
-        if self.heap.len() > 2 * self.live + 64 {
-            let mut entries = std::mem::take(&mut self.heap).into_vec();
+    /// Drops stale entries from the top of a lane's heap, and rebuilds it when most of it is
+    /// stale.
+    fn tidy(&mut self, lane: usize) {
+        if self.heaps[lane].len() > 2 * self.live[lane] + 64 {
+            let mut entries = std::mem::take(&mut self.heaps[lane]).into_vec();
             entries.retain(|Reverse(e)| self.is_live(e));
             // Duplicates of a live deadline (re-armed at the same time) keep one copy.
             entries.sort_unstable();
             entries.dedup();
-            self.heap = BinaryHeap::from(entries);
+            self.heaps[lane] = BinaryHeap::from(entries);
         }
-        while let Some(Reverse(top)) = self.heap.peek() {
+        while let Some(Reverse(top)) = self.heaps[lane].peek() {
             if self.is_live(top) {
                 break;
             }
-            self.heap.pop();
+            self.heaps[lane].pop();
         }
     }
 }
@@ -309,11 +338,11 @@ mod tests {
                 }
             }
             assert_eq!(t.next(), r.by_time.first().map(|e| e.0), "step {step}");
-            assert_eq!(t.live, r.by_key.len(), "step {step}");
-            assert!(
-                t.heap.len() <= 2 * t.live + 64 + 1,
-                "stale entries are compacted"
-            );
+            assert_eq!(t.live[0] + t.live[1], r.by_key.len(), "step {step}");
+            for lane in 0..2 {
+                let bound = 2 * t.live[lane] + 64 + 1;
+                assert!(t.heaps[lane].len() <= bound, "stale entries are compacted");
+            }
         }
     }
 }
