@@ -19,6 +19,8 @@ pub struct PortTable {
     locks: BTreeMap<u16, ServiceId>,
     /// Port -> who has it bound.
     bound: BTreeMap<u16, Owner>,
+    /// Ports bound by outsiders (most runs have none, and then probes need no lookup).
+    outsiders: usize,
 }
 
 /// Why a reservation could not be made real.
@@ -63,6 +65,9 @@ impl PortTable {
             return false;
         }
         self.bound.insert(port, owner);
+        if owner == Owner::Outsider {
+            self.outsiders += 1;
+        }
         true
     }
 
@@ -70,12 +75,20 @@ impl PortTable {
     pub fn unbind(&mut self, port: u16, owner: Owner) {
         if self.bound.get(&port) == Some(&owner) {
             self.bound.remove(&port);
+            if owner == Owner::Outsider {
+                self.outsiders -= 1;
+            }
         }
     }
 
     /// Who has `port` bound.
     pub fn bound_by(&self, port: u16) -> Option<Owner> {
         self.bound.get(&port).copied()
+    }
+
+    /// Whether an outsider has `port` bound.
+    pub fn outsider_on(&self, port: u16) -> bool {
+        self.outsiders > 0 && self.bound.get(&port) == Some(&Owner::Outsider)
     }
 
     /// Reservations still held: (port, service).
@@ -112,6 +125,12 @@ mod tests {
         t.release(0, 80);
         assert!(t.held().is_empty());
         assert_eq!(t.bound_by_processes(), [80]);
+        assert!(t.outsider_on(81) && !t.outsider_on(80));
+        t.unbind(81, Owner::Process(7));
+        assert!(t.outsider_on(81), "only the outsider unbinds its port");
+        t.unbind(81, Owner::Outsider);
+        assert!(!t.outsider_on(81));
+        assert!(t.bind(81, Owner::Outsider) && t.outsider_on(81));
         t.unbind(80, Owner::Process(8));
         assert_eq!(t.bound_by(80), Some(Owner::Process(7)));
         t.unbind(80, Owner::Process(7));

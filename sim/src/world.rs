@@ -356,7 +356,7 @@ impl<M: Machine> World<M> {
                 }
             }
             WorldEvent::OutsiderLeave { port } => {
-                if self.ports.bound_by(port) == Some(Owner::Outsider) {
+                if self.ports.outsider_on(port) {
                     self.ports.unbind(port, Owner::Outsider);
                     self.trace
                         .line(self.now, "outsider", "leaves", format_args!("port {port}"));
@@ -696,7 +696,7 @@ impl<M: Machine> World<M> {
         let port = process.and_then(|p| p.port);
         if via_port
             && let Some(port) = port
-            && self.ports.bound_by(port) == Some(Owner::Outsider)
+            && self.ports.outsider_on(port)
         {
             return ProbeOutcome::Outsider(format!(
                 "port {port} answered by a process outside the service's tree"
