@@ -124,8 +124,11 @@ impl Timers {
             self.slots.resize_with(service + 1, Slots::default);
         }
         let lane = kind.lane();
-        if self.slots[service].slot(kind).replace(at).is_none() {
-            self.live[lane] += 1;
+        match self.slots[service].slot(kind).replace(at) {
+            // Already armed for that very time: its heap entry is there.
+            Some(old) if old == at => return,
+            Some(_) => {}
+            None => self.live[lane] += 1,
         }
         self.heaps[lane].push(Reverse((at, service, kind)));
         self.tidy(lane);
@@ -156,9 +159,9 @@ impl Timers {
                 cancelled[kind.lane()] += 1;
             }
         }
-        for lane in 0..2 {
-            if cancelled[lane] > 0 {
-                self.live[lane] -= cancelled[lane];
+        for (lane, count) in cancelled.into_iter().enumerate() {
+            if count > 0 {
+                self.live[lane] -= count;
                 self.tidy(lane);
             }
         }
@@ -210,9 +213,11 @@ impl Timers {
         if self.heaps[lane].len() > 2 * self.live[lane] + 64 {
             let mut entries = std::mem::take(&mut self.heaps[lane]).into_vec();
             entries.retain(|Reverse(e)| self.is_live(e));
-            // Duplicates of a live deadline (re-armed at the same time) keep one copy.
-            entries.sort_unstable();
-            entries.dedup();
+            if entries.len() > 2 * self.live[lane] + 64 {
+                // Copies of a live deadline (cancelled, then re-armed at the same time): one stays.
+                entries.sort_unstable();
+                entries.dedup();
+            }
             self.heaps[lane] = BinaryHeap::from(entries);
         }
         while let Some(Reverse(top)) = self.heaps[lane].peek() {
