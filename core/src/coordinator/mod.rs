@@ -102,8 +102,6 @@ pub struct Coordinator {
     /// Doomed services to stop (in order) once every change of this event has propagated, so a
     /// run failure found in the same event gets to order the stops itself.
     doomed_to_stop: Vec<ServiceId>,
-    /// Per service, its discovery variable names once a dependent was spawned.
-    env_keys: Vec<Option<discovery::EnvKeys>>,
 }
 
 impl Coordinator {
@@ -139,9 +137,6 @@ impl Coordinator {
             changed: VecDeque::new(),
             force: false,
             doomed_to_stop: Vec::new(),
-            env_keys: std::iter::repeat_with(|| None)
-                .take(stack.services.len())
-                .collect(),
             stack,
         }
     }
