@@ -229,7 +229,7 @@ pub(super) fn discovery_env(
         match &view.state {
             ServiceState::Ready if view.live > 0 => {
                 if let Some(port) = view.reserved
-                    && get(port_key) != Some(port.to_string().as_str())
+                    && !get(port_key).is_some_and(|v| is_decimal(v, port))
                 {
                     return wrong(format!(
                         "{port_key}={} but {} is Ready on port {port}",
@@ -256,6 +256,12 @@ pub(super) fn discovery_env(
         }
     }
     Ok(())
+}
+
+/// Whether `text` is `port` written in decimal (as `port.to_string()` would, without allocating).
+fn is_decimal(text: &str, port: u16) -> bool {
+    let canonical = text == "0" || !text.starts_with('0');
+    canonical && text.bytes().all(|b| b.is_ascii_digit()) && text.parse() == Ok(port)
 }
 
 /// Liveness is probed only for a generation that reached Ready.
@@ -536,4 +542,18 @@ pub(super) fn leaves_nothing(c: &Checker, now: Timestamp, end: &EndState) -> Che
         return fail(format!("the status still reports a pid for {}", c.name(*s)));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn is_decimal_accepts_only_the_plain_spelling() {
+        assert!(super::is_decimal("5432", 5432));
+        assert!(super::is_decimal("0", 0));
+        assert!(!super::is_decimal("05432", 5432));
+        assert!(!super::is_decimal("+5432", 5432));
+        assert!(!super::is_decimal("5433", 5432));
+        assert!(!super::is_decimal("", 0));
+        assert!(!super::is_decimal("99999", 34463), "no wrap-around");
+    }
 }
