@@ -203,15 +203,12 @@ impl Coordinator {
         if self.records[service].state != ServiceState::Starting {
             return;
         }
-        let threshold = self.stack.services[service]
-            .ready
-            .as_ref()
-            .map_or(1, |p| p.success_threshold);
         let rec = &mut self.records[service];
         if outcome == ProbeOutcome::Success {
             rec.successes += 1;
             rec.failures = 0;
-            if rec.successes >= threshold {
+            let spec = self.stack.services[service].ready.as_ref();
+            if rec.successes >= spec.map_or(1, |p| p.success_threshold) {
                 self.become_ready(now, service, "readiness probe passed");
                 return;
             }
@@ -225,15 +222,14 @@ impl Coordinator {
     /// A ramp from [`FIRST_PROBE_DELAY`] to [`FAST_PROBE_INTERVAL`], fast probes for
     /// [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
     fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
-        let period = self.stack.services[service]
-            .ready
-            .as_ref()
-            .map_or(FAST_PROBE_INTERVAL, |p| p.period);
         let rec = &mut self.records[service];
         let since_spawn = now.millis_since(rec.spawned_at.unwrap_or(now));
         rec.probe_interval = if u128::from(since_spawn) < FAST_PROBE_WINDOW.as_millis() {
             (rec.probe_interval + FIRST_PROBE_DELAY).min(FAST_PROBE_INTERVAL)
         } else {
+            // Only now read the probe's spec: most probes are fast ones.
+            let spec = self.stack.services[service].ready.as_ref();
+            let period = spec.map_or(FAST_PROBE_INTERVAL, |p| p.period);
             (rec.probe_interval * 2).clamp(FAST_PROBE_INTERVAL, period.max(FAST_PROBE_INTERVAL))
         };
         let at = now.add(rec.probe_interval);

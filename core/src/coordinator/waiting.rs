@@ -98,14 +98,18 @@ impl Coordinator {
         }
     }
 
+    /// Reads the compact edge list of the graph (the same edges, in the same order, as the
+    /// stack's `depends_on` of a validated stack); the stack's dependency record, with its name and
+    /// timeout, is read only to word a failure.
     fn verdict(&self, service: ServiceId) -> Verdict {
         let mut wait = false;
-        for (edge, dep) in self.stack.services[service].depends_on.iter().enumerate() {
-            let d = &self.records[dep.service];
-            let required = dep.kind == DependencyKind::Required;
+        for (edge, &(dep, kind)) in self.graph.dependencies(service).iter().enumerate() {
+            let d = &self.records[dep];
+            let required = kind == DependencyKind::Required;
+            let spec = || &self.stack.services[service].depends_on[edge];
             if !d.selected {
                 if required {
-                    return Verdict::Fail(format!("dependency {} is not in the run", dep.name));
+                    return Verdict::Fail(format!("dependency {} is not in the run", spec().name));
                 }
                 continue;
             }
@@ -121,12 +125,13 @@ impl Coordinator {
                 }
             };
             if required {
+                let spec = spec();
                 return Verdict::Fail(match gone {
-                    Some(what) => format!("dependency {} {what}", dep.name),
+                    Some(what) => format!("dependency {} {what}", spec.name),
                     None => format!(
                         "dependency {} not ready within {}",
-                        dep.name,
-                        humantime::format_duration(dep.timeout)
+                        spec.name,
+                        humantime::format_duration(spec.timeout)
                     ),
                 });
             }
