@@ -14,6 +14,7 @@ pub mod invariants;
 pub mod machine;
 pub mod plan;
 pub mod ports;
+pub mod probes;
 pub mod process;
 pub mod report;
 pub mod stacks;

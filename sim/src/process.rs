@@ -178,6 +178,8 @@ impl SimProcess {
 /// and a lookup is a binary search.
 #[derive(Debug, Default, Clone)]
 pub struct ByGeneration {
+    /// Per service, its latest spawn (generation 0: none yet): almost every lookup is for it.
+    latest: Vec<(Generation, usize)>,
     per_service: Vec<Vec<(Generation, usize)>>,
 }
 
@@ -186,6 +188,10 @@ impl ByGeneration {
     pub fn insert(&mut self, service: ServiceId, generation: Generation, index: usize) {
         if service >= self.per_service.len() {
             self.per_service.resize_with(service + 1, Vec::new);
+            self.latest.resize(service + 1, (0, 0));
+        }
+        if generation >= self.latest[service].0 {
+            self.latest[service] = (generation, index);
         }
         let list = &mut self.per_service[service];
         match list.binary_search_by_key(&generation, |(g, _)| *g) {
@@ -196,7 +202,12 @@ impl ByGeneration {
 
     /// The process running `generation` of `service`.
     pub fn get(&self, service: ServiceId, generation: Generation) -> Option<usize> {
-        let list = self.per_service.get(service)?;
+        match self.latest.get(service) {
+            Some(&(g, index)) if g == generation && g > 0 => return Some(index),
+            None => return None,
+            Some(_) => {}
+        }
+        let list = &self.per_service[service];
         let i = list.binary_search_by_key(&generation, |(g, _)| *g).ok()?;
         Some(list[i].1)
     }
@@ -219,6 +230,7 @@ mod tests {
         assert_eq!(b.get(0, 2), Some(1));
         assert_eq!(b.get(3, 3), None);
         assert_eq!(b.get(9, 1), None);
+        assert_eq!(b.get(3, 0), None, "generation 0 is never spawned");
         b.insert(3, 4, 7);
         assert_eq!(b.get(3, 4), Some(7));
     }

@@ -6,9 +6,10 @@ use crate::invariants::{Checker, EndState, Invariant, Observation, Violation};
 use crate::machine::Machine;
 use crate::plan::{FaultKind, FaultPlan};
 use crate::ports::{Owner, PortTable};
+use crate::probes::ProbeTable;
 use crate::process::{ByGeneration, SimProcess, SpawnContext, StopBehaviour, signal_number};
 use crate::trace::Trace;
-use coord_core::stack::{ProbeCheck, ServiceId, Stack, StopSignal};
+use coord_core::stack::{ServiceId, Stack, StopSignal};
 use coord_core::{
     Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
     RunOutcome, Timestamp,
@@ -85,6 +86,7 @@ pub struct World<M: Machine = Coordinator> {
     agenda: Agenda<WorldEvent>,
     processes: Vec<SimProcess>,
     by_generation: ByGeneration,
+    probes: ProbeTable,
     ports: PortTable,
     checker: Checker,
     trace: Trace,
@@ -146,6 +148,7 @@ impl<M: Machine> World<M> {
             rng,
             seed,
             checker: Checker::new(&stack),
+            probes: ProbeTable::new(&stack),
             stack,
             plan,
             machine,
@@ -440,8 +443,8 @@ impl<M: Machine> World<M> {
                 purpose,
             } => {
                 let flaky = !self.calm && self.plan.chance(FaultKind::FlakyProbe, &mut self.rng);
-                let probe = self.stack.services[service].ready.as_ref();
                 let latency = if flaky {
+                    let probe = self.stack.services[service].ready.as_ref();
                     probe.map_or(1_000, |p| coord_core::time::duration_millis(p.timeout))
                 } else {
                     self.rng.random_range(1..=10)
@@ -680,15 +683,8 @@ impl<M: Machine> World<M> {
         generation: Generation,
         purpose: ProbePurpose,
     ) -> ProbeOutcome {
-        let svc = &self.stack.services[service];
-        let probe = match purpose {
-            ProbePurpose::Readiness => svc.ready.as_ref(),
-            ProbePurpose::Liveness => svc.live.as_ref(),
-        };
-        let via_port = matches!(
-            probe.map(|p| &p.check),
-            Some(ProbeCheck::Tcp | ProbeCheck::Http { .. } | ProbeCheck::Exec { .. })
-        );
+        let shape = self.probes.get(service, purpose);
+        let via_port = shape.via_port;
         let process = self
             .by_generation
             .get(service, generation)
@@ -707,7 +703,7 @@ impl<M: Machine> World<M> {
         };
         let reachable = !via_port || port.is_none() || process.bound;
         let ok = match purpose {
-            ProbePurpose::Readiness => probe.is_none() || (reachable && process.ready(self.now)),
+            ProbePurpose::Readiness => !shape.exists || (reachable && process.ready(self.now)),
             ProbePurpose::Liveness => reachable,
         };
         if ok {

@@ -351,12 +351,11 @@ impl Checker {
                 purpose: ProbePurpose::Readiness,
                 outcome,
             } => {
-                let threshold = self.facts[*service].ready_threshold.unwrap_or(1);
                 let view = &mut self.views[*service];
                 if *generation == view.generation {
                     if *outcome == ProbeOutcome::Success {
                         view.successes += 1;
-                        if view.successes >= threshold {
+                        if view.successes >= self.facts[*service].ready_threshold.unwrap_or(1) {
                             view.proven = Some(*generation);
                         }
                     } else {
