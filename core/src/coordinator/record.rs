@@ -24,61 +24,66 @@ pub(crate) enum ExitPlan {
 }
 
 /// The coordinator's record of one service.
+///
+/// `repr(C)` keeps the fields in this order: what a dependent's check of a dependency reads
+/// (state, doom, the flags) shares the first 64 bytes, then comes what probe answers read, so on
+/// a large stack each costs one or two cache misses rather than three or four.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Record {
+    /// Current state.
+    pub state: ServiceState,
+    /// A required dependency failed while this service ran: it is stopped (once its own doomed
+    /// dependents are gone) and then Failed with this reason.
+    pub doom: Option<String>,
     /// Whether the service is part of this run.
     pub selected: bool,
     /// Whether its failure fails the run.
     pub required: bool,
-    /// Current state.
-    pub state: ServiceState,
-    /// Spawns so far; the generation of the current (or last) process.
-    pub generation: Generation,
     /// A Spawn was sent and not yet answered.
     pub spawn_pending: bool,
     /// The current generation's process is running (Spawned seen, Exited not yet).
     pub alive: bool,
+    /// Queued for a start slot.
+    pub queued: bool,
+    /// The stop signal was sent for the current process.
+    pub stop_sent: bool,
+    /// It reached Ready/Completed or a final state once: its startup is over.
+    pub startup_done: bool,
+    /// A probe is out and not yet answered.
+    pub probe_in_flight: Option<ProbePurpose>,
+    /// Spawns so far; the generation of the current (or last) process.
+    pub generation: Generation,
+    /// Consecutive probe successes.
+    pub successes: u32,
+    /// Consecutive probe failures.
+    pub failures: u32,
+    /// Start attempts in the current start.
+    pub attempts: u32,
+    /// Current readiness probe interval (fast start, then doubling to the period).
+    pub probe_interval: Duration,
+    /// When the current attempt was spawned.
+    pub spawned_at: Option<Timestamp>,
+    /// Per dependency edge: the dependent stopped waiting for it (timeout).
+    pub dep_timed_out: Vec<bool>,
+    /// What to do when the current process exits, if a stop is under way.
+    pub exit_plan: Option<ExitPlan>,
     /// Its pid.
     pub pid: Option<u32>,
     /// Port reserved or owned.
     pub port: Option<u16>,
-    /// Start attempts in the current start.
-    pub attempts: u32,
     /// Restarts after Ready, all told.
     pub restarts: u32,
     /// When recent restarts happened (within the restart window).
     pub restart_times: VecDeque<Timestamp>,
     /// Next restart backoff delay.
     pub backoff: Duration,
-    /// A probe is out and not yet answered.
-    pub probe_in_flight: Option<ProbePurpose>,
-    /// Current readiness probe interval (fast start, then doubling to the period).
-    pub probe_interval: Duration,
-    /// Consecutive probe successes.
-    pub successes: u32,
-    /// Consecutive probe failures.
-    pub failures: u32,
-    /// Per dependency edge: the dependent stopped waiting for it (timeout).
-    pub dep_timed_out: Vec<bool>,
-    /// What to do when the current process exits, if a stop is under way.
-    pub exit_plan: Option<ExitPlan>,
-    /// A required dependency failed while this service ran: it is stopped (once its own doomed
-    /// dependents are gone) and then Failed with this reason.
-    pub doom: Option<String>,
-    /// The stop signal was sent for the current process.
-    pub stop_sent: bool,
-    /// Queued for a start slot.
-    pub queued: bool,
-    /// When the current attempt was spawned.
-    pub spawned_at: Option<Timestamp>,
     /// When the service was first spawned in this run.
     pub first_spawn_at: Option<Timestamp>,
     /// When it last became Ready (or Completed).
     pub ready_at: Option<Timestamp>,
     /// Spawn -> Ready of the attempt that first made it Ready.
     pub spawn_to_ready: Option<u64>,
-    /// It reached Ready/Completed or a final state once: its startup is over.
-    pub startup_done: bool,
 }
 
 impl Record {
@@ -117,5 +122,16 @@ impl Record {
     /// A process exists or is being spawned.
     pub(crate) fn has_process(&self) -> bool {
         self.alive || self.spawn_pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hot_fields_share_the_first_cache_line() {
+        let last = std::mem::offset_of!(super::Record, probe_in_flight);
+        assert!(last < 64, "probe_in_flight at {last}");
+        let probes = std::mem::offset_of!(super::Record, spawned_at);
+        assert!(probes < 128, "spawned_at at {probes}");
     }
 }
