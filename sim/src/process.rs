@@ -180,23 +180,32 @@ impl SimProcess {
 pub struct ByGeneration {
     /// Per service, its latest spawn (generation 0: none yet): almost every lookup is for it.
     latest: Vec<(Generation, usize)>,
-    per_service: Vec<Vec<(Generation, usize)>>,
+    /// Per service, its earlier spawns, sorted by generation (most services never have any).
+    earlier: Vec<Vec<(Generation, usize)>>,
 }
 
 impl ByGeneration {
     /// Records that `index` runs `generation` of `service`.
     pub fn insert(&mut self, service: ServiceId, generation: Generation, index: usize) {
-        if service >= self.per_service.len() {
-            self.per_service.resize_with(service + 1, Vec::new);
+        if service >= self.latest.len() {
             self.latest.resize(service + 1, (0, 0));
+            self.earlier.resize_with(service + 1, Vec::new);
         }
-        if generation >= self.latest[service].0 {
+        let latest = self.latest[service];
+        let entry = if generation >= latest.0 {
             self.latest[service] = (generation, index);
-        }
-        let list = &mut self.per_service[service];
-        match list.binary_search_by_key(&generation, |(g, _)| *g) {
-            Ok(i) => list[i].1 = index,
-            Err(i) => list.insert(i, (generation, index)),
+            match latest {
+                (0, _) => return,
+                (g, _) if g == generation => return,
+                older => older,
+            }
+        } else {
+            (generation, index)
+        };
+        let list = &mut self.earlier[service];
+        match list.binary_search_by_key(&entry.0, |(g, _)| *g) {
+            Ok(i) => list[i].1 = entry.1,
+            Err(i) => list.insert(i, entry),
         }
     }
 
@@ -207,7 +216,7 @@ impl ByGeneration {
             None => return None,
             Some(_) => {}
         }
-        let list = &self.per_service[service];
+        let list = &self.earlier[service];
         let i = list.binary_search_by_key(&generation, |(g, _)| *g).ok()?;
         Some(list[i].1)
     }
@@ -233,5 +242,12 @@ mod tests {
         assert_eq!(b.get(3, 0), None, "generation 0 is never spawned");
         b.insert(3, 4, 7);
         assert_eq!(b.get(3, 4), Some(7));
+        b.insert(3, 5, 8);
+        assert_eq!(
+            (b.get(3, 4), b.get(3, 5), b.get(3, 1)),
+            (Some(7), Some(8), Some(0))
+        );
+        b.insert(3, 2, 6);
+        assert_eq!((b.get(3, 2), b.get(3, 5)), (Some(6), Some(8)));
     }
 }
