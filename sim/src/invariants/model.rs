@@ -17,10 +17,6 @@ pub(super) const KILL_SLACK_MS: u64 = 100;
 #[derive(Debug, Clone)]
 pub(super) struct Facts {
     pub name: String,
-    /// `<NAME>_PORT`, the discovery variable of its port (NAME in upper snake case).
-    pub port_key: String,
-    /// `<NAME>_AVAILABLE`.
-    pub available_key: String,
     pub optional: bool,
     /// Required dependencies.
     pub requires: Vec<ServiceId>,
@@ -131,8 +127,6 @@ impl Checker {
             .iter()
             .map(|s| Facts {
                 name: s.name.clone(),
-                port_key: format!("{}_PORT", env_name(&s.name)),
-                available_key: format!("{}_AVAILABLE", env_name(&s.name)),
                 optional: s.optional,
                 requires: s
                     .depends_on

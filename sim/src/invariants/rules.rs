@@ -1,6 +1,6 @@
 //! One small function per invariant, over the checker's model. Each returns the violation it finds.
 
-use super::model::Checker;
+use super::model::{Checker, env_name};
 use super::{EndState, Invariant, Violation};
 use coord_core::stack::ServiceId;
 use coord_core::{Command, ExitStatus, Generation, RunOutcome, ServiceState, Timestamp};
@@ -215,10 +215,15 @@ pub(super) fn discovery_env(
     s: ServiceId,
     env: &[(String, String)],
 ) -> Check {
-    let get = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     for d in &c.facts[s].discovers {
         let view = &c.views[*d];
-        let (port_key, available_key) = (&c.facts[*d].port_key, &c.facts[*d].available_key);
+        let get = |suffix: &str| {
+            let found = env.iter().find(|(k, _)| is_env_key(k, c.name(*d), suffix));
+            found.map(|(_, v)| v.as_str())
+        };
+        // The variable names, spelled out only for a message.
+        let port_key = || format!("{}_PORT", env_name(c.name(*d)));
+        let available_key = || format!("{}_AVAILABLE", env_name(c.name(*d)));
         let wrong = |what: String| {
             Err(c.violation(
                 Invariant::DiscoveryEnv,
@@ -229,25 +234,29 @@ pub(super) fn discovery_env(
         match &view.state {
             ServiceState::Ready if view.live > 0 => {
                 if let Some(port) = view.reserved
-                    && !get(port_key).is_some_and(|v| is_decimal(v, port))
+                    && !get("_PORT").is_some_and(|v| is_decimal(v, port))
                 {
                     return wrong(format!(
-                        "{port_key}={} but {} is Ready on port {port}",
-                        get(port_key).unwrap_or("<missing>"),
+                        "{}={} but {} is Ready on port {port}",
+                        port_key(),
+                        get("_PORT").unwrap_or("<missing>"),
                         c.name(*d)
                     ));
                 }
-                if get(available_key) == Some("0") {
-                    return wrong(format!("{available_key}=0 but {} is Ready", c.name(*d)));
+                if get("_AVAILABLE") == Some("0") {
+                    let key = available_key();
+                    return wrong(format!("{key}=0 but {} is Ready", c.name(*d)));
                 }
             }
             ServiceState::Failed(_) | ServiceState::Skipped(_)
-                if get(available_key) == Some("1") || get(port_key).is_some() =>
+                if get("_AVAILABLE") == Some("1") || get("_PORT").is_some() =>
             {
                 return wrong(format!(
-                    "{available_key}={} {port_key}={} but {} is {}",
-                    get(available_key).unwrap_or("<missing>"),
-                    get(port_key).unwrap_or("<missing>"),
+                    "{}={} {}={} but {} is {}",
+                    available_key(),
+                    get("_AVAILABLE").unwrap_or("<missing>"),
+                    port_key(),
+                    get("_PORT").unwrap_or("<missing>"),
                     c.name(*d),
                     view.state
                 ));
@@ -256,6 +265,23 @@ pub(super) fn discovery_env(
         }
     }
     Ok(())
+}
+
+/// Whether `key` is `<NAME><suffix>` for the service `name` (NAME in upper snake case, one
+/// character each), compared in place rather than spelled out.
+fn is_env_key(key: &str, name: &str, suffix: &str) -> bool {
+    let Some(prefix) = key.strip_suffix(suffix) else {
+        return false;
+    };
+    let mut bytes = prefix.bytes();
+    let upper_snake = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase() as u8
+        } else {
+            b'_'
+        }
+    };
+    name.chars().all(|c| bytes.next() == Some(upper_snake(c))) && bytes.next().is_none()
 }
 
 /// Whether `text` is `port` written in decimal (as `port.to_string()` would, without allocating).
@@ -546,6 +572,26 @@ pub(super) fn leaves_nothing(c: &Checker, now: Timestamp, end: &EndState) -> Che
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn is_env_key_matches_the_upper_snake_name() {
+        use super::{env_name, is_env_key};
+        assert!(is_env_key("AUTH_DB_PORT", "auth-db", "_PORT"));
+        assert!(is_env_key(
+            "AUTH_DB_V2_AVAILABLE",
+            "auth-db.v2",
+            "_AVAILABLE"
+        ));
+        assert!(is_env_key("__PORT", "é", "_PORT"));
+        assert!(!is_env_key("AUTH_DB_PORT", "auth", "_PORT"));
+        assert!(!is_env_key("AUTH_PORT", "auth-db", "_PORT"));
+        assert!(!is_env_key("AUTH_DB_URL", "auth-db", "_PORT"));
+        assert!(!is_env_key("auth_db_PORT", "auth-db", "_PORT"));
+        for name in ["redis", "auth-db.v2", "a1", "é-x"] {
+            let key = format!("{}_PORT", env_name(name));
+            assert!(is_env_key(&key, name, "_PORT"), "{key}");
+        }
+    }
+
     #[test]
     fn is_decimal_accepts_only_the_plain_spelling() {
         assert!(super::is_decimal("5432", 5432));
