@@ -143,6 +143,8 @@ impl<M: Machine> World<M> {
         machine: M,
         trace: bool,
     ) -> Self {
+        // Every service spawns at least once: the list does not regrow (and move) mid-run.
+        let processes = Vec::with_capacity(stack.services.len());
         World {
             now: Timestamp::ZERO,
             rng,
@@ -153,7 +155,7 @@ impl<M: Machine> World<M> {
             plan,
             machine,
             agenda: Agenda::default(),
-            processes: Vec::new(),
+            processes,
             by_generation: ByGeneration::default(),
             ports: PortTable::default(),
             trace: Trace::new(trace),

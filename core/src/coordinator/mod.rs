@@ -124,7 +124,7 @@ impl Coordinator {
             rng: ChaCha8Rng::seed_from_u64(options.seed),
             last_ports,
             records,
-            timers: Timers::default(),
+            timers: Timers::new(stack.services.len()),
             commands: VecDeque::new(),
             runnable: BTreeSet::new(),
             starting: 0,

@@ -118,6 +118,14 @@ impl TimerKind {
 }
 
 impl Timers {
+    /// An empty table with a slot per service of a stack of `services`.
+    pub(crate) fn new(services: usize) -> Timers {
+        Timers {
+            slots: vec![Slots::default(); services],
+            ..Timers::default()
+        }
+    }
+
     /// Arms (or re-arms) the timer `kind` of `service` for `at`.
     pub(crate) fn set(&mut self, service: ServiceId, kind: TimerKind, at: Timestamp) {
         if service >= self.slots.len() {
