@@ -5,6 +5,7 @@
 //! The checker knows nothing of the world's internals, so a test can feed it a hand-written,
 //! deliberately broken history and show that each invariant catches its violation.
 
+mod by_process;
 mod model;
 mod rules;
 

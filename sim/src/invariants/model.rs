@@ -1,5 +1,6 @@
 //! The checker's model of a run, rebuilt from observations only.
 
+use super::by_process::ByProcess;
 use super::rules;
 use super::{Invariant, Observation, Violation};
 use coord_core::stack::{DependencyKind, ServiceId, Stack};
@@ -71,10 +72,10 @@ pub struct Checker {
     pub(super) facts: Vec<Facts>,
     pub(super) views: Vec<View>,
     pub(super) max_parallel: usize,
-    pub(super) live: BTreeMap<(ServiceId, Generation), Live>,
-    pub(super) pending_spawns: BTreeMap<(ServiceId, Generation), Option<u16>>,
+    pub(super) live: ByProcess<Live>,
+    pub(super) pending_spawns: ByProcess<Option<u16>>,
     /// Pending stop signals: (service, generation) -> kill deadline.
-    pub(super) stops: BTreeMap<(ServiceId, Generation), Timestamp>,
+    pub(super) stops: ByProcess<Timestamp>,
     pub(super) stop_deadlines: BTreeSet<(Timestamp, ServiceId, Generation)>,
     /// Port -> the service the coordinator handed it to (not yet released).
     pub(super) port_reservers: BTreeMap<u16, ServiceId>,
@@ -199,9 +200,9 @@ impl Checker {
             ],
             facts,
             max_parallel: c.max_parallel_starts,
-            live: BTreeMap::new(),
-            pending_spawns: BTreeMap::new(),
-            stops: BTreeMap::new(),
+            live: ByProcess::new(n),
+            pending_spawns: ByProcess::new(n),
+            stops: ByProcess::new(n),
             port_reservers: BTreeMap::new(),
             live_ports: BTreeMap::new(),
             stop_deadlines: BTreeSet::new(),

@@ -501,7 +501,7 @@ pub(super) fn run_outcome(c: &Checker, now: Timestamp, outcome: &RunOutcome) -> 
             now,
             format!(
                 "Finished while {} (generation {g}) still has a live process",
-                c.name(*s)
+                c.name(s)
             ),
         ));
     }
@@ -552,7 +552,7 @@ pub(super) fn leaves_nothing(c: &Checker, now: Timestamp, end: &EndState) -> Che
     if let Some(((s, g), _)) = c.live.first_key_value() {
         return fail(format!(
             "{} (generation {g}) was spawned and never reported Exited",
-            c.name(*s)
+            c.name(s)
         ));
     }
     if let Some((port, s)) = end.held_reservations.first() {
