@@ -92,8 +92,9 @@ impl Slots {
 }
 
 /// Deadlines keyed by (service, kind).
-/// One timer in a heap: (deadline, service, kind), the firing order.
-type Entry = (Timestamp, ServiceId, TimerKind);
+/// One timer in a heap: (deadline, service, kind as [`TimerKind::code`]), the firing order, as
+/// plain integers so the heaps compare them cheaply.
+type Entry = (Timestamp, ServiceId, u64);
 
 /// Deadlines keyed by (service, kind).
 #[derive(Debug, Default)]
@@ -107,6 +108,31 @@ pub(crate) struct Timers {
 }
 
 impl TimerKind {
+    /// An integer ordered as the kinds are: a dependency timer is its edge, the others the top
+    /// five values in declaration order.
+    fn code(self) -> u64 {
+        match self {
+            TimerKind::Dependency(edge) => edge as u64,
+            TimerKind::Readiness => u64::MAX - 4,
+            TimerKind::Probe => u64::MAX - 3,
+            TimerKind::Uptime => u64::MAX - 2,
+            TimerKind::Backoff => u64::MAX - 1,
+            TimerKind::StopGrace => u64::MAX,
+        }
+    }
+
+    /// The kind of a [`TimerKind::code`].
+    fn from_code(code: u64) -> TimerKind {
+        match u64::MAX - code {
+            0 => TimerKind::StopGrace,
+            1 => TimerKind::Backoff,
+            2 => TimerKind::Uptime,
+            3 => TimerKind::Probe,
+            4 => TimerKind::Readiness,
+            _ => TimerKind::Dependency(code as usize),
+        }
+    }
+
     /// Probe and uptime timers (short, re-armed by every probe) get a heap of their own, away
     /// from the many long dependency, readiness and grace deadlines, so popping them stays cheap.
     fn lane(self) -> usize {
@@ -138,7 +164,7 @@ impl Timers {
             Some(_) => {}
             None => self.live[lane] += 1,
         }
-        self.heaps[lane].push(Reverse((at, service, kind)));
+        self.heaps[lane].push(Reverse((at, service, kind.code())));
         self.tidy(lane);
     }
 
@@ -199,10 +225,11 @@ impl Timers {
 
     /// Removes and returns the earliest timer due at or before `now`.
     pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<(ServiceId, TimerKind)> {
-        let ((at, service, kind), lane) = self.first()?;
+        let ((at, service, code), lane) = self.first()?;
         if at > now {
             return None;
         }
+        let kind = TimerKind::from_code(code);
         self.heaps[lane].pop();
         self.slots[service].slot(kind).take();
         self.live[lane] -= 1;
@@ -211,8 +238,8 @@ impl Timers {
     }
 
     /// Whether the heap entry is the armed deadline of its slot.
-    fn is_live(&self, &(at, service, kind): &Entry) -> bool {
-        self.slots[service].get(kind) == Some(at)
+    fn is_live(&self, &(at, service, code): &Entry) -> bool {
+        self.slots[service].get(TimerKind::from_code(code)) == Some(at)
     }
 
     /// Drops stale entries from the top of a lane's heap, and rebuilds it when most of it is
@@ -356,6 +383,28 @@ mod tests {
                 let bound = 2 * t.live[lane] + 64 + 1;
                 assert!(t.heaps[lane].len() <= bound, "stale entries are compacted");
             }
+        }
+    }
+
+    #[test]
+    fn codes_keep_the_order_of_kinds() {
+        let kinds = [
+            TimerKind::Dependency(0),
+            TimerKind::Dependency(7),
+            TimerKind::Readiness,
+            TimerKind::Probe,
+            TimerKind::Uptime,
+            TimerKind::Backoff,
+            TimerKind::StopGrace,
+        ];
+        for pair in kinds.windows(2) {
+            assert!(
+                pair[0] < pair[1] && pair[0].code() < pair[1].code(),
+                "{pair:?}"
+            );
+        }
+        for kind in kinds {
+            assert_eq!(TimerKind::from_code(kind.code()), kind);
         }
     }
 }
