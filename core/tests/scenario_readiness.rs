@@ -36,7 +36,12 @@ fn probes_back_off_to_the_period_after_the_fast_window() {
     h.run_until(10_000);
     let times: Vec<u64> = h.probes.iter().map(|p| p.0).collect();
     let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps.iter().take(150).all(|g| *g == 5), "fast at first");
+    assert_eq!(times[0], 1, "first probe 1 ms after the spawn");
+    assert_eq!(&gaps[..4], &[2, 3, 4, 5], "a ramp up to 5 ms");
+    assert!(
+        gaps.iter().skip(3).take(150).all(|g| *g == 5),
+        "then fast: {gaps:?}"
+    );
     assert_eq!(*gaps.last().expect("gaps"), 1_000, "then the 1 s period");
     assert!(
         gaps.windows(2).all(|w| w[1] >= w[0]),

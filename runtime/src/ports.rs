@@ -140,12 +140,33 @@ mod tests {
         std::env::temp_dir().join(format!("coord-ports-test-{tag}-{}", std::process::id()))
     }
 
+    /// Retries `reserve` until it succeeds (generous deadline): a lock just released can stay
+    /// held for an instant by a child another test is forking (the fork shares the lock until
+    /// its exec closes the descriptor).
+    fn eventually(what: &str, mut attempt: impl FnMut() -> Result<(), PortError>) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match attempt() {
+                Ok(()) => return,
+                Err(e) if std::time::Instant::now() > deadline => panic!("{what}: {e}"),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            }
+        }
+    }
+
+    /// A port that binds now, below the kernel's ephemeral range (32768+), so that parallel
+    /// tests binding port 0 or connecting out never land on it.
     fn free_port() -> u16 {
-        TcpListener::bind(loopback(0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let base = std::process::id().wrapping_mul(37) % 12_000;
+        loop {
+            let offset = (base + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+            let port = 20_000 + offset as u16;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return port;
+            }
+        }
     }
 
     #[test]
@@ -158,7 +179,7 @@ mod tests {
         assert!(a.holds(port));
         assert!(matches!(b.reserve(port), Err(PortError::Locked(p)) if p == port));
         a.release(port);
-        b.reserve(port).unwrap();
+        eventually("reserve after release", || b.reserve(port));
         assert_eq!(b.held_ports(), vec![port]);
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -166,35 +187,46 @@ mod tests {
     #[test]
     fn a_bound_port_is_reported_in_use_and_not_kept_locked() {
         let dir = lock_dir("bound");
-        let listener = TcpListener::bind(loopback(0)).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let port = free_port();
+        let listener = TcpListener::bind(loopback(port)).unwrap();
         let mut locks = PortLocks::new(dir.clone()).unwrap();
         assert!(matches!(locks.reserve(port), Err(PortError::InUse { .. })));
         assert!(!locks.holds(port));
         drop(listener);
-        locks.reserve(port).unwrap();
+        eventually("reserve after the listener closed", || locks.reserve(port));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
-    fn the_lock_dies_with_the_holding_process() {
+    fn a_lock_held_by_another_process_dies_with_it() {
         let dir = lock_dir("dies");
         let port = free_port();
-        let path = dir.join(format!("{port}.lock"));
         crate::paths::create_private_dir(&dir).unwrap();
-        // A child process takes the lock with flock(1)-like semantics through our own API is not
-        // possible here, so lock from a separate handle, then drop it as a dying process would.
-        let holder = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        let path = dir.join(format!("{port}.lock"));
+        // flock(1) takes the same flock(2) lock as File::try_lock, in another process (`-o`:
+        // flock itself holds it, not its `sleep`), in a group of its own to kill it whole.
+        use std::os::unix::process::CommandExt;
+        let mut holder = std::process::Command::new("flock")
+            .arg("-o")
+            .arg(&path)
+            .args(["sleep", "300"])
+            .process_group(0)
+            .spawn()
             .unwrap();
-        holder.try_lock().unwrap();
         let mut locks = PortLocks::new(dir.clone()).unwrap();
-        assert!(matches!(locks.lock(port), Err(PortError::Locked(_))));
-        drop(holder);
-        locks.lock(port).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !matches!(locks.lock(port), Err(PortError::Locked(_))) {
+            locks.release(port);
+            assert!(
+                std::time::Instant::now() < deadline,
+                "flock never took the lock"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let group = rustix::process::Pid::from_raw(holder.id() as i32).unwrap();
+        rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
+        holder.wait().unwrap();
+        eventually("lock after the holder died", || locks.lock(port));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -36,8 +36,8 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
             return Ok(0);
         }
         println!(
-            "{:<20} {:<11} {:>7} {:>8}  READY AFTER",
-            "SERVICE", "STATE", "PID", "PORT"
+            "{:<20} {:<11} {:<13} {:>7} {:>8}  READY AFTER",
+            "SERVICE", "STATE", "READINESS", "PID", "PORT"
         );
         for s in status["services"].as_array().into_iter().flatten() {
             if s["selected"] != serde_json::Value::Bool(true) {
@@ -55,9 +55,10 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
                 None => "-".into(),
             };
             println!(
-                "{:<20} {:<11} {:>7} {:>8}  {}",
+                "{:<20} {:<11} {:<13} {:>7} {:>8}  {}",
                 s["name"].as_str().unwrap_or("?"),
                 s["state"]["state"].as_str().unwrap_or("?"),
+                s["readiness"].as_str().unwrap_or("?"),
                 opt(&s["pid"]),
                 opt(&s["port"]),
                 ready

@@ -28,11 +28,11 @@ fn recorded_groups(file: &std::path::Path) -> Vec<u32> {
 
 const CHAIN: &str = r#"
 [services.first]
-command = "echo first-up; exec sleep 30"
+command = "echo first-up; exec sleep 300"
 ready = { log = "first-up" }
 
 [services.second]
-command = "echo \"second sees FIRST_AVAILABLE=$FIRST_AVAILABLE GREETING=$GREETING\"; exec sleep 30"
+command = "echo \"second sees FIRST_AVAILABLE=$FIRST_AVAILABLE GREETING=$GREETING\"; exec sleep 300"
 depends_on = ["first"]
 env = { GREETING = "hello" }
 ready = { log = "second sees" }
@@ -90,7 +90,7 @@ fn a_failed_required_service_fails_the_run_with_exit_1() {
 startup_retry_count = 0
 
 [services.base]
-command = "echo base-up; exec sleep 30"
+command = "echo base-up; exec sleep 300"
 ready = { log = "base-up" }
 
 [services.broken]
@@ -123,7 +123,7 @@ command = "exit 4"
 min_uptime = "5s"
 
 [services.app]
-command = "echo \"app extra=$EXTRA_AVAILABLE\"; exec sleep 30"
+command = "echo \"app extra=$EXTRA_AVAILABLE\"; exec sleep 300"
 depends_on = { extra = "optional" }
 ready = { log = "app extra" }
 "#,
@@ -142,7 +142,7 @@ fn ctrl_c_during_startup_exits_130() {
         "interrupted",
         r#"
 [services.slow]
-command = "echo started; exec sleep 30"
+command = "echo started; exec sleep 300"
 ready = { log = "never printed" }
 "#,
     );
@@ -190,11 +190,11 @@ fn kill_9_of_coord_leaves_no_process_behind() {
         "kill9",
         r#"
 [services.forker]
-command = "sleep 30 & sleep 30 & echo forked; wait"
+command = "sleep 300 & sleep 300 & echo forked; wait"
 ready = { log = "forked" }
 
 [services.other]
-command = "echo other; exec sleep 30"
+command = "echo other; exec sleep 300"
 ready = { log = "other" }
 "#,
     );
@@ -218,7 +218,7 @@ fn the_next_run_kills_what_a_crashed_run_left_and_reuses_ports() {
         "leftover",
         r#"
 [services.svc]
-command = "echo up; exec sleep 30"
+command = "echo up; exec sleep 300"
 ready = { log = "up" }
 "#,
     );
@@ -228,7 +228,7 @@ ready = { log = "up" }
     {
         use std::os::unix::process::CommandExt;
         leftover
-            .args(["__supervise", "--", "sleep", "30"])
+            .args(["__supervise", "--", "sleep", "300"])
             .stdin(std::process::Stdio::piped())
             .process_group(0);
     }
@@ -287,12 +287,12 @@ fn socket_activation_tcp_readiness_discover_and_stop_through_the_control_socket(
 test = "{port}-{port}"
 
 [services.api]
-command = "exec sleep 30"
+command = "exec sleep 300"
 port = {{ range = "test" }}
 socket_activation = true
 
 [services.worker]
-command = "echo \"worker uses $API_URL\"; exec sleep 30"
+command = "echo \"worker uses $API_URL\"; exec sleep 300"
 depends_on = ["api"]
 ready = {{ log = "worker uses" }}
 "#
@@ -322,8 +322,17 @@ ready = {{ log = "worker uses" }}
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&status.stdout);
+    let worker = text
+        .lines()
+        .find(|l| l.starts_with("worker "))
+        .expect(&text);
     assert!(
-        text.contains("worker") && text.contains("stopped"),
+        worker.contains("stopped") && worker.contains("not_ready"),
+        "{text}"
+    );
+    let api = text.lines().find(|l| l.starts_with("api ")).expect(&text);
+    assert!(
+        api.contains(" ready ") && api.contains(&port.to_string()),
         "{text}"
     );
 
@@ -340,7 +349,7 @@ fn a_second_coord_on_the_same_stack_is_refused() {
         "twice",
         r#"
 [services.one]
-command = "echo up; exec sleep 30"
+command = "echo up; exec sleep 300"
 ready = { log = "up" }
 "#,
     );
@@ -363,7 +372,7 @@ fn a_failing_liveness_probe_restarts_the_service() {
         "liveness",
         r#"
 [services.svc]
-command = "touch alive; echo up; exec sleep 30"
+command = "touch alive; echo up; exec sleep 300"
 ready = { exec = "test -f alive" }
 live = { exec = "test -f alive", period = "100ms", failure_threshold = 1 }
 restart = { policy = "on-failure" }
@@ -404,7 +413,7 @@ readiness_timeout = "10m"
 one = "{port}-{port}"
 
 [services.api]
-command = "echo started; exec sleep 30"
+command = "echo started; exec sleep 300"
 port = {{ range = "one" }}
 "#
         ),
@@ -421,4 +430,67 @@ port = {{ range = "one" }}
     assert!(err.contains("outside the service's process group"), "{err}");
     assert!(err.contains("port") && err.contains("taken"), "{err}");
     drop(outsider);
+}
+
+#[test]
+fn the_kill_after_the_grace_also_reaches_a_daemon_that_left_the_group() {
+    let file = stack_file(
+        "stubborn-daemon",
+        r#"
+[services.stubborn]
+command = "(setsid sleep 300 >/dev/null 2>&1 & echo daemon $!); trap '' TERM; echo up; while :; do sleep 1; done"
+ready = { log = "up" }
+stop_grace = "200ms"
+"#,
+    );
+    let mut coord = spawn_run(&file, &[]);
+    wait_states(&file, &["stubborn"], "ready");
+    let daemon: u32 = {
+        let out = printed(&file).0;
+        let line = out
+            .lines()
+            .find(|l| l.contains("daemon "))
+            .expect(&out)
+            .to_string();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    wait_until("the daemon to leave the group", || {
+        coord::procfs::pgid(daemon).is_some_and(|g| g == daemon)
+    });
+    send(coord.id(), Signal::INT);
+    assert_eq!(
+        wait_exit(&mut coord).code(),
+        Some(0),
+        "{:?}",
+        printed(&file)
+    );
+    wait_until("the daemon to die", || {
+        coord::procfs::start_time(daemon).is_none() || coord::procfs::is_zombie(daemon)
+    });
+}
+
+#[test]
+fn sighup_stops_the_stack_like_ctrl_c() {
+    let file = stack_file(
+        "hangup",
+        r#"
+[services.one]
+command = "echo up; exec sleep 300"
+ready = { log = "up" }
+"#,
+    );
+    let mut coord = spawn_run(&file, &[]);
+    wait_states(&file, &["one"], "ready");
+    let groups = recorded_groups(&file);
+    send(coord.id(), Signal::HUP);
+    assert_eq!(
+        wait_exit(&mut coord).code(),
+        Some(0),
+        "{:?}",
+        printed(&file)
+    );
+    assert!(printed(&file).1.contains("one: ready -> stopping"));
+    for g in groups {
+        assert!(live_members(g).is_empty());
+    }
 }

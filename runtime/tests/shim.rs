@@ -59,7 +59,7 @@ fn a_missing_program_exits_127() {
 
 #[test]
 fn the_group_stop_signal_reaches_the_service_and_the_shim_reports_it() {
-    let mut child = shim("echo started; sleep 30 & wait");
+    let mut child = shim("echo started; sleep 300 & wait");
     let pgid = child.id();
     let mut first = [0u8; 8];
     child.stdout.take().unwrap().read_exact(&mut first).unwrap();
@@ -72,7 +72,7 @@ fn the_group_stop_signal_reaches_the_service_and_the_shim_reports_it() {
 
 #[test]
 fn closing_the_lifeline_kills_the_whole_group() {
-    let mut child = shim("sleep 30 & sleep 30 & wait");
+    let mut child = shim("sleep 300 & sleep 300 & wait");
     let pgid = child.id();
     wait_until("the service's children", || live_members(pgid).len() >= 4);
     drop(child.stdin.take());
@@ -83,7 +83,7 @@ fn closing_the_lifeline_kills_the_whole_group() {
 
 #[test]
 fn leftovers_are_killed_when_the_service_exits() {
-    let mut child = shim("sleep 30 & echo $! ; exit 3");
+    let mut child = shim("sleep 300 & echo $! ; exit 3");
     let pgid = child.id();
     let status = wait_exit(&mut child);
     assert_eq!(status.code(), Some(3));
@@ -108,7 +108,7 @@ fn socket_activation_passes_the_listener_as_fd_3_with_listen_pid() {
     let dir = temp_dir("activation");
     let launcher = Launcher { shim: coord_bin() };
     let command = CommandSpec::Shell(
-        "echo \"$LISTEN_PID $$ $LISTEN_FDS $(readlink /proc/$$/fd/3)\"; exec sleep 30".into(),
+        "echo \"$LISTEN_PID $$ $LISTEN_FDS $(readlink /proc/$$/fd/3)\"; exec sleep 300".into(),
     );
     let started = launcher
         .start(ProcessSpec {
@@ -176,7 +176,7 @@ fn the_exec_probe_passes_on_exit_0_and_kills_a_hung_command() {
         run("test -f marker", 30_000),
         coord_core::ProbeOutcome::Success
     );
-    match run("sleep 30", 50) {
+    match run("sleep 300", 50) {
         coord_core::ProbeOutcome::Failure(why) => assert!(why.contains("did not finish"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -210,7 +210,7 @@ fn an_orphaned_daemon_that_left_the_group_is_killed_with_the_service() {
     // The subshell exits at once: the daemon (new session, new group) is orphaned and adopted
     // by the shim, a child subreaper, which kills it when the service's main process ends.
     daemon_dies(
-        "d=$( (setsid sleep 30 >/dev/null 2>&1 & echo $!) ); echo $d; \
+        "d=$( (setsid sleep 300 >/dev/null 2>&1 & echo $!) ); echo $d; \
          until [ \"$(cut -d' ' -f5 /proc/$d/stat)\" = \"$d\" ]; do :; done; exit 0",
         |_| {},
     );
@@ -219,7 +219,7 @@ fn an_orphaned_daemon_that_left_the_group_is_killed_with_the_service() {
 #[test]
 fn an_orphaned_daemon_is_killed_when_coord_goes_away() {
     daemon_dies(
-        "(setsid sleep 30 >/dev/null 2>&1 & echo $!); exec sleep 30",
+        "(setsid sleep 300 >/dev/null 2>&1 & echo $!); exec sleep 300",
         |child| {
             drop(child.stdin.take());
         },

@@ -56,14 +56,13 @@ fn netra_seed_12199_port_taken_while_restarting_finishes() {
     assert_seed_holds("netra.toml", 12199);
 }
 
-// Open: a failed run still stops a dependency before its optional dependents.
+// Fixed: a failed run stopped a dependency before its optional dependents.
 
 /// database fails after Ready and the run fails. The coordinator stops api ("dependency database
 /// failed") at once while worker, which depends on api optionally, still runs. A failed run stops
 /// everything in reverse dependency order (DESIGN §5), optional edges included.
 /// Replay: `cargo run -p coord-sim --bin sim -- --seed 135 --stack fixtures/demo.toml`
 #[test]
-#[ignore = "open coordinator bug: a failed run stops api before its optional dependent worker"]
 fn demo_seed_135_failed_run_stops_api_before_optional_dependent() {
     assert_seed_holds("demo.toml", 135);
 }
@@ -73,12 +72,11 @@ fn demo_seed_135_failed_run_stops_api_before_optional_dependent() {
 /// of the failed run although backend, which depends on auth, still runs.
 /// Replay: `cargo run -p coord-sim --bin sim -- --seed 66870 --stack fixtures/netra.toml`
 #[test]
-#[ignore = "open coordinator bug: a failed attempt during a failed run signals auth before backend"]
 fn netra_seed_66870_failed_attempt_during_failed_run_stops_auth_first() {
     assert_seed_holds("netra.toml", 66870);
 }
 
-// Open: the run fails on account of a service that never becomes Failed.
+// Fixed: the run failed on account of a service that never became Failed.
 
 /// redis (optional for the run, required by backend) crashes after Ready. The coordinator
 /// decides backend fails ("dependency redis failed"), starts stopping frontend, and ends the run
@@ -86,12 +84,11 @@ fn netra_seed_66870_failed_attempt_during_failed_run_stops_auth_first() {
 /// when it exits on its own it becomes Stopped. The transitions and the outcome disagree.
 /// Replay: `cargo run -p coord-sim --bin sim -- --seed 15454 --stack fixtures/netra.toml`
 #[test]
-#[ignore = "open coordinator bug: the run fails because of backend, which never becomes Failed"]
 fn netra_seed_15454_run_fails_for_a_service_never_failed() {
     assert_seed_holds("netra.toml", 15454);
 }
 
-// Open: a `PortTaken` of a process that did run is ignored outside Starting.
+// Fixed: a `PortTaken` of a process that did run was ignored outside Starting.
 
 /// The operator restarts database (which ignores SIGTERM) while it is Starting; an outsider steals
 /// 8000 and the driver answers `PortTaken` for that generation. database is Restarting, so the
@@ -99,24 +96,23 @@ fn netra_seed_15454_run_fails_for_a_service_never_failed() {
 /// holds it.
 /// Replay: `cargo run -p coord-sim --bin sim -- --seed 16527 --stack fixtures/demo.toml`
 #[test]
-#[ignore = "open coordinator bug: PortTaken outside Starting is ignored and the port handed out again"]
 fn demo_seed_16527_port_taken_while_restarting_is_forgotten() {
     assert_seed_holds("demo.toml", 16527);
 }
 
-// Open: the immediate re-spawn after `PortTaken` skips the dependency check.
+// Fixed: the immediate re-spawn after `PortTaken` skipped the dependency check.
 
 /// web is spawned on 3000, the operator restarts api (web's required dependency), then web's spawn
 /// is answered `PortTaken`. The coordinator re-spawns web at once on 3001, with
 /// `API_AVAILABLE=0`, although api is required and Restarting.
 /// Replay: `cargo run -p coord-sim --bin sim -- --seed 66439 --stack fixtures/demo.toml`
 #[test]
-#[ignore = "open coordinator bug: the re-spawn after PortTaken skips the dependency check"]
 fn demo_seed_66439_port_taken_retry_spawns_without_required_dependency() {
     assert_seed_holds("demo.toml", 66439);
 }
 
-// Open: a service doomed by a failure cascade keeps reading Ready while others fail because of it.
+// Fixed: a service doomed by a failure cascade no longer makes others fail while it reads Ready
+// (a doomed dependency now counts as not ready; its waiting dependents fail when it does).
 
 /// On the random stack of seed 549 (`sim --seed 549 --random-stack` prints it), s6 is killed after
 /// Ready. s8 requires s6, so the coordinator decides s8 goes down too, and at once fails s9
@@ -125,10 +121,25 @@ fn demo_seed_66439_port_taken_retry_spawns_without_required_dependency() {
 /// dependency is up. (netra seed 15454 above is the same gap seen from the run's outcome.)
 /// Replay: `cargo run -p coord-sim --bin sim -- --seed 549 --random-stack`
 #[test]
-#[ignore = "open coordinator bug: a cascade fails dependents of a service that still reads Ready"]
 fn random_stack_seed_549_dependent_fails_for_a_service_still_ready() {
     let stack = coord_sim::stacks::random_small(549);
     let run = run_seed(&stack, 549, true);
+    assert!(
+        run.violation.is_none(),
+        "{}",
+        report::failure(&run, &stack, report::RANDOM_STACK)
+    );
+}
+
+/// On the random stack of seed 668, optional s1 fails after Ready: s2 (requires s1, running) is
+/// doomed and s9 (required, waiting on s1) fails, which fails the run, in the same event. The
+/// doomed s2 was stopped at once while its dependent s3 still ran; doomed services are now
+/// stopped only after the whole event has propagated, so the failed run orders the stops.
+/// Replay: `cargo run -p coord-sim --bin sim -- --seed 668 --random-stack`
+#[test]
+fn random_stack_seed_668_doomed_stop_waits_for_the_run_failure_in_the_same_event() {
+    let stack = coord_sim::stacks::random_small(668);
+    let run = run_seed(&stack, 668, true);
     assert!(
         run.violation.is_none(),
         "{}",

@@ -10,7 +10,11 @@ use crate::time::Timestamp;
 use rand::RngExt;
 use std::time::Duration;
 
-/// Readiness probes start this often after a spawn...
+/// The first readiness probe goes out this soon after a spawn, and the interval grows by as much
+/// per probe up to [`FAST_PROBE_INTERVAL`]: a service that is ready at once is seen within a
+/// millisecond or two.
+pub const FIRST_PROBE_DELAY: Duration = Duration::from_millis(1);
+/// Readiness probes then run this often...
 pub const FAST_PROBE_INTERVAL: Duration = Duration::from_millis(5);
 /// ...for this long, then back off, doubling up to the probe's period.
 pub const FAST_PROBE_WINDOW: Duration = Duration::from_secs(1);
@@ -99,9 +103,9 @@ impl Coordinator {
             return;
         }
         if spec.ready.is_some() {
-            self.records[service].probe_interval = FAST_PROBE_INTERVAL;
+            self.records[service].probe_interval = FIRST_PROBE_DELAY;
             self.timers
-                .set(service, TimerKind::Probe, now.add(FAST_PROBE_INTERVAL));
+                .set(service, TimerKind::Probe, now.add(FIRST_PROBE_DELAY));
         } else {
             self.timers
                 .set(service, TimerKind::Uptime, now.add(spec.min_uptime));
@@ -124,29 +128,41 @@ impl Coordinator {
             return;
         }
         let fixed = matches!(self.stack.services[service].port, Some(PortSpec::Fixed(_)));
+        let serving = matches!(rec.state, ServiceState::Ready | ServiceState::Unhealthy);
+        if !fixed && !serving {
+            // Whatever the state, the news is true: never hand this port out again.
+            self.ledger.mark_outsider(port);
+        }
         let reason = format!("port {port} is taken by another process");
         if rec.spawn_pending {
-            if !fixed {
-                self.ledger.mark_outsider(port);
-            }
             if self.process_gone(now, service) {
                 return;
             }
             let starting = self.records[service].state == ServiceState::Starting;
             if !fixed && starting && self.phase == Phase::Running {
-                self.spawn(now, service);
+                self.respawn_on_next_port(now, service);
             } else {
                 self.attempt_failed(now, service, reason);
             }
             return;
         }
-        if rec.state != ServiceState::Starting {
-            return;
+        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed.
+        if self.records[service].state == ServiceState::Starting && self.phase == Phase::Running {
+            self.attempt_failed(now, service, reason);
         }
-        if !fixed {
-            self.ledger.mark_outsider(port);
+    }
+
+    /// After a `PortTaken` answered at spawn: spawn again on the next candidate if the
+    /// dependencies still allow it, else wait for them again (no attempt used either way).
+    fn respawn_on_next_port(&mut self, now: Timestamp, service: ServiceId) {
+        if self.dependencies_allow_start(service) {
+            self.spawn(now, service);
+        } else {
+            self.timers.cancel(service, TimerKind::Readiness);
+            let rec = &mut self.records[service];
+            rec.attempts = rec.attempts.saturating_sub(1);
+            self.enter_waiting(now, service);
         }
-        self.attempt_failed(now, service, reason);
     }
 
     /// Sends the probe a timer asked for, if the service still wants one.
@@ -206,7 +222,8 @@ impl Coordinator {
         self.schedule_readiness_probe(now, service);
     }
 
-    /// Fast probes for [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
+    /// A ramp from [`FIRST_PROBE_DELAY`] to [`FAST_PROBE_INTERVAL`], fast probes for
+    /// [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
     fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
         let period = self.stack.services[service]
             .ready
@@ -215,7 +232,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         let since_spawn = now.millis_since(rec.spawned_at.unwrap_or(now));
         rec.probe_interval = if u128::from(since_spawn) < FAST_PROBE_WINDOW.as_millis() {
-            FAST_PROBE_INTERVAL
+            (rec.probe_interval + FIRST_PROBE_DELAY).min(FAST_PROBE_INTERVAL)
         } else {
             (rec.probe_interval * 2).clamp(FAST_PROBE_INTERVAL, period.max(FAST_PROBE_INTERVAL))
         };

@@ -98,6 +98,9 @@ pub struct Coordinator {
     changed: VecDeque<ServiceId>,
     /// A forced shutdown: every stop is SIGKILL.
     force: bool,
+    /// Doomed services to stop (in order) once every change of this event has propagated, so a
+    /// run failure found in the same event gets to order the stops itself.
+    doomed_to_stop: Vec<ServiceId>,
 }
 
 impl Coordinator {
@@ -132,6 +135,7 @@ impl Coordinator {
             run_failure: None,
             changed: VecDeque::new(),
             force: false,
+            doomed_to_stop: Vec::new(),
             stack,
         }
     }
@@ -270,8 +274,16 @@ impl Coordinator {
 
     /// After every event: start what can start, report the end of startup, finish the run.
     fn settle(&mut self, now: Timestamp) {
-        while let Some(service) = self.changed.pop_front() {
-            self.propagate(now, service);
+        loop {
+            while let Some(service) = self.changed.pop_front() {
+                self.propagate(now, service);
+            }
+            if self.doomed_to_stop.is_empty() {
+                break;
+            }
+            for service in std::mem::take(&mut self.doomed_to_stop) {
+                self.stop_doomed_in_order(now, service);
+            }
         }
         if self.phase == Phase::Running {
             self.fill_start_slots(now);

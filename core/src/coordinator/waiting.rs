@@ -113,7 +113,7 @@ impl Coordinator {
                 continue;
             }
             let gone = match &d.state {
-                ServiceState::Ready | ServiceState::Completed => continue,
+                ServiceState::Ready | ServiceState::Completed if d.doom.is_none() => continue,
                 ServiceState::Failed(_) => Some("failed"),
                 ServiceState::Skipped(_) => Some("was skipped"),
                 ServiceState::Stopped => Some("was stopped"),
@@ -135,6 +135,11 @@ impl Coordinator {
             }
         }
         if wait { Verdict::Wait } else { Verdict::Go }
+    }
+
+    /// Whether the dependencies of `service` allow it to start now.
+    pub(super) fn dependencies_allow_start(&self, service: ServiceId) -> bool {
+        self.verdict(service) == Verdict::Go
     }
 
     fn enqueue(&mut self, service: ServiceId) {
@@ -182,17 +187,14 @@ impl Coordinator {
             return;
         }
         if let ServiceState::Failed(reason) = &self.records[service].state {
-            let root = (service, reason.clone());
-            let mut failed = vec![root];
-            self.cascade_failure(now, service, &mut failed);
-            let culprit = failed
-                .iter()
-                .find(|(s, _)| self.records[*s].required && self.records[*s].selected);
-            if let Some((s, reason)) = culprit {
-                let name = &self.stack.services[*s].name;
+            let reason = reason.clone();
+            let doomed = self.cascade_failure(now, service);
+            if self.records[service].required && self.records[service].selected {
+                let name = &self.stack.services[service].name;
                 self.fail_run(now, format!("{name} failed: {reason}"));
                 return;
             }
+            self.doomed_to_stop.extend(doomed);
         }
         let dependents = self.graph.dependents(service).to_vec();
         for (d, _) in dependents {
@@ -205,24 +207,20 @@ impl Coordinator {
                 .iter()
                 .map(|(d, _)| *d)
                 .collect();
-            for dep in deps {
-                self.stop_doomed_in_order(now, dep);
-            }
+            self.doomed_to_stop
+                .extend(deps.into_iter().filter(|d| self.records[*d].doom.is_some()));
         }
     }
 
-    /// Fails, transitively, every selected service that requires `service`: those without a
-    /// process at once, those with one are doomed and stopped dependents-first. Appends each with
-    /// its reason to `failed`.
-    fn cascade_failure(
-        &mut self,
-        now: Timestamp,
-        service: ServiceId,
-        failed: &mut Vec<(ServiceId, String)>,
-    ) {
-        let mut work = vec![service];
+    /// A failure spreads along required edges: waiting dependents of the failed service fail at
+    /// once; running ones, and transitively their running dependents, are doomed (returned) and
+    /// will be stopped dependents-first, then Failed. Waiting dependents of a doomed service wait
+    /// (a doomed dependency is not ready) and fail when it does.
+    fn cascade_failure(&mut self, now: Timestamp, service: ServiceId) -> Vec<ServiceId> {
+        // (service, whether it has failed already rather than being doomed)
+        let mut work = vec![(service, true)];
         let mut doomed = Vec::new();
-        while let Some(s) = work.pop() {
+        while let Some((s, failed)) = work.pop() {
             let name = self.stack.services[s].name.clone();
             let dependents = self.graph.dependents(s).to_vec();
             for (d, kind) in dependents {
@@ -235,18 +233,16 @@ impl Coordinator {
                 }
                 let reason = format!("dependency {name} failed");
                 if rec.has_process() {
-                    rec.doom = Some(reason.clone());
+                    rec.doom = Some(reason);
                     doomed.push(d);
-                } else {
-                    self.fail_service(now, d, reason.clone());
+                    work.push((d, false));
+                } else if failed {
+                    self.fail_service(now, d, reason);
+                    work.push((d, true));
                 }
-                failed.push((d, reason));
-                work.push(d);
             }
         }
-        for d in doomed {
-            self.stop_doomed_in_order(now, d);
-        }
+        doomed
     }
 
     /// `PORT` and, per dependency, `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL` and

@@ -44,20 +44,24 @@ pub enum Event {
         /// The generation.
         generation: Generation,
     },
-    /// SIGINT or SIGTERM reached coord.
+    /// SIGINT, SIGTERM or SIGHUP reached coord.
     Interrupt,
     /// A request on the control socket.
     Control(ControlRequest),
 }
 
-/// Forwards SIGINT and SIGTERM to the loop as [`Event::Interrupt`]. Catching them suppresses
-/// their default action: coord then ends on its own, after an ordered stop.
+/// Forwards SIGINT, SIGTERM and SIGHUP (the terminal went away) to the loop as
+/// [`Event::Interrupt`]. Catching them suppresses their default action: coord then ends on its
+/// own, after an ordered stop.
 pub fn forward_signals(
     executor: &smol::LocalExecutor<'static>,
     events: async_channel::Sender<Event>,
 ) -> std::io::Result<()> {
-    let mut signals =
-        async_signal::Signals::new([async_signal::Signal::Int, async_signal::Signal::Term])?;
+    let mut signals = async_signal::Signals::new([
+        async_signal::Signal::Int,
+        async_signal::Signal::Term,
+        async_signal::Signal::Hup,
+    ])?;
     executor
         .spawn(async move {
             while let Some(Ok(_)) = signals.next().await {

@@ -11,6 +11,8 @@ mod clock;
 mod control;
 mod event;
 mod execute;
+mod probe_dispatch;
+mod spawn;
 mod sync;
 
 pub use clock::Clock;
@@ -60,8 +62,9 @@ pub enum RunError {
 struct Live {
     /// The shim's pid, also the process group id.
     pid: u32,
-    /// Dropping it makes the shim kill the group: kept until the process ended.
-    _lifeline: std::os::unix::net::UnixStream,
+    /// coord's end of the shim's lifeline: kept until the process ended, dropped to kill the
+    /// service's whole tree (the shim does it, daemons that left the group included).
+    lifeline: Option<std::os::unix::net::UnixStream>,
     /// The attempt's notify socket task, if its probe is `notify`.
     _notify: Option<smol::Task<()>>,
 }

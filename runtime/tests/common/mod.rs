@@ -127,10 +127,17 @@ pub fn live_members(pgid: u32) -> Vec<u32> {
 }
 
 /// A port that was free a moment ago.
+/// (Below the kernel's ephemeral range, 32768+, so that parallel tests binding port 0 or
+/// connecting out never land on it.)
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = std::process::id().wrapping_mul(37) % 12_000;
+    loop {
+        let offset = (base + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        let port = 20_000 + offset as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
