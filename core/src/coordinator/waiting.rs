@@ -2,7 +2,7 @@
 
 use super::timers::TimerKind;
 use super::{Coordinator, Phase, ServiceState};
-use crate::stack::{DependencyKind, ServiceId};
+use crate::stack::{DependencyKind, ServiceId, env_prefix};
 use crate::time::Timestamp;
 
 /// The host every service is reached on.
@@ -273,27 +273,5 @@ impl Coordinator {
         }
         env.sort();
         env
-    }
-}
-
-/// `auth-db.v2` -> `AUTH_DB_V2`.
-pub(crate) fn env_prefix(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn env_prefix_is_upper_snake() {
-        assert_eq!(super::env_prefix("auth-db.v2"), "AUTH_DB_V2");
-        assert_eq!(super::env_prefix("redis"), "REDIS");
     }
 }
