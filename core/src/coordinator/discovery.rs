@@ -2,7 +2,7 @@
 //! plus `<NAME>_HOST`, `<NAME>_PORT` and `<NAME>_URL` for one that is up.
 
 use super::{Coordinator, ServiceState};
-use crate::stack::ServiceId;
+use crate::stack::{ServiceId, env_prefix};
 
 /// The host every service is reached on.
 pub(crate) const HOST: &str = "127.0.0.1";
@@ -39,22 +39,9 @@ impl Coordinator {
     }
 }
 
-/// `auth-db.v2` -> `AUTH_DB_V2`.
-#[cfg(test)]
-fn env_prefix(name: &str) -> String {
-    env_key(name, "")
-}
-
-/// The variable `<NAME><suffix>`, NAME in upper snake case, built in one allocation.
+/// The variable `<NAME><suffix>`, NAME by the stack's one rule ([`env_prefix`]).
 fn env_key(name: &str, suffix: &str) -> String {
-    let mut key = String::with_capacity(name.len() + suffix.len());
-    key.extend(name.chars().map(|c| {
-        if c.is_ascii_alphanumeric() {
-            c.to_ascii_uppercase()
-        } else {
-            '_'
-        }
-    }));
+    let mut key = env_prefix(name);
     key.push_str(suffix);
     key
 }
@@ -62,18 +49,8 @@ fn env_key(name: &str, suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn env_prefix_is_upper_snake() {
-        assert_eq!(super::env_prefix("auth-db.v2"), "AUTH_DB_V2");
-        assert_eq!(super::env_prefix("redis"), "REDIS");
-    }
-
-    #[test]
     fn keys_carry_the_prefix() {
         assert_eq!(super::env_key("auth-db", "_PORT"), "AUTH_DB_PORT");
-        assert_eq!(
-            super::env_key("é", "_URL"),
-            "__URL",
-            "one underscore per character"
-        );
+        assert_eq!(super::env_key("redis_2", "_URL"), "REDIS_2_URL");
     }
 }

@@ -1,4 +1,4 @@
-//! Selection, dependency kinds and timeouts, start slots, and the discovery environment.
+//! Selection, dependency kinds and timeouts, start slots, and failure propagation.
 
 use super::timers::TimerKind;
 use super::{Coordinator, Phase, ServiceState};

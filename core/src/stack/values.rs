@@ -91,8 +91,9 @@ pub(crate) fn is_plain_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// The environment prefix of a service name: `auth-db` -> `AUTH_DB`.
-pub(crate) fn env_prefix(name: &str) -> String {
+/// The environment prefix of a service name, as in `<NAME>_PORT`: `auth-db` -> `AUTH_DB`
+/// (service names hold only letters, digits, `-` and `_`).
+pub fn env_prefix(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c == '-' {

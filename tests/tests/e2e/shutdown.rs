@@ -203,3 +203,40 @@ stop_grace = "1h"
     );
     assert_all_gone(&dir, "after a second Ctrl-C");
 }
+
+#[test]
+fn sigterm_to_coord_stops_the_stack_like_ctrl_c() {
+    let dir = TestDir::new("sigterm-coord");
+    let stack = format!(
+        r#"[services.db]
+command = {db}
+
+[services.api]
+command = {api}
+depends_on = {{ db = "required" }}
+"#,
+        db = dir.toy("db", &["--fork-grandchild"]),
+        api = dir.toy("api", &[]),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    let mut coord = CoordRun::run(&stack);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    coord.signal(Signal::TERM);
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+    assert_all_gone(&dir, "after SIGTERM to coord");
+    let events = dir.events().read();
+    let log = dir.events().dump();
+    let api_gone = events
+        .iter()
+        .rposition(|e| e.name == "api" && e.event == "exit");
+    assert!(
+        api_gone.is_some(),
+        "api was not stopped with SIGTERM\n{log}"
+    );
+    assert!(
+        api_gone < position(&events, "db", "sigterm"),
+        "db stopped before api\n{log}"
+    );
+}
