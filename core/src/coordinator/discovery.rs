@@ -17,7 +17,8 @@ impl Coordinator {
             env.push(("PORT".to_string(), p.to_string()));
         }
         for dep in deps {
-            let key = |suffix: &str| env_key(&dep.name, suffix);
+            let prefix = env_prefix(&dep.name);
+            let key = |suffix: &str| env_key(&prefix, suffix);
             let d = &self.records[dep.service];
             let available =
                 d.selected && matches!(d.state, ServiceState::Ready | ServiceState::Completed);
@@ -39,9 +40,10 @@ impl Coordinator {
     }
 }
 
-/// The variable `<NAME><suffix>`, NAME by the stack's one rule ([`env_prefix`]).
-fn env_key(name: &str, suffix: &str) -> String {
-    let mut key = env_prefix(name);
+/// The variable `<prefix><suffix>` (the prefix from [`env_prefix`]), built in one allocation.
+fn env_key(prefix: &str, suffix: &str) -> String {
+    let mut key = String::with_capacity(prefix.len() + suffix.len());
+    key.push_str(prefix);
     key.push_str(suffix);
     key
 }
@@ -50,7 +52,8 @@ fn env_key(name: &str, suffix: &str) -> String {
 mod tests {
     #[test]
     fn keys_carry_the_prefix() {
-        assert_eq!(super::env_key("auth-db", "_PORT"), "AUTH_DB_PORT");
-        assert_eq!(super::env_key("redis_2", "_URL"), "REDIS_2_URL");
+        let key = |name: &str, suffix: &str| super::env_key(&super::env_prefix(name), suffix);
+        assert_eq!(key("auth-db", "_PORT"), "AUTH_DB_PORT");
+        assert_eq!(key("redis_2", "_URL"), "REDIS_2_URL");
     }
 }
