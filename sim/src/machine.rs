@@ -1,7 +1,7 @@
 //! What the world drives: the real [`Coordinator`], or a deliberately broken wrapper around it
 //! (tests prove the checker notices).
 
-use coord_core::stack::ServiceId;
+use coord_core::stack::{ServiceId, Stack};
 use coord_core::{Command, Coordinator, Input, Timestamp};
 
 /// The sans-IO protocol of the coordinator, as the world uses it.
@@ -18,6 +18,8 @@ pub trait Machine {
     fn is_finished(&self) -> bool;
     /// Services whose status still reports a pid.
     fn services_with_pid(&self, now: Timestamp) -> Vec<ServiceId>;
+    /// The stack it runs.
+    fn stack(&self) -> &Stack;
 }
 
 impl Machine for Coordinator {
@@ -35,6 +37,9 @@ impl Machine for Coordinator {
     }
     fn is_finished(&self) -> bool {
         Coordinator::is_finished(self)
+    }
+    fn stack(&self) -> &Stack {
+        Coordinator::stack(self)
     }
     fn services_with_pid(&self, now: Timestamp) -> Vec<ServiceId> {
         self.status(now)
@@ -110,5 +115,8 @@ impl Machine for Sabotaged {
     }
     fn services_with_pid(&self, now: Timestamp) -> Vec<ServiceId> {
         Machine::services_with_pid(&self.inner, now)
+    }
+    fn stack(&self) -> &Stack {
+        self.inner.stack()
     }
 }

@@ -80,7 +80,6 @@ pub struct World<M: Machine = Coordinator> {
     now: Timestamp,
     rng: ChaCha8Rng,
     seed: u64,
-    stack: Stack,
     plan: FaultPlan,
     machine: M,
     agenda: Agenda<WorldEvent>,
@@ -103,15 +102,17 @@ impl World<Coordinator> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut plan = FaultPlan::swarm(&mut rng, &stack);
         plan.draw_force(seed);
-        let coordinator = Coordinator::new(stack.clone(), options(seed), Timestamp::ZERO);
-        World::assemble(stack, seed, plan, rng, coordinator, trace)
+        let coordinator = Coordinator::new(stack, options(seed), Timestamp::ZERO);
+        let (checker, probes) = Self::models(coordinator.stack());
+        World::assemble(seed, plan, rng, coordinator, (checker, probes), trace)
     }
 
     /// A world for `seed` on `stack` with a given fault plan (named scenarios, calm runs).
     pub fn with_plan(stack: Stack, seed: u64, plan: FaultPlan, trace: bool) -> World<Coordinator> {
         let rng = ChaCha8Rng::seed_from_u64(seed);
-        let coordinator = Coordinator::new(stack.clone(), options(seed), Timestamp::ZERO);
-        World::assemble(stack, seed, plan, rng, coordinator, trace)
+        let coordinator = Coordinator::new(stack, options(seed), Timestamp::ZERO);
+        let (checker, probes) = Self::models(coordinator.stack());
+        World::assemble(seed, plan, rng, coordinator, (checker, probes), trace)
     }
 }
 
@@ -123,35 +124,37 @@ fn options(seed: u64) -> Options {
 }
 
 impl<M: Machine> World<M> {
-    /// A world driving `machine` (for example a [`crate::machine::Sabotaged`] coordinator).
+    /// A world driving `machine` (for example a [`crate::machine::Sabotaged`] coordinator);
+    /// `stack` is the one the machine runs: the checker models it (the world itself reads the
+    /// machine's copy, [`Machine::stack`]).
     pub fn with_machine(stack: Stack, seed: u64, plan: FaultPlan, machine: M, trace: bool) -> Self {
-        World::assemble(
-            stack,
-            seed,
-            plan,
-            ChaCha8Rng::seed_from_u64(seed),
-            machine,
-            trace,
-        )
+        let rng = ChaCha8Rng::seed_from_u64(seed);
+        World::assemble(seed, plan, rng, machine, World::<M>::models(&stack), trace)
     }
 
+    /// The checker and the probe table of `stack`.
+    fn models(stack: &Stack) -> (Checker, ProbeTable) {
+        (Checker::new(stack), ProbeTable::new(stack))
+    }
+
+    /// The world holds no copy of the stack: the machine has one (a second copy would only cost
+    /// its freeing at the end of every run).
     fn assemble(
-        stack: Stack,
         seed: u64,
         plan: FaultPlan,
         rng: ChaCha8Rng,
         machine: M,
+        (checker, probes): (Checker, ProbeTable),
         trace: bool,
     ) -> Self {
         // Every service spawns at least once: the list does not regrow (and move) mid-run.
-        let processes = Vec::with_capacity(stack.services.len());
+        let processes = Vec::with_capacity(machine.stack().services.len());
         World {
             now: Timestamp::ZERO,
             rng,
             seed,
-            checker: Checker::new(&stack),
-            probes: ProbeTable::new(&stack),
-            stack,
+            checker,
+            probes,
             plan,
             machine,
             agenda: Agenda::default(),
@@ -169,7 +172,7 @@ impl<M: Machine> World<M> {
 
     /// The stack being run.
     pub fn stack(&self) -> &Stack {
-        &self.stack
+        self.machine.stack()
     }
 
     /// The fault plan.
@@ -241,7 +244,7 @@ impl<M: Machine> World<M> {
 
     fn setup(&mut self) {
         if self.plan.per_mille(FaultKind::PortHeldAtStart) > 0 {
-            for (_, port) in FaultPlan::first_candidates(&self.stack) {
+            for (_, port) in FaultPlan::first_candidates(self.machine.stack()) {
                 if self.plan.chance(FaultKind::PortHeldAtStart, &mut self.rng)
                     && self.ports.bind(port, Owner::Outsider)
                 {
@@ -262,7 +265,7 @@ impl<M: Machine> World<M> {
             (FaultKind::OperatorRestart, true),
             (FaultKind::OperatorStop, false),
         ] {
-            for service in 0..self.stack.services.len() {
+            for service in 0..self.machine.stack().services.len() {
                 if self.plan.chance(kind, &mut self.rng) {
                     let at = self.rng.random_range(0..self.plan.fault_window_ms.max(1));
                     self.agenda
@@ -322,7 +325,7 @@ impl<M: Machine> World<M> {
                     if children > 0 {
                         self.trace.line(
                             self.now,
-                            &self.stack.services[*service].name,
+                            &self.machine.stack().services[*service].name,
                             "group",
                             format_args!(
                                 "g{generation} pid {pid} and {children} {} (signals reach the whole group)",
@@ -407,7 +410,7 @@ impl<M: Machine> World<M> {
 
     /// Feeds `input` to the coordinator and executes what it asks.
     fn feed(&mut self, input: Input) {
-        self.trace.input(self.now, &self.stack, &input);
+        self.trace.input(self.now, self.machine.stack(), &input);
         self.observe(Observation::Input(&input));
         if self.violation.is_some() {
             return;
@@ -421,7 +424,7 @@ impl<M: Machine> World<M> {
             let Some(cmd) = self.machine.poll_command() else {
                 return;
             };
-            self.trace.command(self.now, &self.stack, &cmd);
+            self.trace.command(self.now, self.machine.stack(), &cmd);
             self.observe(Observation::Command(&cmd));
             self.execute(cmd);
         }
@@ -446,7 +449,7 @@ impl<M: Machine> World<M> {
             } => {
                 let flaky = !self.calm && self.plan.chance(FaultKind::FlakyProbe, &mut self.rng);
                 let latency = if flaky {
-                    let probe = self.stack.services[service].ready.as_ref();
+                    let probe = self.machine.stack().services[service].ready.as_ref();
                     probe.map_or(1_000, |p| coord_core::time::duration_millis(p.timeout))
                 } else {
                     self.rng.random_range(1..=10)
@@ -502,7 +505,7 @@ impl<M: Machine> World<M> {
             return;
         }
         let pid = FIRST_PID + self.processes.len() as u32;
-        let svc = &self.stack.services[service];
+        let svc = &self.machine.stack().services[service];
         let ctx = SpawnContext {
             plan: &self.plan,
             faulty,
@@ -555,7 +558,7 @@ impl<M: Machine> World<M> {
             return;
         };
         let (service, generation) = (p.service, p.generation);
-        let name = &self.stack.services[service].name;
+        let name = &self.machine.stack().services[service].name;
         if self.ports.bind(port, Owner::Process(pid)) {
             self.processes[idx].bound = true;
             self.trace.line(
@@ -632,7 +635,7 @@ impl<M: Machine> World<M> {
             self.ports.unbind(port, Owner::Process(pid));
         }
         if !why.is_empty() {
-            let name = &self.stack.services[service].name;
+            let name = &self.machine.stack().services[service].name;
             self.trace
                 .line(self.now, name, "dies", format_args!("g{generation} {why}"));
         }
@@ -663,7 +666,7 @@ impl<M: Machine> World<M> {
             ),
             (_, StopBehaviour::Slow(ms)) => (ms, ExitStatus::Code(0), "stopped slowly"),
             (_, StopBehaviour::Ignores) => {
-                let name = &self.stack.services[service].name;
+                let name = &self.machine.stack().services[service].name;
                 self.trace.line(
                     self.now,
                     name,
