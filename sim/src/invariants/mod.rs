@@ -6,6 +6,7 @@
 //! deliberately broken history and show that each invariant catches its violation.
 
 mod by_process;
+mod lists;
 mod model;
 mod rules;
 

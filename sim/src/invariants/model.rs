@@ -1,6 +1,7 @@
 //! The checker's model of a run, rebuilt from observations only.
 
 use super::by_process::ByProcess;
+use super::lists::Lists;
 use super::rules;
 use super::{Invariant, Observation, Violation};
 use coord_core::stack::{DependencyKind, ServiceId, Stack};
@@ -19,14 +20,6 @@ pub(super) const KILL_SLACK_MS: u64 = 100;
 pub(super) struct Facts {
     pub name: String,
     pub optional: bool,
-    /// Required dependencies.
-    pub requires: Vec<ServiceId>,
-    /// Required and optional dependencies (the ones discovery variables are given for).
-    pub discovers: Vec<ServiceId>,
-    /// Dependents of any kind.
-    pub dependents: Vec<ServiceId>,
-    /// Dependents through a required edge.
-    pub required_by: Vec<ServiceId>,
     /// Successes needed by the readiness probe; None: Ready after min_uptime.
     pub ready_threshold: Option<u32>,
     pub min_uptime_ms: u64,
@@ -70,6 +63,15 @@ pub(super) struct Live {
 #[derive(Debug, Clone)]
 pub struct Checker {
     pub(super) facts: Vec<Facts>,
+    /// Per service: its required dependencies.
+    pub(super) requires: Lists,
+    /// Per service: its required and optional dependencies (the ones discovery variables are
+    /// given for).
+    pub(super) discovers: Lists,
+    /// Per service: its dependents of any kind.
+    pub(super) dependents: Lists,
+    /// Per service: its dependents through a required edge.
+    pub(super) required_by: Lists,
     pub(super) views: Vec<View>,
     pub(super) max_parallel: usize,
     pub(super) live: ByProcess<Live>,
@@ -123,39 +125,39 @@ impl Checker {
     /// A checker for a run of `stack` (every service selected).
     pub fn new(stack: &Stack) -> Checker {
         let n = stack.services.len();
-        let mut facts: Vec<Facts> = stack
+        let facts: Vec<Facts> = stack
             .services
             .iter()
             .map(|s| Facts {
                 name: s.name.clone(),
                 optional: s.optional,
-                requires: s
-                    .depends_on
-                    .iter()
-                    .filter(|d| d.kind == DependencyKind::Required)
-                    .map(|d| d.service)
-                    .collect(),
-                discovers: s
-                    .depends_on
-                    .iter()
-                    .filter(|d| d.kind != DependencyKind::Soft)
-                    .map(|d| d.service)
-                    .collect(),
-                dependents: Vec::new(),
-                required_by: Vec::new(),
                 ready_threshold: s.ready.as_ref().map(|p| p.success_threshold.max(1)),
                 min_uptime_ms: duration_millis(s.min_uptime),
                 grace_ms: duration_millis(s.stop_grace),
             })
             .collect();
+        let deps = |id: ServiceId, keep: fn(DependencyKind) -> bool| {
+            let service = &stack.services[id];
+            service
+                .depends_on
+                .iter()
+                .filter(move |d| keep(d.kind))
+                .map(|d| d.service)
+        };
+        let mut dependents = vec![Vec::new(); n];
+        let mut required_by = vec![Vec::new(); n];
         for (id, s) in stack.services.iter().enumerate() {
             for d in &s.depends_on {
-                facts[d.service].dependents.push(id);
+                dependents[d.service].push(id);
                 if d.kind == DependencyKind::Required {
-                    facts[d.service].required_by.push(id);
+                    required_by[d.service].push(id);
                 }
             }
         }
+        let requires = Lists::build(n, |id| deps(id, |k| k == DependencyKind::Required));
+        let discovers = Lists::build(n, |id| deps(id, |k| k != DependencyKind::Soft));
+        let dependents = Lists::build(n, |id| std::mem::take(&mut dependents[id]));
+        let required_by = Lists::build(n, |id| std::mem::take(&mut required_by[id]));
         let c = &stack.coordination;
         let max_ms = |f: &dyn Fn(&coord_core::stack::Service) -> u64| {
             stack.services.iter().map(f).max().unwrap_or(0)
@@ -199,6 +201,10 @@ impl Checker {
                 n
             ],
             facts,
+            requires,
+            discovers,
+            dependents,
+            required_by,
             max_parallel: c.max_parallel_starts,
             live: ByProcess::new(n),
             pending_spawns: ByProcess::new(n),
@@ -476,7 +482,7 @@ impl Checker {
         }
         if matches!(t.from, ServiceState::Failed(_) | ServiceState::Skipped(_)) {
             // Restarted on request: its dependents owe no cascade any more.
-            for d in self.facts[id].required_by.clone() {
+            for &d in self.required_by.of(id) {
                 self.views[d].must_fail = false;
             }
         }
@@ -511,7 +517,7 @@ impl Checker {
                 {
                     self.run_failed = Some(self.facts[id].name.clone());
                 }
-                for d in self.facts[id].required_by.clone() {
+                for &d in self.required_by.of(id) {
                     let dv = &mut self.views[d];
                     if !dv.spawned && !dv.state.is_final() {
                         dv.must_fail = true;

@@ -80,7 +80,7 @@ pub(super) fn nothing_after_finished(c: &Checker, now: Timestamp, cmd: &Command)
 
 /// No service spawned before its required dependencies are Ready (or Completed).
 pub(super) fn deps_ready_before_spawn(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
-    for r in &c.facts[s].requires {
+    for r in c.requires.of(s) {
         let state = &c.views[*r].state;
         if !up(state) {
             return Err(c.violation(
@@ -126,8 +126,9 @@ pub(super) fn required_failure_cascades_settled(c: &Checker, now: Timestamp) -> 
                 ServiceState::Failed(_) | ServiceState::Skipped(_)
             )
         {
-            let failed: Vec<&str> = c.facts[id]
+            let failed: Vec<&str> = c
                 .requires
+                .of(id)
                 .iter()
                 .filter(|r| {
                     matches!(
@@ -215,7 +216,7 @@ pub(super) fn discovery_env(
     s: ServiceId,
     env: &[(String, String)],
 ) -> Check {
-    for d in &c.facts[s].discovers {
+    for d in c.discovers.of(s) {
         let view = &c.views[*d];
         let get = |suffix: &str| {
             let found = env.iter().find(|(k, _)| is_env_key(k, c.name(*d), suffix));
@@ -377,11 +378,12 @@ pub(super) fn optional_failure_contained(
     if c.views[s].spawned || c.run_is_ending() {
         return Ok(());
     }
-    if c.facts[s].requires.iter().any(|r| !up(&c.views[*r].state)) {
+    if c.requires.of(s).iter().any(|r| !up(&c.views[*r].state)) {
         return Ok(());
     }
-    let required: Vec<String> = c.facts[s]
+    let required: Vec<String> = c
         .requires
+        .of(s)
         .iter()
         .map(|r| format!("{} {}", c.name(*r), c.views[*r].state))
         .collect();
@@ -407,7 +409,7 @@ pub(super) fn stops_dependents_first(c: &Checker, now: Timestamp, s: ServiceId) 
     if !c.run_is_ending() || c.forced {
         return Ok(());
     }
-    for d in &c.facts[s].dependents {
+    for d in c.dependents.of(s) {
         if c.views[*d].live > 0 {
             return Err(c.violation(
                 Invariant::StopsDependentsFirst,
