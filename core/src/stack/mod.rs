@@ -25,4 +25,4 @@ mod values;
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
-pub use values::env_prefix;
+pub use values::{env_prefix, env_prefix_char};

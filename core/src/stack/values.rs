@@ -91,18 +91,19 @@ pub(crate) fn is_plain_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// The environment prefix of a service name, as in `<NAME>_PORT`: `auth-db` -> `AUTH_DB`
-/// (service names hold only letters, digits, `-` and `_`).
+/// How one character of a service name appears in its environment prefix: `-` becomes `_`,
+/// letters are upper-cased (service names hold only letters, digits, `-` and `_`).
+pub fn env_prefix_char(c: char) -> char {
+    if c == '-' {
+        '_'
+    } else {
+        c.to_ascii_uppercase()
+    }
+}
+
+/// The environment prefix of a service name, as in `<NAME>_PORT`: `auth-db` -> `AUTH_DB`.
 pub fn env_prefix(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_uppercase()
-            }
-        })
-        .collect()
+    name.chars().map(env_prefix_char).collect()
 }
 
 #[cfg(test)]

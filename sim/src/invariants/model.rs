@@ -104,19 +104,6 @@ pub struct Checker {
     shutdown_bound_ms: u64,
 }
 
-/// Upper snake case of a service name, as in `<NAME>_PORT`.
-pub fn env_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 fn settled(state: &ServiceState) -> bool {
     state.is_final() || *state == ServiceState::Ready
 }
