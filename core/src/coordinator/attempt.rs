@@ -206,7 +206,6 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if outcome == ProbeOutcome::Success {
             rec.successes += 1;
-            rec.failures = 0;
             let spec = self.stack.services[service].ready.as_ref();
             if rec.successes >= spec.map_or(1, |p| p.success_threshold) {
                 self.become_ready(now, service, "readiness probe passed");
@@ -214,7 +213,6 @@ impl Coordinator {
             }
         } else {
             rec.successes = 0;
-            rec.failures += 1;
         }
         self.schedule_readiness_probe(now, service);
     }

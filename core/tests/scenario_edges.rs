@@ -1,0 +1,212 @@
+//! Edge cases the mutation run (cargo-mutants over the coordinator) showed only the simulator
+//! covered: failed, stopped and doomed dependencies in the verdict, the start queue when a
+//! dependency goes away, and a failing stop overtaken by a shutdown.
+
+mod common;
+
+use common::Harness;
+use coord_core::{Input, ServiceState};
+
+#[test]
+fn an_optional_dependency_that_fails_releases_its_dependent_at_once() {
+    let toml = r#"
+[coordination]
+optional_services = ["cache"]
+
+[services.cache]
+command = "c"
+port = { range = "development" }
+restart = { policy = "no" }
+
+[services.api]
+command = "a"
+port = { range = "development" }
+depends_on = { cache = { kind = "optional", timeout = "60s" } }
+"#;
+    let mut h = Harness::new(toml);
+    h.script("cache").spawn_fails = true;
+    h.start(&[]);
+    h.run_until(30_000);
+    let failed = h.first("cache", "failed").expect("cache failed");
+    assert!(failed < 1_000);
+    assert_eq!(h.spawns("api")[0].0, failed, "not at the 60 s timeout");
+}
+
+const STOPPABLE: &str = r#"
+[coordination]
+optional_services = ["slow", "opt_user", "req_user"]
+
+[services.slow]
+command = "s"
+port = { range = "development" }
+
+[services.opt_user]
+command = "o"
+depends_on = { slow = { kind = "optional", timeout = "60s" } }
+
+[services.req_user]
+command = "r"
+depends_on = { slow = { kind = "required", timeout = "60s" } }
+"#;
+
+#[test]
+fn a_dependency_stopped_by_the_user_releases_optional_and_fails_required_dependents() {
+    let mut h = Harness::new(STOPPABLE);
+    h.script("slow").ready_after = None;
+    h.start(&[]);
+    h.run_until(2_000);
+    let slow = h.id("slow");
+    h.input(Input::StopService { service: slow });
+    h.run_until(4_000);
+    assert_eq!(h.state("slow"), ServiceState::Stopped);
+    let stopped = h.first("slow", "stopped").expect("stopped");
+    assert_eq!(
+        h.spawns("opt_user")[0].0,
+        stopped,
+        "optional user starts at once"
+    );
+    assert_eq!(
+        h.state("req_user"),
+        ServiceState::Failed("dependency slow was stopped".into())
+    );
+    assert_eq!(h.first("req_user", "failed"), Some(stopped));
+}
+
+#[test]
+fn stopping_a_waiting_service_means_it_never_starts() {
+    let mut h = Harness::new(STOPPABLE);
+    h.script("slow").ready_after = Some(1_000);
+    h.start(&[]);
+    h.run_until(100);
+    let user = h.id("opt_user");
+    h.input(Input::StopService { service: user });
+    h.run_until(90_000);
+    assert_eq!(h.state("opt_user"), ServiceState::Stopped);
+    assert!(h.spawns("opt_user").is_empty());
+    // Its dependency timer was dropped with it: no transition after the stop.
+    assert_eq!(h.transitions("opt_user").last().map(|t| t.0), Some(100));
+}
+
+/// `x` holds the only start slot; `y` is queued behind it with its dependency ready; then that
+/// dependency fails for good. When the slot frees, `y` must not start.
+#[test]
+fn a_queued_service_whose_dependency_fails_does_not_start_when_a_slot_frees() {
+    let toml = r#"
+[coordination]
+max_parallel_starts = 1
+optional_services = ["base", "y"]
+
+[services.base]
+command = "b"
+restart = { policy = "no" }
+min_uptime = "10ms"
+
+[services.x]
+command = "x"
+port = { range = "development" }
+depends_on = { base = "required" }
+
+[services.y]
+command = "y"
+depends_on = { base = "required" }
+"#;
+    let mut h = Harness::new(toml);
+    h.script("x").ready_after = Some(1_000);
+    h.script("base").exit_after = Some((500, 1));
+    h.start(&[]);
+    h.run_until(200);
+    assert_eq!(h.state("x"), ServiceState::Starting, "x holds the slot");
+    assert_eq!(h.state("y"), ServiceState::Waiting, "y is queued behind it");
+    h.run_until(5_000);
+    assert!(matches!(h.state("base"), ServiceState::Failed(_)));
+    assert_eq!(
+        h.state("y"),
+        ServiceState::Failed("dependency base failed".into())
+    );
+    assert!(h.spawns("y").is_empty(), "y never started");
+}
+
+const DOOMED: &str = r#"
+[coordination]
+optional_services = ["a", "b", "w", "c"]
+
+[services.a]
+command = "a"
+restart = { policy = "no" }
+min_uptime = "10ms"
+
+[services.b]
+command = "b"
+min_uptime = "10ms"
+depends_on = { a = "required" }
+
+[services.w]
+command = "w"
+min_uptime = "10ms"
+depends_on = { b = "required" }
+
+[services.d]
+command = "d"
+port = { range = "development" }
+
+[services.c]
+command = "c"
+depends_on = { b = "required", d = "required" }
+"#;
+
+/// `a` fails while `b` (requires a) runs: b is doomed, but its stop waits for `w` (requires b),
+/// which ignores SIGTERM. Meanwhile `c`'s other dependency becomes ready: a doomed `b` must not
+/// count as ready, so `c` never starts and fails once `b` does.
+#[test]
+fn a_doomed_dependency_is_not_ready() {
+    let mut h = Harness::new(DOOMED);
+    h.script("a").exit_after = Some((1_000, 1));
+    h.script("w").ignore_term = true;
+    h.script("d").ready_after = Some(3_000);
+    h.start(&[]);
+    h.run_until(60_000);
+    assert!(h.first("d", "ready").expect("d ready") < h.first("b", "failed").expect("b failed"));
+    assert!(h.spawns("c").is_empty(), "c never started on a doomed b");
+    assert_eq!(
+        h.state("c"),
+        ServiceState::Failed("dependency b failed".into())
+    );
+    assert_eq!(
+        h.state("w"),
+        ServiceState::Failed("dependency b failed".into())
+    );
+    assert_eq!(
+        h.state("b"),
+        ServiceState::Failed("dependency a failed".into())
+    );
+}
+
+/// A shutdown that overtakes a failing stop keeps the failure: `w` was being stopped because
+/// its dependency failed when the user pressed Ctrl-C.
+#[test]
+fn a_shutdown_keeps_the_reason_of_a_stop_already_failing() {
+    let mut h = Harness::new(DOOMED);
+    h.script("a").exit_after = Some((1_000, 1));
+    h.script("w").ignore_term = true;
+    h.start(&[]);
+    h.run_until(2_000);
+    assert_eq!(h.state("w"), ServiceState::Stopping);
+    h.input(Input::Shutdown);
+    h.run_until(60_000);
+    assert_eq!(
+        h.state("w"),
+        ServiceState::Failed("dependency b failed".into())
+    );
+    assert_eq!(
+        h.state("b"),
+        ServiceState::Failed("dependency a failed".into())
+    );
+    assert_eq!(h.state("d"), ServiceState::Stopped);
+    assert!(h.alive.is_empty());
+    let w_term = h
+        .signals("w")
+        .iter()
+        .filter(|(_, s)| *s == coord_core::stack::StopSignal::Term)
+        .count();
+    assert_eq!(w_term, 1, "the shutdown does not signal it again");
+}
