@@ -210,3 +210,52 @@ fn a_shutdown_keeps_the_reason_of_a_stop_already_failing() {
         .count();
     assert_eq!(w_term, 1, "the shutdown does not signal it again");
 }
+
+#[test]
+fn stop_and_restart_of_an_unknown_id_change_nothing_and_a_failed_service_stays_failed() {
+    let mut h = Harness::new(STOPPABLE);
+    h.script("slow").spawn_fails = true;
+    h.start(&[]);
+    h.run_until(30_000);
+    let before = h.log.len();
+    h.input(Input::StopService { service: 999 });
+    h.input(Input::RestartService { service: 999 });
+    assert_eq!(
+        h.log.len(),
+        before,
+        "nothing happens for an id outside the stack"
+    );
+    assert!(matches!(h.state("slow"), ServiceState::Failed(_)));
+    let slow = h.id("slow");
+    h.input(Input::StopService { service: slow });
+    assert!(
+        matches!(h.state("slow"), ServiceState::Failed(_)),
+        "stopping a failed service keeps its failure"
+    );
+}
+
+/// A service whose failed attempt is being stopped (it ignores SIGTERM) when Ctrl-C comes is not
+/// sent its stop signal a second time: it gets SIGKILL after its grace, once.
+#[test]
+fn a_shutdown_does_not_signal_a_process_already_being_stopped_again() {
+    let toml = r#"
+[coordination]
+readiness_timeout = "1s"
+
+[services.api]
+command = "a"
+port = { range = "development" }
+"#;
+    let mut h = Harness::new(toml);
+    h.script("api").ready_after = None;
+    h.script("api").ignore_term = true;
+    h.start(&[]);
+    h.run_until(1_500);
+    assert_eq!(h.state("api"), ServiceState::Restarting);
+    h.input(Input::Shutdown);
+    h.run_until(60_000);
+    let signals: Vec<_> = h.signals("api").into_iter().map(|(_, s)| s).collect();
+    use coord_core::stack::StopSignal;
+    assert_eq!(signals, vec![StopSignal::Term, StopSignal::Kill]);
+    assert!(h.alive.is_empty());
+}
