@@ -259,3 +259,84 @@ port = { range = "development" }
     assert_eq!(signals, vec![StopSignal::Term, StopSignal::Kill]);
     assert!(h.alive.is_empty());
 }
+
+/// The spawn of `api` is answered `PortTaken` after its required dependency went down in the
+/// meantime: `api` does not re-spawn on the next port, it waits for `db` again (no attempt
+/// used), and spawns once `db` is back.
+#[test]
+fn a_respawn_after_port_taken_waits_for_dependencies_that_went_down() {
+    use coord_core::coordinator::ExitStatus;
+    use coord_core::{Command, Coordinator, Options, ProbeOutcome, ProbePurpose, Stack, Timestamp};
+    let toml = r#"
+[services.db]
+command = "db"
+port = { range = "development" }
+restart = { policy = "always" }
+
+[services.api]
+command = "api"
+port = { range = "development" }
+depends_on = { db = "required" }
+"#;
+    let stack = Stack::parse("t.toml", toml).expect("valid");
+    let (db, api) = (0, 1);
+    let mut c = Coordinator::new(stack, Options::default(), Timestamp(0));
+    let drain = |c: &mut Coordinator| std::iter::from_fn(|| c.poll_command()).collect::<Vec<_>>();
+    let spawn_of = |cmds: &[Command], who: usize| {
+        cmds.iter().find_map(|cmd| match cmd {
+            Command::Spawn {
+                service,
+                generation,
+                port,
+                ..
+            } if *service == who => Some((*generation, port.expect("port"))),
+            _ => None,
+        })
+    };
+    c.handle_input(Timestamp(0), Input::Start { services: vec![] });
+    let (db_gen, _) = spawn_of(&drain(&mut c), db).expect("db spawned");
+    c.handle_input(
+        Timestamp(1),
+        Input::Spawned {
+            service: db,
+            generation: db_gen,
+            pid: 10,
+        },
+    );
+    drain(&mut c);
+    c.handle_timeout(Timestamp(2));
+    drain(&mut c);
+    c.handle_input(
+        Timestamp(2),
+        Input::ProbeResult {
+            service: db,
+            generation: db_gen,
+            purpose: ProbePurpose::Readiness,
+            outcome: ProbeOutcome::Success,
+        },
+    );
+    let (api_gen, api_port) = spawn_of(&drain(&mut c), api).expect("api spawned once db is ready");
+    // db dies before api's spawn is answered, then the answer is PortTaken.
+    c.handle_input(
+        Timestamp(3),
+        Input::Exited {
+            service: db,
+            generation: db_gen,
+            status: ExitStatus::Code(1),
+        },
+    );
+    drain(&mut c);
+    c.handle_input(
+        Timestamp(3),
+        Input::PortTaken {
+            service: api,
+            generation: api_gen,
+            port: api_port,
+        },
+    );
+    let after = drain(&mut c);
+    assert_eq!(spawn_of(&after, api), None, "no re-spawn while db is down");
+    assert_eq!(c.state(api), &ServiceState::Waiting);
+    let status = c.status(Timestamp(3));
+    assert_eq!(status.services[api].attempts, 0, "no attempt used");
+}
