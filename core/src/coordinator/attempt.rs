@@ -62,8 +62,7 @@ impl Coordinator {
                             format!("no free port left in range {range_name}")
                         }
                     };
-                    self.timers.cancel(service, TimerKind::Readiness);
-                    self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
+                    self.fail_service(now, service, why);
                     return;
                 }
             }
@@ -236,9 +235,7 @@ impl Coordinator {
 
     /// The service proved ready: confirm its port, start liveness, let dependents go.
     pub(super) fn become_ready(&mut self, now: Timestamp, service: ServiceId, reason: &str) {
-        self.timers.cancel(service, TimerKind::Readiness);
-        self.timers.cancel(service, TimerKind::Probe);
-        self.timers.cancel(service, TimerKind::Uptime);
+        self.end_attempt_watch(service);
         if self.records[service].port.is_some() {
             self.ledger.confirm(service);
         }
@@ -334,16 +331,22 @@ impl Coordinator {
 
     /// The current start attempt failed: stop its process if any, then retry or fail.
     pub(super) fn attempt_failed(&mut self, now: Timestamp, service: ServiceId, reason: String) {
-        self.timers.cancel(service, TimerKind::Readiness);
-        self.timers.cancel(service, TimerKind::Probe);
-        self.timers.cancel(service, TimerKind::Uptime);
-        self.records[service].probe_in_flight = None;
         let plan = ExitPlan::RetryOrFail(reason);
         if self.records[service].has_process() {
             self.stop_process(now, service, plan);
         } else {
+            self.end_attempt_watch(service);
             self.apply_exit_plan(now, service, plan);
         }
+    }
+
+    /// Stops watching the current attempt: its readiness deadline, probe and uptime timers, and
+    /// any probe in flight (its answer will be ignored).
+    pub(super) fn end_attempt_watch(&mut self, service: ServiceId) {
+        self.timers.cancel(service, TimerKind::Readiness);
+        self.timers.cancel(service, TimerKind::Probe);
+        self.timers.cancel(service, TimerKind::Uptime);
+        self.records[service].probe_in_flight = None;
     }
 
     /// The process of the current generation is gone (exited, or never spawned): release its

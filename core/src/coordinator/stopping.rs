@@ -19,10 +19,7 @@ impl Coordinator {
             ExitPlan::Stop => (ServiceState::Stopping, "stop requested".into()),
             ExitPlan::Shutdown => (ServiceState::Stopping, "shutting down".into()),
         };
-        self.timers.cancel(service, TimerKind::Probe);
-        self.timers.cancel(service, TimerKind::Uptime);
-        self.timers.cancel(service, TimerKind::Readiness);
-        self.records[service].probe_in_flight = None;
+        self.end_attempt_watch(service);
         self.records[service].exit_plan = Some(plan);
         self.set_state(now, service, state, &reason);
         if self.records[service].alive && !self.records[service].stop_sent {

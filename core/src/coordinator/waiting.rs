@@ -89,12 +89,8 @@ impl Coordinator {
         match self.verdict(service) {
             Verdict::Go => self.enqueue(service),
             Verdict::Wait => self.unqueue(service),
-            Verdict::Fail(reason) => {
-                self.unqueue(service);
-                self.timers
-                    .cancel_where(service, |k| matches!(k, TimerKind::Dependency(_)));
-                self.set_state(now, service, ServiceState::Failed(reason.clone()), &reason);
-            }
+            // A waiting service has no process: it fails at once.
+            Verdict::Fail(reason) => self.fail_service(now, service, reason),
         }
     }
 
