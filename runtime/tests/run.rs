@@ -26,6 +26,22 @@ fn recorded_groups(file: &std::path::Path) -> Vec<u32> {
         .collect()
 }
 
+/// Sends `signal` to coord, checks that it exits with `code`, and that none of `groups` (recorded
+/// while the stack ran) has a live member left.
+fn signal_and_expect_clean_exit(
+    coord: &mut std::process::Child,
+    file: &std::path::Path,
+    groups: Vec<u32>,
+    signal: Signal,
+    code: i32,
+) {
+    send(coord.id(), signal);
+    assert_eq!(wait_exit(coord).code(), Some(code), "{:?}", printed(file));
+    for g in groups {
+        assert!(live_members(g).is_empty(), "group {g} survived");
+    }
+}
+
 const CHAIN: &str = r#"
 [services.first]
 command = "echo first-up; exec sleep 300"
@@ -55,12 +71,7 @@ fn a_chain_comes_up_in_order_and_ctrl_c_stops_it_cleanly() {
     let groups = recorded_groups(&file);
     assert_eq!(groups.len(), 2, "{groups:?}");
 
-    send(coord.id(), Signal::INT);
-    let status = wait_exit(&mut coord);
-    assert_eq!(status.code(), Some(0), "{:?}", printed(&file));
-    for g in groups {
-        assert!(live_members(g).is_empty(), "group {g} survived");
-    }
+    signal_and_expect_clean_exit(&mut coord, &file, groups, Signal::INT, 0);
     let (out, err) = printed(&file);
     let first = out.find("first  | first-up").expect(&out);
     let second = out
@@ -151,11 +162,7 @@ ready = { log = "never printed" }
         printed(&file).0.contains("started")
     });
     let groups = recorded_groups(&file);
-    send(coord.id(), Signal::INT);
-    assert_eq!(wait_exit(&mut coord).code(), Some(130));
-    for g in groups {
-        assert!(live_members(g).is_empty());
-    }
+    signal_and_expect_clean_exit(&mut coord, &file, groups, Signal::INT, 130);
 }
 
 #[test]
@@ -172,16 +179,7 @@ stop_grace = "300ms"
     let mut coord = spawn_run(&file, &[]);
     wait_states(&file, &["stubborn"], "ready");
     let groups = recorded_groups(&file);
-    send(coord.id(), Signal::TERM);
-    assert_eq!(
-        wait_exit(&mut coord).code(),
-        Some(0),
-        "{:?}",
-        printed(&file)
-    );
-    for g in groups {
-        assert!(live_members(g).is_empty());
-    }
+    signal_and_expect_clean_exit(&mut coord, &file, groups, Signal::TERM, 0);
 }
 
 #[test]
@@ -482,15 +480,6 @@ ready = { log = "up" }
     let mut coord = spawn_run(&file, &[]);
     wait_states(&file, &["one"], "ready");
     let groups = recorded_groups(&file);
-    send(coord.id(), Signal::HUP);
-    assert_eq!(
-        wait_exit(&mut coord).code(),
-        Some(0),
-        "{:?}",
-        printed(&file)
-    );
+    signal_and_expect_clean_exit(&mut coord, &file, groups, Signal::HUP, 0);
     assert!(printed(&file).1.contains("one: ready -> stopping"));
-    for g in groups {
-        assert!(live_members(g).is_empty());
-    }
 }
