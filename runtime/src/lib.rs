@@ -15,5 +15,6 @@ pub mod probe;
 pub mod process;
 pub mod procfs;
 pub mod registry;
+pub mod safe_fs;
 pub mod status;
 pub mod supervise;

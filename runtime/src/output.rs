@@ -73,7 +73,7 @@ impl Output {
         if matches!(self.logs[id], LogFile::Unopened) {
             let dir = self.logs_dir.as_ref()?;
             let path = dir.join(format!("{}.log", self.names[id]));
-            self.logs[id] = match File::create(&path) {
+            self.logs[id] = match crate::paths::create_log_file(&path) {
                 Ok(f) => LogFile::Open(f),
                 Err(e) => {
                     tracing::warn!("cannot write the log {}: {e}", path.display());

@@ -115,7 +115,11 @@ pub fn read(paths: &StackPaths) -> io::Result<Registry> {
 }
 
 fn read_file(path: &Path) -> io::Result<Registry> {
-    match fs::read(path) {
+    let read = crate::safe_fs::open_read(path).and_then(|mut f| {
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+    });
+    match read {
         Ok(bytes) if bytes.is_empty() => Ok(Registry::default()),
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
             io::Error::new(
@@ -136,6 +140,7 @@ pub fn update<T>(paths: &StackPaths, change: impl FnOnce(&mut Registry) -> T) ->
         .truncate(false)
         .write(true)
         .mode(0o600)
+        .custom_flags(crate::safe_fs::nofollow_flags())
         .open(paths.registry_lock())?;
     lock.lock()?;
     let path = paths.registry();
@@ -154,6 +159,7 @@ fn write_atomically(path: &Path, registry: &Registry) -> io::Result<()> {
         .truncate(true)
         .write(true)
         .mode(0o600)
+        .custom_flags(crate::safe_fs::nofollow_flags())
         .open(&tmp)?;
     let mut text = serde_json::to_vec_pretty(registry).map_err(io::Error::other)?;
     text.push(b'\n');
