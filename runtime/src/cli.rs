@@ -163,6 +163,7 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
 
 fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
     let stack = load_stack(file)?;
+    crate::ephemeral::warn(&stack, file);
     for name in &services {
         if stack.service_id(name).is_none() {
             let known: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
@@ -194,6 +195,7 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
 
 fn check(file: &Path) -> Result<i32, Failure> {
     let stack = load_stack(file)?;
+    crate::ephemeral::warn(&stack, file);
     let graph = StackGraph::new(&stack);
     let order: Vec<&str> = graph
         .startup_order()

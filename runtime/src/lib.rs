@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod driver;
+pub mod ephemeral;
 pub mod fdpass;
 pub mod output;
 pub mod paths;

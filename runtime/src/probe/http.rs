@@ -1,8 +1,7 @@
-//! The http probe: `GET path` on 127.0.0.1:port; a 200-399 status passes, and the body must
+//! The http probe: `GET path` on 127.0.0.1:port, else on [::1]:port; a 200-399 status passes, and the body must
 //! match the optional regex. The response is parsed with httparse.
 
 use super::attribute_listener;
-use crate::ports::loopback;
 use coord_core::ProbeOutcome;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use regex::Regex;
@@ -10,14 +9,15 @@ use regex::Regex;
 /// Largest response read (headers and body).
 const MAX_RESPONSE: usize = 1 << 20;
 
-/// `GET path` on 127.0.0.1:`port`, attributed to process group `pgid`.
+/// `GET path` on the first loopback of `port` that accepts a connection (not to itself),
+/// attributed to process group `pgid`.
 pub async fn probe(pgid: u32, port: u16, path: &str, body: Option<&Regex>) -> ProbeOutcome {
-    let mut stream = match async_net::TcpStream::connect(loopback(port)).await {
+    let (mut stream, addr) = match super::tcp::connect(port).await {
         Ok(s) => s,
-        Err(e) => return ProbeOutcome::Failure(format!("connect to 127.0.0.1:{port}: {e}")),
+        Err(why) => return ProbeOutcome::Failure(why),
     };
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: coord\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: coord\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     if let Err(e) = stream.write_all(request.as_bytes()).await {
         return ProbeOutcome::Failure(format!("sending GET {path}: {e}"));

@@ -1,17 +1,66 @@
-//! The tcp probe: a connect to 127.0.0.1:port, attributed to the service's process group.
+//! The tcp probe: a connect to 127.0.0.1:port, then to [::1]:port (a dev server may listen on
+//! `::1` only, which is what `localhost` resolves to for Node and Vite), attributed to the
+//! service's process group. A connection to itself is never an answer.
 
 use super::attribute_listener;
-use crate::ports::loopback;
 use coord_core::ProbeOutcome;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
-/// Connects to 127.0.0.1:`port`; Success only if the listener belongs to group `pgid`.
+/// The loopback addresses of `port` a probe tries, in order: 127.0.0.1, then ::1.
+pub fn loopbacks(port: u16) -> [SocketAddr; 2] {
+    [
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
+    ]
+}
+
+/// Whether a connection whose ends are `local` and `peer` is a connection to itself: with
+/// nothing listening on a port of the kernel's ephemeral range, `connect()` may pick that very
+/// port as its source port and succeed by TCP simultaneous open.
+pub fn is_self_connection(local: SocketAddr, peer: SocketAddr) -> bool {
+    local == peer
+}
+
+/// Connects to `port` on 127.0.0.1, else on ::1. Ok: the stream and the address that answered;
+/// Err: why neither did (a self-connection is closed with a reset, so it leaves no TIME_WAIT to
+/// block the service's bind, and reported as a failure).
+pub async fn connect(port: u16) -> Result<(async_net::TcpStream, SocketAddr), String> {
+    let mut why = Vec::new();
+    for addr in loopbacks(port) {
+        match async_net::TcpStream::connect(addr).await {
+            Ok(stream) => match self_connected(&stream) {
+                None => return Ok((stream, addr)),
+                Some(local) => {
+                    let _ = rustix::net::sockopt::set_socket_linger(
+                        &stream,
+                        Some(std::time::Duration::ZERO),
+                    );
+                    why.push(format!(
+                        "connected to itself on {local} (nothing listens yet; the port lies in the kernel's ephemeral range)"
+                    ));
+                }
+            },
+            Err(e) => why.push(format!("connect to {addr}: {e}")),
+        }
+    }
+    Err(why.join("; "))
+}
+
+/// The local address of `stream` if it is connected to itself.
+fn self_connected(stream: &async_net::TcpStream) -> Option<SocketAddr> {
+    let local = stream.local_addr().ok()?;
+    let peer = stream.peer_addr().ok()?;
+    is_self_connection(local, peer).then_some(local)
+}
+
+/// Connects to `port` on a loopback; Success only if the listener belongs to group `pgid`.
 pub async fn probe(pgid: u32, port: u16) -> ProbeOutcome {
-    match async_net::TcpStream::connect(loopback(port)).await {
-        Ok(stream) => {
+    match connect(port).await {
+        Ok((stream, _)) => {
             drop(stream);
             attribute_listener(pgid, port).await
         }
-        Err(e) => ProbeOutcome::Failure(format!("connect to 127.0.0.1:{port}: {e}")),
+        Err(why) => ProbeOutcome::Failure(why),
     }
 }
 
@@ -22,6 +71,56 @@ mod tests {
 
     fn own_group() -> u32 {
         rustix::process::getpgrp().as_raw_nonzero().get() as u32
+    }
+
+    #[test]
+    fn a_connection_to_itself_is_recognised() {
+        let a: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:40001".parse().unwrap();
+        let six: SocketAddr = "[::1]:40000".parse().unwrap();
+        assert!(is_self_connection(a, a));
+        assert!(is_self_connection(six, six));
+        assert!(!is_self_connection(b, a));
+        assert!(!is_self_connection(six, a));
+    }
+
+    #[test]
+    fn a_real_self_connection_is_detected() {
+        // Make one for real: bind a socket to a port, then connect it to its own address (TCP
+        // simultaneous open with itself), which is what connect() can stumble into when nothing
+        // listens on an ephemeral port.
+        use rustix::net::{AddressFamily, SocketType, sockopt};
+        let fd = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+        sockopt::set_socket_reuseaddr(&fd, true).unwrap();
+        rustix::net::bind(&fd, &SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).unwrap();
+        let own = SocketAddr::try_from(rustix::net::getsockname(&fd).unwrap()).unwrap();
+        rustix::net::connect(&fd, &own).unwrap();
+        let stream = async_net::TcpStream::try_from(std::net::TcpStream::from(fd)).unwrap();
+        assert_eq!(self_connected(&stream), Some(own));
+    }
+
+    #[test]
+    fn a_listener_on_ipv6_loopback_only_is_reached() {
+        let Ok(listener) = TcpListener::bind("[::1]:0") else {
+            eprintln!("skipped: no IPv6 loopback on this machine");
+            return;
+        };
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(
+            smol::block_on(probe(own_group(), port)),
+            ProbeOutcome::Success
+        );
+        let (_, answered) = smol::block_on(connect(port)).unwrap();
+        assert_eq!(
+            answered,
+            "[::1]:0"
+                .parse::<SocketAddr>()
+                .map(|mut a| {
+                    a.set_port(port);
+                    a
+                })
+                .unwrap()
+        );
     }
 
     #[test]
