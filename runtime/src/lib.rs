@@ -11,6 +11,7 @@ pub mod ephemeral;
 pub mod fdpass;
 pub mod output;
 pub mod paths;
+pub mod port_dir;
 pub mod ports;
 pub mod probe;
 pub mod process;

@@ -1,12 +1,14 @@
-//! Port reservations made real machine-wide: a lock file per port under the user's runtime
-//! directory, held (with `File::try_lock`) for as long as the service owns the port, plus a bind
-//! check on 127.0.0.1 before the service is spawned. The lock dies with the process holding it,
-//! so a crashed coord never leaves a stale reservation.
+//! Port reservations made real machine-wide: a lock file per port in the directory shared by
+//! every user's coord (see [`crate::port_dir`]), held (with `File::try_lock`) for as long as the
+//! service owns the port, plus a bind check on the wildcard addresses of both families before
+//! the service is spawned. The lock dies with the process holding it, so a crashed coord never
+//! leaves a stale reservation.
 
+use crate::port_dir::LockDir;
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
 /// Why a port could not be reserved.
@@ -16,7 +18,7 @@ pub enum PortError {
     #[error("port {0} is reserved by another coord instance")]
     Locked(u16),
     /// Something on the machine is already listening on (or bound to) the port.
-    #[error("port {port} is in use on 127.0.0.1 ({source})")]
+    #[error("port {port} is in use on this machine ({source})")]
     InUse {
         /// The port.
         port: u16,
@@ -38,16 +40,25 @@ pub enum PortError {
 /// The port lock files held by this process, by port.
 #[derive(Debug)]
 pub struct PortLocks {
-    dir: PathBuf,
+    dir: LockDir,
     held: BTreeMap<u16, File>,
 }
 
 impl PortLocks {
-    /// Locks kept in `dir` (created with mode 0700 if missing).
+    /// Locks kept in the private directory `dir` only (created with mode 0700 if missing).
     pub fn new(dir: PathBuf) -> io::Result<PortLocks> {
-        crate::paths::create_private_dir(&dir)?;
         Ok(PortLocks {
-            dir,
+            dir: LockDir::private(dir)?,
+            held: BTreeMap::new(),
+        })
+    }
+
+    /// Machine-wide locks: in [`crate::port_dir::SHARED_LOCK_DIR`], falling back to the private
+    /// directory `private` for what cannot be used there safely.
+    pub fn machine_wide(private: PathBuf) -> io::Result<PortLocks> {
+        let shared = Path::new(crate::port_dir::SHARED_LOCK_DIR);
+        Ok(PortLocks {
+            dir: LockDir::shared(shared, private)?,
             held: BTreeMap::new(),
         })
     }
@@ -59,7 +70,7 @@ impl PortLocks {
 
     /// The directory of the lock files.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.dir.path()
     }
 
     /// Whether this process holds the lock of `port`.
@@ -83,18 +94,12 @@ impl PortLocks {
         if self.held.contains_key(&port) {
             return Ok(());
         }
-        let path = self.dir.join(format!("{port}.lock"));
         let io_err = |source| PortError::Io {
             port,
-            dir: self.dir.clone(),
+            dir: self.dir.path().to_path_buf(),
             source,
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err)?;
+        let file: File = self.dir.open(port).map_err(io_err)?;
         match file.try_lock() {
             Ok(()) => {
                 self.held.insert(port, file);
@@ -117,9 +122,35 @@ impl PortLocks {
     }
 }
 
-/// Checks that 127.0.0.1:`port` can be bound right now (the listener is closed again at once).
+/// Checks that `port` is free on every local address of both families right now: binds the
+/// dual-stack wildcard `[::]:port` (which conflicts with any listener of the port, on 127.0.0.1,
+/// ::1, 0.0.0.0 or [::]), or `0.0.0.0:port` where IPv6 is unavailable. `SO_REUSEADDR` is set,
+/// as servers do, so a connection in TIME_WAIT does not count. The socket is closed at once.
 pub fn bind_check(port: u16) -> io::Result<()> {
-    TcpListener::bind(loopback(port)).map(drop)
+    use rustix::net::{AddressFamily, SocketType, sockopt};
+    let dual = || -> io::Result<()> {
+        let fd = rustix::net::socket(AddressFamily::INET6, SocketType::STREAM, None)?;
+        sockopt::set_socket_reuseaddr(&fd, true)?;
+        sockopt::set_ipv6_v6only(&fd, false)?;
+        rustix::net::bind(&fd, &SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)))?;
+        Ok(())
+    };
+    match dual() {
+        Err(e) if ipv6_unavailable(&e) => {
+            TcpListener::bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))).map(drop)
+        }
+        other => other,
+    }
+}
+
+/// Whether `e` says this machine has no IPv6 (module absent or disabled).
+fn ipv6_unavailable(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    let errno = e.raw_os_error().map(Errno::from_raw_os_error);
+    matches!(
+        errno,
+        Some(Errno::AFNOSUPPORT) | Some(Errno::ADDRNOTAVAIL) | Some(Errno::PROTONOSUPPORT)
+    )
 }
 
 /// Binds the listener of a socket-activated service on 127.0.0.1:`port`.
@@ -195,6 +226,72 @@ mod tests {
         drop(listener);
         eventually("reserve after the listener closed", || locks.reserve(port));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn listeners_on_any_address_of_either_family_make_the_port_busy() {
+        use rustix::net::{AddressFamily, SocketType, sockopt};
+        let listen = |family, addr: SocketAddr, v6only: bool| {
+            let fd = rustix::net::socket(family, SocketType::STREAM, None).unwrap();
+            sockopt::set_socket_reuseaddr(&fd, true).unwrap();
+            if family == AddressFamily::INET6 {
+                sockopt::set_ipv6_v6only(&fd, v6only).unwrap();
+            }
+            rustix::net::bind(&fd, &addr).ok()?;
+            rustix::net::listen(&fd, 8).unwrap();
+            Some(fd)
+        };
+        let ipv6 = TcpListener::bind("[::1]:0").is_ok();
+        let cases: [(&str, AddressFamily, std::net::IpAddr, bool); 5] = [
+            (
+                "127.0.0.1",
+                AddressFamily::INET,
+                Ipv4Addr::LOCALHOST.into(),
+                false,
+            ),
+            (
+                "0.0.0.0",
+                AddressFamily::INET,
+                Ipv4Addr::UNSPECIFIED.into(),
+                false,
+            ),
+            (
+                "::1",
+                AddressFamily::INET6,
+                Ipv6Addr::LOCALHOST.into(),
+                true,
+            ),
+            (
+                "[::] v6only",
+                AddressFamily::INET6,
+                Ipv6Addr::UNSPECIFIED.into(),
+                true,
+            ),
+            (
+                "[::]",
+                AddressFamily::INET6,
+                Ipv6Addr::UNSPECIFIED.into(),
+                false,
+            ),
+        ];
+        for (what, family, addr, v6only) in cases {
+            if family == AddressFamily::INET6 && !ipv6 {
+                eprintln!("{what}: skipped, no IPv6 on this machine");
+                continue;
+            }
+            let port = free_port();
+            let Some(outsider) = listen(family, SocketAddr::new(addr, port), v6only) else {
+                continue;
+            };
+            assert!(
+                bind_check(port).is_err(),
+                "an outsider on {what} went unnoticed"
+            );
+            drop(outsider);
+            eventually("the port is free again", || {
+                bind_check(port).map_err(|source| PortError::InUse { port, source })
+            });
+        }
     }
 
     #[test]

@@ -144,7 +144,7 @@ async fn run_on(
     let last_ports = sync::claim_registry(&paths, &stack)?;
     let runtime_dir = crate::paths::user_runtime_dir()
         .map_err(|e| setup("cannot create coord's runtime directory", e))?;
-    let locks = PortLocks::new(runtime_dir.join("ports"))
+    let locks = PortLocks::machine_wide(runtime_dir.join("ports"))
         .map_err(|e| setup("cannot create the port lock directory", e))?;
     let notify_dir = runtime_dir.join("notify");
     crate::probe::notify::remove_stale(&notify_dir);
