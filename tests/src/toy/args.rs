@@ -52,6 +52,8 @@ pub struct ToyArgs {
     pub sleep: bool,
     /// Also append every event line to this file (`--events PATH`).
     pub events: Option<PathBuf>,
+    /// Listen on [::1] only, as a dev server whose `localhost` is IPv6 (`--bind6`).
+    pub bind6: bool,
 }
 
 /// A command line the toy service does not understand.
@@ -72,7 +74,7 @@ pub const USAGE: &str = "usage: toy-service [--name N] [--port N] [--bind-after 
 [--crash-after MS] \
 [--exit-after MS] [--exit-code N] [--ignore-sigterm] [--fork-grandchild] [--require-env VAR]... \
 [--listen-fds] [--notify] [--hold-port N] [--print-env VAR]... [--log-ready LINE] \
-[--check-url VAR]... [--sleep] [--events PATH]";
+[--check-url VAR]... [--sleep] [--events PATH] [--bind6]";
 
 impl ToyArgs {
     /// Parses the arguments after the program name. `env_port` is the value of `$PORT`, used when
@@ -130,6 +132,7 @@ impl ToyArgs {
                 "--check-url" => out.check_url.push(value(&flag)?),
                 "--sleep" => out.sleep = no_value(&flag, &inline)?,
                 "--events" => out.events = Some(value(&flag)?.into()),
+                "--bind6" => out.bind6 = no_value(&flag, &inline)?,
                 other => return Err(ArgError(format!("unknown argument `{other}`"))),
             }
         }
@@ -243,9 +246,11 @@ mod tests {
             "--listen-fds",
             "--notify",
             "--sleep",
+            "--bind6",
         ])
         .unwrap();
         assert!(a.ignore_sigterm && a.fork_grandchild && a.listen_fds && a.notify && a.sleep);
+        assert!(a.bind6);
     }
 
     #[test]

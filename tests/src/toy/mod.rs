@@ -139,13 +139,19 @@ fn acquire_listener(args: &ToyArgs, events: &Events) -> Option<std::net::TcpList
     if let Some(path) = &args.bind_when_exists {
         wait_for_file(path);
     }
-    match net::bind_and_listen(port, events) {
+    let ip = if args.bind6 {
+        std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+    } else {
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+    };
+    match net::bind_and_listen_on(ip, port, events) {
         Ok(l) => Some(l),
         Err(e) => {
             events.emit("bind-failed", &format!("port={port}"));
             eprintln!(
-                "toy-service {}: cannot bind 127.0.0.1:{port}: {e}",
-                args.name
+                "toy-service {}: cannot bind {}: {e}",
+                args.name,
+                std::net::SocketAddr::new(ip, port)
             );
             exit(events, EXIT_BIND_FAILED)
         }

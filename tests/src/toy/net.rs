@@ -1,7 +1,7 @@
 //! Getting a listener (bound here, or inherited by socket activation), the outsider's port hold,
 //! URL reachability checks and sd_notify.
 
-use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{Ipv4Addr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
@@ -11,12 +11,29 @@ use super::events::Events;
 /// starts listening: nothing can connect before the event is written, so the events file orders
 /// "listening" before any effect of a successful TCP probe.
 pub fn bind_and_listen(port: u16, events: &Events) -> std::io::Result<TcpListener> {
+    bind_and_listen_on(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), port, events)
+}
+
+/// [`bind_and_listen`] on `ip` (an IPv6 address is bound v6-only: `[::1]` alone).
+pub fn bind_and_listen_on(
+    ip: std::net::IpAddr,
+    port: u16,
+    events: &Events,
+) -> std::io::Result<TcpListener> {
     use rustix::net::{AddressFamily, SocketType, sockopt};
-    let fd = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None)?;
+    let family = if ip.is_ipv6() {
+        AddressFamily::INET6
+    } else {
+        AddressFamily::INET
+    };
+    let fd = rustix::net::socket(family, SocketType::STREAM, None)?;
     sockopt::set_socket_reuseaddr(&fd, true)?;
-    rustix::net::bind(&fd, &SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))?;
-    let bound = SocketAddrV4::try_from(rustix::net::getsockname(&fd)?)
-        .map_err(|_| std::io::Error::other("bound address is not IPv4"))?;
+    if ip.is_ipv6() {
+        sockopt::set_ipv6_v6only(&fd, true)?;
+    }
+    rustix::net::bind(&fd, &std::net::SocketAddr::new(ip, port))?;
+    let bound = std::net::SocketAddr::try_from(rustix::net::getsockname(&fd)?)
+        .map_err(|_| std::io::Error::other("bound address is not IP"))?;
     events.emit("listening", &format!("port={}", bound.port()));
     rustix::net::listen(&fd, 128)?;
     Ok(TcpListener::from(fd))

@@ -8,7 +8,9 @@
 mod control;
 mod degradation;
 mod demo;
+mod files;
 mod invalid;
+mod ipv6;
 mod lifecycle;
 mod order;
 mod ports;
