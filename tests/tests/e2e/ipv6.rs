@@ -1,9 +1,10 @@
-//! IPv6: a service listening on `::1` only (what `localhost` is for Node and Vite) becomes
-//! ready under tcp and http probes, and an outsider on `[::]` makes the port count as taken.
+//! Loopback networking: a service listening on `::1` only (what `localhost` is for Node and
+//! Vite) becomes ready under tcp and http probes, an outsider on `[::]` makes the port count as
+//! taken, and ports in the kernel's ephemeral range are warned about at load.
 
 use std::net::{Ipv6Addr, SocketAddr, TcpListener};
 
-use coord_tests::harness::coord::{CoordRun, is_summary};
+use coord_tests::harness::coord::{CoordRun, Pipe, is_summary};
 use coord_tests::harness::events::{has, listening_port, position};
 use coord_tests::harness::testdir::TestDir;
 use coord_tests::harness::{PATIENCE, procs};
@@ -113,4 +114,47 @@ port = {{ preferred = {preferred}, range = "test" }}
     coord.interrupt();
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
     drop(outsider);
+}
+
+#[test]
+fn a_range_in_the_ephemeral_range_is_warned_about_by_check_and_run() {
+    let Some((low, high)) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            let mut it = t.split_whitespace().map(|w| w.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+    else {
+        eprintln!("skipped: no /proc/sys/net/ipv4/ip_local_port_range");
+        return;
+    };
+    let reserved =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_reserved_ports").unwrap_or_default();
+    if !reserved.trim().is_empty() {
+        eprintln!("skipped: this machine reserves ports ({reserved}), which silences the warning");
+        return;
+    }
+    let dir = TestDir::new("ephemeral-warning");
+    let (start, end) = (low, low.saturating_add(10).min(high));
+    let stack = format!(
+        "[ports.ranges]\nhigh = \"{start}-{end}\"\n\n[services.api]\ncommand = {api}\nport = {{ range = \"high\" }}\n",
+        api = dir.toy("api", &[]),
+    );
+    let file = dir.write("coord.toml", &stack);
+    let mut check = CoordRun::start(dir.path(), &["check", "-f", &file.to_string_lossy()]);
+    assert_eq!(check.exit_code(PATIENCE), 0, "{}", check.transcript());
+    let warning = format!(
+        "coord.toml:2: warning: port range `high` ({start}-{end}) overlaps the kernel's ephemeral port range {low}-{high}"
+    );
+    let err = check.lines(Pipe::Err).join("\n");
+    assert!(err.contains(&warning), "{err}");
+    assert!(err.contains("ip_local_reserved_ports"), "{err}");
+
+    let mut run = CoordRun::run(&file);
+    run.wait_line(PATIENCE, |l| l.contains(&warning))
+        .unwrap_or_else(|t| panic!("{t}"));
+    run.wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    run.interrupt();
+    assert_eq!(run.exit_code(PATIENCE), 0, "{}", run.transcript());
 }
