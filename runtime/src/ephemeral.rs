@@ -6,6 +6,7 @@
 
 use coord_core::Stack;
 use coord_core::stack::{PortRange, PortSpec};
+use std::io::Write;
 
 const RANGE_FILE: &str = "/proc/sys/net/ipv4/ip_local_port_range";
 const RESERVED_FILE: &str = "/proc/sys/net/ipv4/ip_local_reserved_ports";
@@ -133,14 +134,16 @@ pub fn warnings(stack: &Stack, file: &str, text: &str, eph: &Ephemeral) -> Vec<S
 }
 
 /// Prints [`warnings`] for the stack file `file` to stderr (nothing if the kernel's range
-/// cannot be read).
+/// cannot be read; write errors are ignored).
 pub fn warn(stack: &Stack, file: &std::path::Path) {
     let Some(eph) = Ephemeral::of_this_machine() else {
         return;
     };
     let text = std::fs::read_to_string(file).unwrap_or_default();
+    let mut err = std::io::stderr().lock();
     for w in warnings(stack, &file.display().to_string(), &text, &eph) {
-        eprintln!("{w}");
+        // A closed stderr must not stop coord: the warning is simply not seen.
+        let _ = writeln!(err, "{w}");
     }
 }
 

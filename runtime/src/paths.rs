@@ -84,19 +84,22 @@ pub fn create_log_file(path: &Path) -> io::Result<File> {
 }
 
 /// The per-user runtime directory of coord: `$XDG_RUNTIME_DIR/coord`, or `<tmp>/coord-<uid>`
-/// when `XDG_RUNTIME_DIR` is unset or names no directory. Created with mode 0700, never through a
+/// when `XDG_RUNTIME_DIR` is unset or names no directory of this user. Created with mode 0700, never through a
 /// link, and refused if it belongs to another user (then nothing falls back silently: a planted
 /// link or directory is reported).
 pub fn user_runtime_dir() -> io::Result<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = rustix::process::geteuid().as_raw();
     if let Some(xdg) = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
         let xdg = PathBuf::from(xdg);
-        if xdg.is_dir() {
+        // The spec makes it the user's own directory; another user's (a variable kept across
+        // `su`) is not ours to use.
+        if std::fs::metadata(&xdg).is_ok_and(|m| m.is_dir() && m.uid() == uid) {
             let dir = xdg.join("coord");
             create_private_dir(&dir)?;
             return Ok(dir);
         }
     }
-    let uid = rustix::process::geteuid().as_raw();
     let dir = std::env::temp_dir().join(format!("coord-{uid}"));
     create_private_dir(&dir).map_err(|e| {
         io::Error::new(
