@@ -32,6 +32,7 @@ const FIRST_ERRORS: &[(&str, usize, usize, &str)] = &[
     ("bad_duration.toml", 2, 22, "bad duration `60`"),
     ("cycle.toml", 4, 15, "dependency cycle: a -> b -> c -> a"),
     ("duplicate_fixed_port.toml", 7, 8, "`admin` and `api` both use the fixed port 8080"),
+    ("duration_too_long.toml", 4, 42, "`backoff`: duration `300000000000y` is longer than the maximum of 1year"),
     ("empty_command.toml", 2, 11, "`command` is empty"),
     ("empty_range.toml", 2, 16, "`8010-8000` is empty"),
     ("invalid_regex.toml", 4, 36, "`body` is not a valid regex"),

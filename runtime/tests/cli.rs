@@ -105,3 +105,27 @@ fn discover_without_a_running_coord_fails_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no coord is running"));
 }
+
+#[test]
+fn an_overlong_wait_is_refused_before_anything_runs() {
+    let file = stack_file("discover-long", "[services.a]\ncommand = \"sleep 1\"\n");
+    for wait in ["300000000000y", "2y"] {
+        let out = coord(&[
+            "discover",
+            "a",
+            "--wait",
+            wait,
+            "-f",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "--wait {wait}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "duration `{wait}` is longer than the maximum of 1year"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

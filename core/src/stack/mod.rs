@@ -22,7 +22,7 @@ mod service;
 mod syntax;
 mod values;
 
-pub use duration::parse_duration;
+pub use duration::{DurationError, MAX_DURATION, parse_duration};
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use values::{env_prefix, env_prefix_char};

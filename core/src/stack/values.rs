@@ -30,12 +30,8 @@ pub(crate) fn duration(
             default
         }
         Ok(parsed) => parsed,
-        Err(help) => {
-            d.error_at(
-                value,
-                format!("`{key}`: bad duration `{}`", value.get_ref()),
-                help,
-            );
+        Err(e) => {
+            d.error_at(value, format!("`{key}`: {}", e.problem()), e.help());
             default
         }
     }
@@ -133,10 +129,18 @@ mod tests {
             duration(&mut d, "k", &spanned("0s".into()), def, false),
             Duration::ZERO
         );
+        assert_eq!(
+            duration(&mut d, "k", &spanned("2y".into()), def, false),
+            def
+        );
         let errors = d.into_errors().0;
-        assert_eq!(errors.len(), 2);
+        assert_eq!(errors.len(), 3);
         assert!(errors[0].message.contains("bad duration `soon`"));
         assert!(errors[1].message.contains("longer than zero"));
+        assert_eq!(
+            errors[2].message,
+            "`k`: duration `2y` is longer than the maximum of 1year"
+        );
     }
 
     #[test]
