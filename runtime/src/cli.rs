@@ -135,7 +135,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
 
 /// Reads and validates a stack file: exit code 2 with every error (file:line:col + help).
 pub fn load_stack(file: &Path) -> Result<Stack, Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let bytes = std::fs::read(file).map_err(|e| {
         Failure::new(
             2,
             format!(
@@ -144,7 +144,7 @@ pub fn load_stack(file: &Path) -> Result<Stack, Failure> {
             ),
         )
     })?;
-    Stack::parse(&file.display().to_string(), &text).map_err(|errors| Failure {
+    Stack::parse_bytes(&file.display().to_string(), &bytes).map_err(|errors| Failure {
         code: 2,
         message: format!(
             "{errors}\ncoord: {} has {} error{}",

@@ -9,6 +9,8 @@ mod coordination;
 mod dependencies;
 mod diagnostics;
 mod duration;
+mod encoding;
+mod env;
 mod error;
 mod location;
 mod model;
@@ -23,6 +25,7 @@ mod syntax;
 mod values;
 
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
+pub use encoding::decode;
 pub use error::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use values::{env_prefix, env_prefix_char};

@@ -3,12 +3,13 @@
 use super::coordination::CoordinationParts;
 use super::dependencies::{Edge, dependencies};
 use super::diagnostics::Diagnostics;
+use super::env::env;
 use super::port::port_spec;
 use super::probe::{LIVE_PERIOD, READY_PERIOD, default_tcp_probe, probe};
 use super::ranges::Ranges;
 use super::raw::{RawCommand, RawService};
 use super::restart::{restart, stop_signal};
-use super::values::duration;
+use super::values::{duration, no_nul};
 use super::{CommandSpec, RestartPolicy, Service, ServiceId, ServiceKind};
 use std::time::Duration;
 use toml::Spanned;
@@ -56,6 +57,12 @@ pub(crate) fn service(
     {
         d.error_at(dir, "`working_dir` is empty", "write a directory relative to the stack file, such as `working_dir = \"backend\"`, or remove the key");
     }
+    if let Some(dir) = &r.working_dir {
+        no_nul(d, "`working_dir`", dir.get_ref(), dir.span());
+    }
+    if let Some(url) = &r.url {
+        no_nul(d, "`url`", url.get_ref(), url.span());
+    }
     let port = r.port.as_ref().and_then(|p| port_spec(d, p, ctx.ranges));
     let has_port = r.port.is_some();
     let socket_activation = r.socket_activation.as_ref().is_some_and(|s| *s.get_ref());
@@ -94,7 +101,7 @@ pub(crate) fn service(
         kind,
         command,
         working_dir: r.working_dir.as_ref().map(|w| w.get_ref().clone()),
-        env: r.env.clone().unwrap_or_default(),
+        env: env(d, r.env.as_ref()),
         port,
         socket_activation,
         url: r
@@ -157,6 +164,7 @@ fn command(d: &mut Diagnostics, name: &Spanned<String>, r: &RawService) -> Comma
                     format!("write the command that starts the service, {example}"),
                 );
             }
+            no_nul(d, "`command`", line, command.span());
             CommandSpec::Shell(line.clone())
         }
         RawCommand::Argv(argv) => {
@@ -169,6 +177,9 @@ fn command(d: &mut Diagnostics, name: &Spanned<String>, r: &RawService) -> Comma
                     "`command` has no program to run",
                     format!("start the array with the program, {example}"),
                 );
+            }
+            for arg in argv {
+                no_nul(d, "an argument of `command`", arg.get_ref(), arg.span());
             }
             CommandSpec::Argv(argv.iter().map(|a| a.get_ref().clone()).collect())
         }

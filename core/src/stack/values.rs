@@ -79,6 +79,18 @@ pub(crate) fn port_number(d: &mut Diagnostics, key: &str, value: &Spanned<i64>) 
     }
 }
 
+/// A string that reaches the operating system (a command, an environment variable, a directory)
+/// cannot hold a NUL byte: the process would fail only at spawn. Records an error if it does.
+pub(crate) fn no_nul(d: &mut Diagnostics, what: &str, text: &str, at: std::ops::Range<usize>) {
+    if text.contains('\0') {
+        d.error(
+            at,
+            format!("{what} contains a NUL byte (\\u0000)"),
+            "remove the `\\u0000` escape: the operating system cannot pass a NUL byte to a process (in an argument, an environment variable or a path)",
+        );
+    }
+}
+
 /// Whether `name` may name a service or a range: letters, digits, `-` and `_`.
 pub(crate) fn is_plain_name(name: &str) -> bool {
     !name.is_empty()
