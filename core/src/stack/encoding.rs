@@ -2,7 +2,7 @@
 //! first invalid byte, like any other error in the file.
 
 use super::diagnostics::Diagnostics;
-use super::{ConfigErrors, Stack};
+use super::{ConfigErrors, Parsed, Stack};
 
 /// The text of a stack file, or an error at the line and column of its first byte that is not
 /// UTF-8. `file` is only used in the message.
@@ -25,10 +25,10 @@ pub fn decode<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b str, ConfigErrors> 
 }
 
 impl Stack {
-    /// Like [`Stack::parse`], from the raw bytes of the file: bytes that are not UTF-8 are an
-    /// error at their line and column.
-    pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Stack, ConfigErrors> {
-        Stack::parse(file, decode(file, bytes)?)
+    /// Like [`Stack::parse_with_places`], from the raw bytes of the file: bytes that are not
+    /// UTF-8 are an error at their line and column.
+    pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, ConfigErrors> {
+        Stack::parse_with_places(file, decode(file, bytes)?)
     }
 }
 

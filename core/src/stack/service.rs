@@ -4,6 +4,7 @@ use super::coordination::CoordinationParts;
 use super::dependencies::{Edge, dependencies};
 use super::diagnostics::Diagnostics;
 use super::env::env;
+use super::names::NameIndex;
 use super::port::port_spec;
 use super::probe::{LIVE_PERIOD, READY_PERIOD, default_tcp_probe, probe};
 use super::ranges::Ranges;
@@ -11,6 +12,7 @@ use super::raw::{RawCommand, RawService};
 use super::restart::{restart, stop_signal};
 use super::values::{duration, no_nul};
 use super::{CommandSpec, RestartPolicy, Service, ServiceId, ServiceKind};
+use std::collections::BTreeSet;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -27,8 +29,12 @@ pub(crate) struct Context<'a> {
     pub coordination: &'a CoordinationParts,
     /// The port ranges, defaults included.
     pub ranges: &'a Ranges,
-    /// Every service name, in id order.
-    pub names: &'a [String],
+    /// Every service name, in id order, indexed.
+    pub names: &'a NameIndex<'a>,
+    /// The names in `required_services`.
+    pub required: BTreeSet<&'a str>,
+    /// The names in `optional_services`.
+    pub optional: BTreeSet<&'a str>,
 }
 
 /// A converted service and its dependency edges with their places in the file.
@@ -219,9 +225,8 @@ fn check_task(d: &mut Diagnostics, r: &RawService, policy: RestartPolicy) {
 /// Whether the run survives the service failing: its own `optional` key, else whether
 /// `[coordination]` lists it in `optional_services`. Contradictions are errors.
 fn optional(d: &mut Diagnostics, ctx: &Context, name: &Spanned<String>, r: &RawService) -> bool {
-    let listed = |list: &[Spanned<String>]| list.iter().any(|n| n.get_ref() == name.get_ref());
-    let in_required = listed(&ctx.coordination.required);
-    let in_optional = listed(&ctx.coordination.optional);
+    let in_required = ctx.required.contains(name.get_ref().as_str());
+    let in_optional = ctx.optional.contains(name.get_ref().as_str());
     match &r.optional {
         Some(flag) if *flag.get_ref() && in_required => {
             d.error_at(
