@@ -39,7 +39,7 @@ fn a_required_edge_to_an_optional_service_is_named_at_the_edge() {
     );
     assert_eq!(
         w[0].to_string(),
-        "w.toml:7:15: warning: `redis` is marked optional, but `api` requires it, so it is required for this run: if it fails, `api` fails and so does the run\n  help: if `api` can run without it, write `redis = \"optional\"` in `api`'s `depends_on`; otherwise drop `optional` from `redis`"
+        "w.toml:7:15: warning: `redis` is marked optional, but `api` requires it, so it is required for this run: if it fails, `api` fails and so does the run\n  help: if `api` can run without it, make that dependency optional (`redis = \"optional\"`, or `kind = \"optional\"` in its table); otherwise drop `optional` from `redis`"
     );
 }
 

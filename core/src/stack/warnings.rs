@@ -53,7 +53,7 @@ pub fn optional_but_required(
                     dep.name
                 ),
                 help: format!(
-                    "if `{dependent}` can run without it, write `{} = \"optional\"` in `{dependent}`'s `depends_on`; otherwise drop `optional` from `{}`",
+                    "if `{dependent}` can run without it, make that dependency optional (`{} = \"optional\"`, or `kind = \"optional\"` in its table); otherwise drop `optional` from `{}`",
                     dep.name, dep.name
                 ),
             });
