@@ -6,7 +6,8 @@ use super::parse_duration;
 use std::time::Duration;
 use toml::Spanned;
 
-/// A duration such as `"30s"`, or `default` when absent. With `nonzero`, `"0s"` is an error.
+/// A duration such as `"30s"`, or `default` when absent. With `nonzero`, `"0s"` (and anything
+/// under 1ms, which is zero for the coordinator) is an error.
 pub(crate) fn duration(
     d: &mut Diagnostics,
     key: &str,
@@ -24,6 +25,21 @@ pub(crate) fn duration(
                 format!("`{key}` must be longer than zero"),
                 format!(
                     "write a positive duration, such as `{key} = \"{}\"`",
+                    humantime::format_duration(default)
+                ),
+            );
+            default
+        }
+        Ok(parsed) if nonzero && parsed < Duration::from_millis(1) => {
+            // The coordinator counts time in whole milliseconds: this would be zero there.
+            d.error_at(
+                value,
+                format!(
+                    "`{key}` is `{}`, shorter than 1ms, the smallest step coord counts in",
+                    value.get_ref()
+                ),
+                format!(
+                    "write a duration of at least 1ms, such as `{key} = \"{}\"`",
                     humantime::format_duration(default)
                 ),
             );
@@ -145,8 +161,20 @@ mod tests {
             duration(&mut d, "k", &spanned("2y".into()), def, false),
             def
         );
+        assert_eq!(
+            duration(&mut d, "k", &spanned("500us".into()), def, true),
+            def
+        );
+        assert_eq!(
+            duration(&mut d, "k", &spanned("500us".into()), def, false),
+            Duration::from_micros(500)
+        );
         let errors = d.into_errors().0;
-        assert_eq!(errors.len(), 3);
+        assert_eq!(errors.len(), 4);
+        assert_eq!(
+            errors[3].message,
+            "`k` is `500us`, shorter than 1ms, the smallest step coord counts in"
+        );
         assert!(errors[0].message.contains("bad duration `soon`"));
         assert!(errors[1].message.contains("longer than zero"));
         assert_eq!(
