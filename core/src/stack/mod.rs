@@ -29,8 +29,8 @@ mod warnings;
 
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
 pub use encoding::decode;
-pub use error::{ConfigError, ConfigErrors};
+pub use error::{ConfigError, ConfigErrors, ConfigWarning};
 pub use model::*;
-pub use places::{ConfigWarning, Parsed, Place, Places};
+pub use places::{Parsed, Place, Places};
 pub use values::{env_prefix, env_prefix_char};
 pub use warnings::optional_but_required;

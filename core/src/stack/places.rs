@@ -2,7 +2,6 @@
 //! warnings about the run, and the runtime's checks against the file system (`working_dir`).
 
 use super::{ConfigError, ServiceId, Stack};
-use std::fmt;
 
 /// A 1-based line and column (in characters) in the stack file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,33 +48,6 @@ pub struct Parsed {
     pub stack: Stack,
     /// Where its keys are written.
     pub places: Places,
-}
-
-/// Something in a stack file that is allowed but probably not what its author meant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigWarning {
-    /// The file, as given to the parser.
-    pub file: String,
-    /// Where.
-    pub place: Place,
-    /// What is odd.
-    pub message: String,
-    /// What to write instead, if that is what was meant.
-    pub help: String,
-}
-
-impl fmt::Display for ConfigWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: warning: {}",
-            self.file, self.place.line, self.place.column, self.message
-        )?;
-        if !self.help.is_empty() {
-            write!(f, "\n  help: {}", self.help)?;
-        }
-        Ok(())
-    }
 }
 
 /// Ids are indices: a helper for the per-service vectors above.
