@@ -6,6 +6,7 @@ use crate::cli::Failure;
 use coord_core::Stack;
 use coord_core::graph::StackGraph;
 use coord_core::stack::{ConfigErrors, Parsed, optional_but_required};
+use std::io::Write;
 use std::path::Path;
 
 /// Reads and validates a stack file: exit code 2 with every error (file:line:col + help).
@@ -51,7 +52,8 @@ pub fn load_for_run(file: &Path, stack_dir: &Path, services: &[String]) -> Resul
     }
     let selected = graph.select(&roots);
     for warning in optional_but_required(&stack, &places, &selected) {
-        eprintln!("{warning}");
+        // A closed stderr must not stop the load (no panic as `eprintln!` would).
+        let _ = writeln!(std::io::stderr(), "{warning}");
     }
     let mut errors = Vec::new();
     for (id, service) in stack.services.iter().enumerate() {
