@@ -8,8 +8,8 @@ use std::path::Path;
 /// The errors of one invalid fixture, read with a stable file name for the messages.
 fn errors_of(path: &Path) -> ConfigErrors {
     let name = path.file_name().unwrap().to_str().unwrap();
-    let text = std::fs::read_to_string(path).unwrap();
-    match Stack::parse(&format!("fixtures/invalid/{name}"), &text) {
+    let bytes = std::fs::read(path).unwrap();
+    match Stack::parse_bytes(&format!("fixtures/invalid/{name}"), &bytes) {
         Ok(_) => panic!("fixtures/invalid/{name} parsed without errors"),
         Err(errors) => errors,
     }
@@ -32,13 +32,16 @@ const FIRST_ERRORS: &[(&str, usize, usize, &str)] = &[
     ("bad_duration.toml", 2, 22, "bad duration `60`"),
     ("cycle.toml", 4, 15, "dependency cycle: a -> b -> c -> a"),
     ("duplicate_fixed_port.toml", 7, 8, "`admin` and `api` both use the fixed port 8080"),
+    ("duration_too_long.toml", 4, 42, "`backoff`: duration `300000000000y` is longer than the maximum of 1year"),
     ("empty_command.toml", 2, 11, "`command` is empty"),
     ("empty_range.toml", 2, 16, "`8010-8000` is empty"),
+    ("env_the_os_refuses.toml", 2, 31, "an argument of `command` contains a NUL byte"),
     ("invalid_regex.toml", 4, 36, "`body` is not a valid regex"),
     ("malformed_range.toml", 2, 9, "`8000:8010` is not a port range"),
     ("many_errors.toml", 3, 23, "`max_parallel_starts` must be at least 1"),
     ("missing_command.toml", 5, 11, "service `web` has no `command`"),
     ("no_services.toml", 1, 1, "the stack has no services"),
+    ("not_utf8.toml", 1, 14, "the stack file is not valid UTF-8 (byte 0xe9 at offset 13)"),
     ("optional_contradiction.toml", 7, 12, "says `optional = true` but is listed in `required_services`"),
     ("overlapping_ranges.toml", 5, 9, "range `green` (8150-8300) partly overlaps range `blue` (8100-8200)"),
     ("port_out_of_range.toml", 3, 8, "port 70000 is outside 1-65535"),

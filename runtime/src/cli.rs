@@ -135,25 +135,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
 
 /// Reads and validates a stack file: exit code 2 with every error (file:line:col + help).
 pub fn load_stack(file: &Path) -> Result<Stack, Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Failure::new(
-            2,
-            format!(
-                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml is",
-                file.display()
-            ),
-        )
-    })?;
-    Stack::parse(&file.display().to_string(), &text).map_err(|errors| Failure {
-        code: 2,
-        message: format!(
-            "{errors}\ncoord: {} has {} error{}",
-            file.display(),
-            errors.0.len(),
-            if errors.0.len() == 1 { "" } else { "s" }
-        ),
-        raw: true,
-    })
+    crate::load::parse_file(file).map(|parsed| parsed.stack)
 }
 
 fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
@@ -162,22 +144,9 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
 }
 
 fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
-    let stack = load_stack(file)?;
-    crate::ephemeral::warn(&stack, file);
-    for name in &services {
-        if stack.service_id(name).is_none() {
-            let known: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
-            return Err(Failure::new(
-                2,
-                format!(
-                    "no service named `{name}` in {}\n  help: the services are: {}",
-                    file.display(),
-                    known.join(", ")
-                ),
-            ));
-        }
-    }
     let paths = stack_paths(file)?;
+    let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
+    crate::ephemeral::warn(&stack, file);
     let launcher = Launcher::current()
         .map_err(|e| Failure::new(1, format!("cannot find coord's own executable: {e}")))?;
     let outcome = driver::run(RunRequest {
@@ -194,7 +163,8 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
 }
 
 fn check(file: &Path) -> Result<i32, Failure> {
-    let stack = load_stack(file)?;
+    let paths = stack_paths(file)?;
+    let stack = crate::load::load_for_run(file, &paths.stack_dir, &[])?;
     crate::ephemeral::warn(&stack, file);
     let graph = StackGraph::new(&stack);
     let order: Vec<&str> = graph

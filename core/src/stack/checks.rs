@@ -2,9 +2,10 @@
 
 use super::coordination::CoordinationParts;
 use super::diagnostics::{Diagnostics, suggest};
+use super::names::NameIndex;
 use super::raw::{RawPort, RawService};
 use super::values::{env_prefix, is_plain_name};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 /// The services as written: name and table, in file order.
@@ -59,21 +60,22 @@ pub(crate) fn check_fixed_ports(d: &mut Diagnostics, tables: &Tables) {
 }
 
 /// Every name in `required_services` / `optional_services` is a service, and in only one list.
-pub(crate) fn check_lists(d: &mut Diagnostics, parts: &CoordinationParts, names: &[String]) {
+pub(crate) fn check_lists(d: &mut Diagnostics, parts: &CoordinationParts, names: &NameIndex) {
     let lists = [
         ("required_services", &parts.required),
         ("optional_services", &parts.optional),
     ];
     for (list, entries) in lists {
-        for (i, entry) in entries.iter().enumerate() {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for entry in entries {
             let name = entry.get_ref();
-            if !names.contains(name) {
+            if names.id(name).is_none() {
                 d.error_at(
                     entry,
                     format!("`{list}` names unknown service `{name}`"),
-                    suggest(name, "service", names.iter().map(String::as_str)),
+                    suggest(name, "service", names.iter()),
                 );
-            } else if entries[..i].iter().any(|e| e.get_ref() == name) {
+            } else if !seen.insert(name) {
                 d.error_at(
                     entry,
                     format!("`{list}` lists `{name}` twice"),
@@ -82,12 +84,13 @@ pub(crate) fn check_lists(d: &mut Diagnostics, parts: &CoordinationParts, names:
             }
         }
     }
+    let required: BTreeSet<&str> = parts
+        .required
+        .iter()
+        .map(|r| r.get_ref().as_str())
+        .collect();
     for entry in &parts.optional {
-        if parts
-            .required
-            .iter()
-            .any(|r| r.get_ref() == entry.get_ref())
-        {
+        if required.contains(entry.get_ref().as_str()) {
             d.error_at(
                 entry,
                 format!("`{}` is in both `required_services` and `optional_services`", entry.get_ref()),

@@ -1,9 +1,11 @@
 //! `depends_on` -> [`Dependency`] edges (names resolved to ids), and the rejection of cycles.
 
 use super::diagnostics::{Diagnostics, suggest};
+use super::names::NameIndex;
 use super::raw::{RawDependency, RawDependsOn};
 use super::values::duration;
 use super::{Dependency, DependencyKind, ServiceId};
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
@@ -21,7 +23,7 @@ pub(crate) fn dependencies(
     d: &mut Diagnostics,
     me: ServiceId,
     raw: &Spanned<RawDependsOn>,
-    names: &[String],
+    names: &NameIndex,
     default_timeout: Duration,
 ) -> Vec<Edge> {
     // (name, kind, timeout) as written, in file order.
@@ -40,33 +42,34 @@ pub(crate) fn dependencies(
             .collect(),
     };
     let mut edges: Vec<Edge> = Vec::new();
+    let mut listed: BTreeSet<ServiceId> = BTreeSet::new();
     for (name, kind, timeout) in written {
-        let Some(service) = names.iter().position(|n| n == name.get_ref()) else {
+        let Some(service) = names.id(name.get_ref()) else {
             d.error_at(
                 name,
                 format!(
                     "`{}` depends on unknown service `{}`",
-                    names[me],
+                    names.name(me),
                     name.get_ref()
                 ),
-                suggest(name.get_ref(), "service", names.iter().map(String::as_str)),
+                suggest(name.get_ref(), "service", names.iter()),
             );
             continue;
         };
         if service == me {
             d.error_at(
                 name,
-                format!("service `{}` depends on itself", names[me]),
+                format!("service `{}` depends on itself", names.name(me)),
                 "a service cannot wait for its own readiness: remove it from its `depends_on`",
             );
             continue;
         }
-        if edges.iter().any(|e| e.dependency.service == service) {
+        if !listed.insert(service) {
             d.error_at(
                 name,
                 format!(
                     "`{}` lists dependency `{}` twice",
-                    names[me],
+                    names.name(me),
                     name.get_ref()
                 ),
                 "list each dependency once",

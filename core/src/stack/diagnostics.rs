@@ -1,7 +1,7 @@
 //! Collects the errors found while validating a stack file, each located by a byte span.
 
 use super::location::LineIndex;
-use super::{ConfigError, ConfigErrors};
+use super::{ConfigError, ConfigErrors, Place};
 use std::ops::Range;
 use toml::Spanned;
 
@@ -50,6 +50,12 @@ impl<'t> Diagnostics<'t> {
         self.error(at.span(), message, help);
     }
 
+    /// The line and column of byte `offset`.
+    pub(crate) fn place(&self, offset: usize) -> Place {
+        let (line, column) = self.lines.line_column(offset);
+        Place { line, column }
+    }
+
     /// Whether any error was recorded.
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
@@ -63,30 +69,50 @@ impl<'t> Diagnostics<'t> {
     }
 }
 
+/// Names longer than this (in bytes) get no "did you mean": comparing two names costs the product
+/// of their lengths, and nobody mistypes a name that long.
+const MAX_SUGGESTED_LEN: usize = 64;
+
+/// At most this many names are listed in a help text.
+const MAX_LISTED: usize = 20;
+
 /// The name among `candidates` closest to `name`, if it is close enough to be a likely typo.
+/// Names (and candidates) longer than [`MAX_SUGGESTED_LEN`] are not compared.
 pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    if name.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     candidates
         .into_iter()
+        .filter(|c| c.len() <= MAX_SUGGESTED_LEN)
         .map(|c| (strsim::jaro_winkler(name, c), c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
 
-/// A help text suggesting the closest of `candidates` to `name`, or listing them all.
+/// A help text suggesting the closest of `candidates` to `name`, and listing them (the first
+/// [`MAX_LISTED`] of them, with the count of the others).
 pub(crate) fn suggest<'a>(
     name: &str,
     what: &str,
     candidates: impl IntoIterator<Item = &'a str> + Clone,
 ) -> String {
-    let listed: Vec<String> = candidates
-        .clone()
-        .into_iter()
-        .map(|c| format!("`{c}`"))
-        .collect();
+    let mut listed: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for c in candidates.clone() {
+        if listed.len() < MAX_LISTED {
+            listed.push(format!("`{c}`"));
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        listed.push(format!("and {more} more"));
+    }
     let known = if listed.is_empty() {
         format!("there are no {what}s")
     } else {
@@ -126,5 +152,19 @@ mod tests {
             "did you mean `redis`? (known services: `database`, `redis`)"
         );
         assert_eq!(suggest("x", "range", []), "there are no ranges");
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion_and_long_lists_are_cut() {
+        let long = "a".repeat(40_000);
+        let near = format!("{}b", "a".repeat(39_999));
+        assert_eq!(closest(&long, [near.as_str(), "a"]), None);
+        assert_eq!(
+            closest("databse", [long.as_str(), "database"]),
+            Some("database")
+        );
+        let names: Vec<String> = (0..25).map(|i| format!("s{i}")).collect();
+        let help = suggest("zzz", "service", names.iter().map(String::as_str));
+        assert!(help.ends_with("`s18`, `s19`, and 5 more"), "{help}");
     }
 }

@@ -1,6 +1,7 @@
-//! Errors in a stack file: each names the file, line and column, what is wrong, and what to write
-//! instead.
+//! Errors (and warnings) in a stack file: each names the file, line and column, what is wrong,
+//! and what to write instead.
 
+use super::Place;
 use std::fmt;
 
 /// One problem in a stack file.
@@ -49,3 +50,30 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl std::error::Error for ConfigErrors {}
+
+/// Something in a stack file that is allowed but probably not what its author meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// The file, as given to the parser.
+    pub file: String,
+    /// Where.
+    pub place: Place,
+    /// What is odd.
+    pub message: String,
+    /// What to write instead, if that is what was meant.
+    pub help: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: warning: {}",
+            self.file, self.place.line, self.place.column, self.message
+        )?;
+        if !self.help.is_empty() {
+            write!(f, "\n  help: {}", self.help)?;
+        }
+        Ok(())
+    }
+}

@@ -5,10 +5,12 @@ use super::checks::{check_fixed_ports, check_lists, check_names};
 use super::coordination::coordination;
 use super::dependencies::check_cycles;
 use super::diagnostics::Diagnostics;
+use super::names::NameIndex;
+use super::places::per_service;
 use super::ranges::port_ranges;
 use super::service::{Context, service};
 use super::syntax::reading_error;
-use super::{ConfigErrors, Stack, raw};
+use super::{ConfigErrors, Parsed, Places, Stack, raw};
 
 impl Stack {
     /// Parses and validates the text of a stack file. `file` is only used in messages.
@@ -16,6 +18,11 @@ impl Stack {
     /// A TOML syntax error, an unknown key or a value of the wrong type is reported alone (reading
     /// stops there); every other problem is collected, in file order.
     pub fn parse(file: &str, text: &str) -> Result<Stack, ConfigErrors> {
+        Stack::parse_with_places(file, text).map(|parsed| parsed.stack)
+    }
+
+    /// Like [`Stack::parse`], keeping where the keys that later messages point at are written.
+    pub fn parse_with_places(file: &str, text: &str) -> Result<Parsed, ConfigErrors> {
         let raw = raw::from_str(text).map_err(|e| reading_error(file, text, &e))?;
         let mut d = Diagnostics::new(file, text);
         let parts = coordination(&mut d, raw.coordination);
@@ -34,11 +41,22 @@ impl Stack {
         check_names(&mut d, &tables);
         check_fixed_ports(&mut d, &tables);
         let names: Vec<String> = tables.iter().map(|(n, _)| n.get_ref().clone()).collect();
-        check_lists(&mut d, &parts, &names);
+        let index = NameIndex::new(&names);
+        check_lists(&mut d, &parts, &index);
         let ctx = Context {
             coordination: &parts,
             ranges: &ranges,
-            names: &names,
+            names: &index,
+            required: parts
+                .required
+                .iter()
+                .map(|s| s.get_ref().as_str())
+                .collect(),
+            optional: parts
+                .optional
+                .iter()
+                .map(|s| s.get_ref().as_str())
+                .collect(),
         };
         let built: Vec<_> = tables
             .iter()
@@ -50,12 +68,27 @@ impl Stack {
         if !d.is_empty() {
             return Err(d.into_errors());
         }
-        Ok(Stack {
+        let places = Places {
+            file: file.to_string(),
+            working_dir: per_service(tables.len(), |id| {
+                let dir = tables[id].1.get_ref().working_dir.as_ref();
+                dir.map(|w| d.place(w.span().start))
+            }),
+            dependencies: per_service(tables.len(), |id| {
+                built[id]
+                    .edges
+                    .iter()
+                    .map(|e| d.place(e.span.start))
+                    .collect()
+            }),
+        };
+        let stack = Stack {
             file: file.to_string(),
             coordination: parts.coordination,
             port_ranges: ranges.valid,
             services: built.into_iter().map(|b| b.service).collect(),
-        })
+        };
+        Ok(Parsed { stack, places })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::diagnostics::Diagnostics;
 use super::raw::RawProbe;
-use super::values::{count, duration};
+use super::values::{count, duration, no_nul};
 use super::{Probe, ProbeCheck};
 use std::time::Duration;
 use toml::Spanned;
@@ -145,6 +145,12 @@ fn check(
             body,
         })
     } else if let Some(command) = &p.exec {
+        no_nul(
+            d,
+            &format!("`exec` in `{key}`"),
+            command.get_ref(),
+            command.span(),
+        );
         if command.get_ref().trim().is_empty() {
             d.error_at(command, format!("`exec` in `{key}` is empty"), "write the command that exits 0 when the service is up, such as `exec = \"pg_isready -p $PORT\"`");
         }

@@ -3,7 +3,6 @@
 //! names, numbers with limits) stay raw here so that all such problems can be reported at once.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use toml::Spanned;
 
 mod either;
@@ -50,7 +49,7 @@ pub(crate) struct RawService {
     pub kind: Option<Spanned<String>>,
     pub command: Option<Spanned<RawCommand>>,
     pub working_dir: Option<Spanned<String>>,
-    pub env: Option<BTreeMap<String, String>>,
+    pub env: Option<Keyed<Spanned<String>>>,
     pub port: Option<Spanned<RawPort>>,
     pub socket_activation: Option<Spanned<bool>>,
     pub url: Option<Spanned<String>>,

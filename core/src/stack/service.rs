@@ -3,13 +3,16 @@
 use super::coordination::CoordinationParts;
 use super::dependencies::{Edge, dependencies};
 use super::diagnostics::Diagnostics;
+use super::env::env;
+use super::names::NameIndex;
 use super::port::port_spec;
 use super::probe::{LIVE_PERIOD, READY_PERIOD, default_tcp_probe, probe};
 use super::ranges::Ranges;
 use super::raw::{RawCommand, RawService};
 use super::restart::{restart, stop_signal};
-use super::values::duration;
+use super::values::{duration, no_nul};
 use super::{CommandSpec, RestartPolicy, Service, ServiceId, ServiceKind};
+use std::collections::BTreeSet;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -26,8 +29,12 @@ pub(crate) struct Context<'a> {
     pub coordination: &'a CoordinationParts,
     /// The port ranges, defaults included.
     pub ranges: &'a Ranges,
-    /// Every service name, in id order.
-    pub names: &'a [String],
+    /// Every service name, in id order, indexed.
+    pub names: &'a NameIndex<'a>,
+    /// The names in `required_services`.
+    pub required: BTreeSet<&'a str>,
+    /// The names in `optional_services`.
+    pub optional: BTreeSet<&'a str>,
 }
 
 /// A converted service and its dependency edges with their places in the file.
@@ -55,6 +62,12 @@ pub(crate) fn service(
         && dir.get_ref().trim().is_empty()
     {
         d.error_at(dir, "`working_dir` is empty", "write a directory relative to the stack file, such as `working_dir = \"backend\"`, or remove the key");
+    }
+    if let Some(dir) = &r.working_dir {
+        no_nul(d, "`working_dir`", dir.get_ref(), dir.span());
+    }
+    if let Some(url) = &r.url {
+        no_nul(d, "`url`", url.get_ref(), url.span());
     }
     let port = r.port.as_ref().and_then(|p| port_spec(d, p, ctx.ranges));
     let has_port = r.port.is_some();
@@ -94,7 +107,7 @@ pub(crate) fn service(
         kind,
         command,
         working_dir: r.working_dir.as_ref().map(|w| w.get_ref().clone()),
-        env: r.env.clone().unwrap_or_default(),
+        env: env(d, r.env.as_ref()),
         port,
         socket_activation,
         url: r
@@ -157,6 +170,7 @@ fn command(d: &mut Diagnostics, name: &Spanned<String>, r: &RawService) -> Comma
                     format!("write the command that starts the service, {example}"),
                 );
             }
+            no_nul(d, "`command`", line, command.span());
             CommandSpec::Shell(line.clone())
         }
         RawCommand::Argv(argv) => {
@@ -169,6 +183,9 @@ fn command(d: &mut Diagnostics, name: &Spanned<String>, r: &RawService) -> Comma
                     "`command` has no program to run",
                     format!("start the array with the program, {example}"),
                 );
+            }
+            for arg in argv {
+                no_nul(d, "an argument of `command`", arg.get_ref(), arg.span());
             }
             CommandSpec::Argv(argv.iter().map(|a| a.get_ref().clone()).collect())
         }
@@ -208,9 +225,8 @@ fn check_task(d: &mut Diagnostics, r: &RawService, policy: RestartPolicy) {
 /// Whether the run survives the service failing: its own `optional` key, else whether
 /// `[coordination]` lists it in `optional_services`. Contradictions are errors.
 fn optional(d: &mut Diagnostics, ctx: &Context, name: &Spanned<String>, r: &RawService) -> bool {
-    let listed = |list: &[Spanned<String>]| list.iter().any(|n| n.get_ref() == name.get_ref());
-    let in_required = listed(&ctx.coordination.required);
-    let in_optional = listed(&ctx.coordination.optional);
+    let in_required = ctx.required.contains(name.get_ref().as_str());
+    let in_optional = ctx.optional.contains(name.get_ref().as_str());
     match &r.optional {
         Some(flag) if *flag.get_ref() && in_required => {
             d.error_at(

@@ -6,7 +6,8 @@ use super::parse_duration;
 use std::time::Duration;
 use toml::Spanned;
 
-/// A duration such as `"30s"`, or `default` when absent. With `nonzero`, `"0s"` is an error.
+/// A duration such as `"30s"`, or `default` when absent. With `nonzero`, `"0s"` (and anything
+/// under 1ms, which is zero for the coordinator) is an error.
 pub(crate) fn duration(
     d: &mut Diagnostics,
     key: &str,
@@ -29,13 +30,24 @@ pub(crate) fn duration(
             );
             default
         }
-        Ok(parsed) => parsed,
-        Err(help) => {
+        Ok(parsed) if nonzero && parsed < Duration::from_millis(1) => {
+            // The coordinator counts time in whole milliseconds: this would be zero there.
             d.error_at(
                 value,
-                format!("`{key}`: bad duration `{}`", value.get_ref()),
-                help,
+                format!(
+                    "`{key}` is `{}`, shorter than 1ms, the smallest step coord counts in",
+                    value.get_ref()
+                ),
+                format!(
+                    "write a duration of at least 1ms, such as `{key} = \"{}\"`",
+                    humantime::format_duration(default)
+                ),
             );
+            default
+        }
+        Ok(parsed) => parsed,
+        Err(e) => {
+            d.error_at(value, format!("`{key}`: {}", e.problem()), e.help());
             default
         }
     }
@@ -80,6 +92,18 @@ pub(crate) fn port_number(d: &mut Diagnostics, key: &str, value: &Spanned<i64>) 
             );
             None
         }
+    }
+}
+
+/// A string that reaches the operating system (a command, an environment variable, a directory)
+/// cannot hold a NUL byte: the process would fail only at spawn. Records an error if it does.
+pub(crate) fn no_nul(d: &mut Diagnostics, what: &str, text: &str, at: std::ops::Range<usize>) {
+    if text.contains('\0') {
+        d.error(
+            at,
+            format!("{what} contains a NUL byte (\\u0000)"),
+            "remove the `\\u0000` escape: the operating system cannot pass a NUL byte to a process (in an argument, an environment variable or a path)",
+        );
     }
 }
 
@@ -133,10 +157,30 @@ mod tests {
             duration(&mut d, "k", &spanned("0s".into()), def, false),
             Duration::ZERO
         );
+        assert_eq!(
+            duration(&mut d, "k", &spanned("2y".into()), def, false),
+            def
+        );
+        assert_eq!(
+            duration(&mut d, "k", &spanned("500us".into()), def, true),
+            def
+        );
+        assert_eq!(
+            duration(&mut d, "k", &spanned("500us".into()), def, false),
+            Duration::from_micros(500)
+        );
         let errors = d.into_errors().0;
-        assert_eq!(errors.len(), 2);
+        assert_eq!(errors.len(), 4);
+        assert_eq!(
+            errors[3].message,
+            "`k` is `500us`, shorter than 1ms, the smallest step coord counts in"
+        );
         assert!(errors[0].message.contains("bad duration `soon`"));
         assert!(errors[1].message.contains("longer than zero"));
+        assert_eq!(
+            errors[2].message,
+            "`k`: duration `2y` is longer than the maximum of 1year"
+        );
     }
 
     #[test]

@@ -119,3 +119,23 @@ fn every_invalid_fixture_is_rejected_with_a_location() {
     }
     eprintln!("{checked} invalid fixtures checked");
 }
+
+#[test]
+fn a_duration_over_a_year_is_pointed_at() {
+    rejects(
+        "[services.db]\ncommand = \"true\"\nrestart = { policy = \"always\", backoff = \"300000000000y\", backoff_max = \"300000000000y\" }\n",
+        3,
+        Some(42),
+        &["longer than the maximum of 1year", "backoff_max"],
+    );
+}
+
+#[test]
+fn what_the_os_would_refuse_at_spawn_is_pointed_at() {
+    rejects(
+        "[services.db]\ncommand = \"true\"\nenv = { \"A=B\" = \"1\", C = \"x\\u0000\" }\n",
+        3,
+        Some(9),
+        &["contains `=`", "NUL byte"],
+    );
+}

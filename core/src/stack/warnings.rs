@@ -1,0 +1,64 @@
+//! Warnings about a run: an optional service that a service required for the run requires
+//! (over `required` edges, transitively) is in fact required, because its failure fails its
+//! dependent and so the run.
+
+use super::{ConfigWarning, DependencyKind, Places, ServiceId, Stack};
+use std::collections::VecDeque;
+
+/// The warnings for a run of the services marked in `selected` (indexed by id, as
+/// [`crate::graph::StackGraph::select`] returns it), in file order. One warning per optional
+/// service that is required, at the first `required` edge found to it (breadth first from the
+/// required services, in id order), naming both services.
+pub fn optional_but_required(
+    stack: &Stack,
+    places: &Places,
+    selected: &[bool],
+) -> Vec<ConfigWarning> {
+    if !stack.coordination.graceful_degradation {
+        return Vec::new(); // every service is required anyway
+    }
+    let n = stack.services.len();
+    let required_root =
+        |id: ServiceId| selected.get(id).copied().unwrap_or(false) && !stack.services[id].optional;
+    // `root[id]`: the service required for the run whose required edges reach `id`.
+    let mut root: Vec<Option<ServiceId>> = vec![None; n];
+    let mut queue: VecDeque<ServiceId> = VecDeque::new();
+    for id in (0..n).filter(|&id| required_root(id)) {
+        root[id] = Some(id);
+        queue.push_back(id);
+    }
+    let mut warnings = Vec::new();
+    while let Some(id) = queue.pop_front() {
+        let from = root[id].unwrap_or(id);
+        for (i, dep) in stack.services[id].depends_on.iter().enumerate() {
+            if dep.kind != DependencyKind::Required || root[dep.service].is_some() {
+                continue;
+            }
+            root[dep.service] = Some(from);
+            queue.push_back(dep.service);
+            let Some(&place) = places.dependencies.get(id).and_then(|p| p.get(i)) else {
+                continue;
+            };
+            let dependent = &stack.services[id].name;
+            let via = if from == id {
+                String::new()
+            } else {
+                format!(" (which `{}` requires)", stack.services[from].name)
+            };
+            warnings.push(ConfigWarning {
+                file: places.file.clone(),
+                place,
+                message: format!(
+                    "`{}` is marked optional, but `{dependent}`{via} requires it, so it is required for this run: if it fails, `{dependent}` fails and so does the run",
+                    dep.name
+                ),
+                help: format!(
+                    "if `{dependent}` can run without it, make that dependency optional (`{} = \"optional\"`, or `kind = \"optional\"` in its table); otherwise drop `optional` from `{}`",
+                    dep.name, dep.name
+                ),
+            });
+        }
+    }
+    warnings.sort_by_key(|w| w.place);
+    warnings
+}
