@@ -26,6 +26,7 @@ fn outcome_text(outcome: &Option<RunOutcome>) -> String {
     match outcome {
         None => "none".to_string(),
         Some(RunOutcome::Stopped) => "stopped".to_string(),
+        Some(RunOutcome::Completed) => "completed".to_string(),
         Some(RunOutcome::Interrupted) => "interrupted".to_string(),
         Some(RunOutcome::Failed(why)) => format!("failed ({why})"),
     }

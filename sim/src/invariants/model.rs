@@ -104,6 +104,36 @@ pub struct Checker {
     shutdown_bound_ms: u64,
 }
 
+/// Per service: whether its failure may leave the run going (the README's rule, computed here
+/// independently of the core): with `graceful_degradation` on, services not in
+/// `required_services` (when it lists any) or marked optional, unless a service required for the
+/// run requires them, transitively.
+fn optional_for_run(stack: &Stack) -> Vec<bool> {
+    let c = &stack.coordination;
+    let mut required: Vec<bool> = stack
+        .services
+        .iter()
+        .map(|s| {
+            !c.graceful_degradation
+                || if c.required_services.is_empty() {
+                    !s.optional
+                } else {
+                    c.required_services.contains(&s.name)
+                }
+        })
+        .collect();
+    let mut work: Vec<ServiceId> = (0..required.len()).filter(|&i| required[i]).collect();
+    while let Some(id) = work.pop() {
+        for d in &stack.services[id].depends_on {
+            if d.kind == DependencyKind::Required && !required[d.service] {
+                required[d.service] = true;
+                work.push(d.service);
+            }
+        }
+    }
+    required.into_iter().map(|r| !r).collect()
+}
+
 fn settled(state: &ServiceState) -> bool {
     state.is_final() || *state == ServiceState::Ready
 }
@@ -112,12 +142,14 @@ impl Checker {
     /// A checker for a run of `stack` (every service selected).
     pub fn new(stack: &Stack) -> Checker {
         let n = stack.services.len();
+        let for_run = optional_for_run(stack);
         let facts: Vec<Facts> = stack
             .services
             .iter()
-            .map(|s| Facts {
+            .zip(for_run)
+            .map(|(s, optional)| Facts {
                 name: s.name.clone(),
-                optional: s.optional,
+                optional,
                 ready_threshold: s.ready.as_ref().map(|p| p.success_threshold.max(1)),
                 min_uptime_ms: duration_millis(s.min_uptime),
                 grace_ms: duration_millis(s.stop_grace),

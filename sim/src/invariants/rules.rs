@@ -476,7 +476,7 @@ pub(super) fn startup_finished_once(c: &Checker, now: Timestamp) -> Check {
 /// every process has ended.
 pub(super) fn run_outcome(c: &Checker, now: Timestamp, outcome: &RunOutcome) -> Check {
     match (&c.run_failed, outcome) {
-        (Some(name), RunOutcome::Stopped | RunOutcome::Interrupted) => {
+        (Some(name), RunOutcome::Stopped | RunOutcome::Interrupted | RunOutcome::Completed) => {
             return Err(c.violation(
                 Invariant::RunOutcome,
                 now,
