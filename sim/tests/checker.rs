@@ -245,6 +245,33 @@ fn port_handed_out_while_an_outsider_holds_it() {
 }
 
 #[test]
+fn a_fixed_port_handed_to_another_service_or_retried_by_its_owner() {
+    use coord_core::stack::PortSpec;
+    let mut stack = netra();
+    stack.services[DATABASE].port = Some(PortSpec::Fixed(5432));
+    // Redis may not get database's fixed port, even while nobody holds it.
+    let mut h = History::new(stack.clone());
+    h.go(REDIS, ServiceState::Waiting).unwrap();
+    let v = caught(h.spawn(REDIS, 1, Some(5432)), Invariant::PortExclusive);
+    assert!(v.detail.contains("fixed port of database"), "{v}");
+
+    // The owner retries its fixed port although an outsider was reported on it.
+    let mut ok = History::new(stack);
+    ok.checker
+        .observe(Timestamp(0), Observation::OutsiderTook(5432))
+        .unwrap();
+    ok.go(DATABASE, ServiceState::Waiting).unwrap();
+    ok.spawn(DATABASE, 1, Some(5432)).unwrap();
+    ok.input(Input::PortTaken {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    ok.at(1_000).spawn(DATABASE, 2, Some(5432)).unwrap();
+}
+
+#[test]
 fn too_many_starting_at_once() {
     let mut stack = netra();
     stack.coordination.max_parallel_starts = 1;
