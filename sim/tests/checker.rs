@@ -364,9 +364,33 @@ fn liveness_probed_before_ready() {
     );
 }
 
+/// Netra with backend needing redis only optionally: in netra itself backend requires redis,
+/// which makes redis required for the run although it is marked optional.
+fn netra_with_redis_optional() -> Stack {
+    use coord_core::stack::DependencyKind;
+    let mut stack = netra();
+    for d in &mut stack.services[BACKEND].depends_on {
+        if d.service == REDIS {
+            d.kind = DependencyKind::Optional;
+        }
+    }
+    stack
+}
+
+#[test]
+fn a_service_marked_optional_but_required_by_a_required_one_fails_the_run() {
+    // In netra backend (required) requires redis (marked optional): redis failing fails the run.
+    let mut h = History::new(netra());
+    h.fail_to_start(REDIS);
+    caught(
+        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        Invariant::RunOutcome,
+    );
+}
+
 #[test]
 fn optional_dependency_failure_fails_the_dependent() {
-    let mut h = History::new(netra());
+    let mut h = History::new(netra_with_redis_optional());
     h.bring_up(DATABASE, 5432);
     h.fail_to_start(REDIS);
     h.go(AUTH, ServiceState::Waiting).unwrap();
@@ -539,7 +563,7 @@ fn run_outcome_contradicts_the_failures() {
         Invariant::RunOutcome,
     );
 
-    let mut h = History::new(netra());
+    let mut h = History::new(netra_with_redis_optional());
     h.fail_to_start(REDIS);
     // redis is optional: the run must not fail because of it.
     caught(
