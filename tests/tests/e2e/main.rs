@@ -8,6 +8,7 @@
 mod control;
 mod degradation;
 mod demo;
+mod fixed_ports;
 mod invalid;
 mod lifecycle;
 mod order;
@@ -16,3 +17,4 @@ mod postgres_redis;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod tasks;
