@@ -165,5 +165,8 @@ fn netra_seed_13_huge_backoffs_do_not_panic() {
     }
     let run = run_seed(&stack, 13, true);
     let text = report::full(&run, &stack, "netra-huge-backoff.toml");
-    assert!(run.violation.is_none() && text.contains("> finished"), "{text}");
+    assert!(
+        run.violation.is_none() && text.contains("> finished"),
+        "{text}"
+    );
 }
