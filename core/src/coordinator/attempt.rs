@@ -97,8 +97,8 @@ impl Coordinator {
         if spec.kind == ServiceKind::Task {
             return;
         }
-        if let Some(ready) = &spec.ready {
-            let first = ready.check.cadence().first;
+        if spec.ready.is_some() {
+            let first = self.cadences[service].first;
             self.records[service].probe_interval = first;
             self.timers.set(service, TimerKind::Probe, now.add(first));
         } else {
@@ -215,18 +215,19 @@ impl Coordinator {
         self.schedule_readiness_probe(now, service);
     }
 
-    /// The next readiness probe, at the cadence of the probe's kind (see `cadence`).
+    /// The next readiness probe, at the cadence of the probe's kind (see `cadence`). The probe's
+    /// spec (its period) is read only past the fast window: most probes are fast ones.
     fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
-        let Some(spec) = self.stack.services[service].ready.as_ref() else {
-            return;
-        };
+        let cadence = self.cadences[service];
         let rec = &mut self.records[service];
-        let since_spawn = now.millis_since(rec.spawned_at.unwrap_or(now));
-        rec.probe_interval = spec.check.cadence().next(
-            rec.probe_interval,
-            Duration::from_millis(since_spawn),
-            spec.period,
-        );
+        let since_spawn = Duration::from_millis(now.millis_since(rec.spawned_at.unwrap_or(now)));
+        rec.probe_interval = if cadence.in_fast_window(since_spawn) {
+            cadence.ramp_up(rec.probe_interval)
+        } else {
+            let spec = self.stack.services[service].ready.as_ref();
+            let period = spec.map_or(cadence.fast_interval, |p| p.period);
+            cadence.back_off(rec.probe_interval, period)
+        };
         let at = now.add(rec.probe_interval);
         self.timers.set(service, TimerKind::Probe, at);
     }

@@ -42,13 +42,13 @@ pub const SLOW: Cadence = Cadence {
 
 impl ProbeCheck {
     /// How often a readiness probe of this kind goes out.
-    pub fn cadence(&self) -> Cadence {
+    pub fn cadence(&self) -> &'static Cadence {
         match self {
-            ProbeCheck::Exec { .. } => SLOW,
+            ProbeCheck::Exec { .. } => &SLOW,
             ProbeCheck::Tcp
             | ProbeCheck::Http { .. }
             | ProbeCheck::Log { .. }
-            | ProbeCheck::Notify => FAST,
+            | ProbeCheck::Notify => &FAST,
         }
     }
 
@@ -63,12 +63,26 @@ impl Cadence {
     /// the ramp within the fast window, then doubling up to the period (never below the fast
     /// interval). Saturating.
     pub fn next(&self, previous: Duration, since_spawn: Duration, period: Duration) -> Duration {
-        if since_spawn < self.fast_window {
-            previous.saturating_add(self.ramp).min(self.fast_interval)
+        if self.in_fast_window(since_spawn) {
+            self.ramp_up(previous)
         } else {
-            let top = period.max(self.fast_interval);
-            doubled(previous).clamp(self.fast_interval, top)
+            self.back_off(previous, period)
         }
+    }
+
+    /// Whether `since_spawn` lies in the fast window (then the period is not needed).
+    pub fn in_fast_window(&self, since_spawn: Duration) -> bool {
+        since_spawn < self.fast_window
+    }
+
+    /// The interval after `previous` within the fast window.
+    pub fn ramp_up(&self, previous: Duration) -> Duration {
+        previous.saturating_add(self.ramp).min(self.fast_interval)
+    }
+
+    /// The interval after `previous` past the fast window: doubling up to `period`.
+    pub fn back_off(&self, previous: Duration, period: Duration) -> Duration {
+        doubled(previous).clamp(self.fast_interval, period.max(self.fast_interval))
     }
 }
 
@@ -79,7 +93,7 @@ mod tests {
     const MS: fn(u64) -> Duration = Duration::from_millis;
 
     /// The probe times (ms after the spawn) of a service that never answers yes, up to `until`.
-    fn times(cadence: Cadence, period: Duration, until: u64) -> Vec<u64> {
+    fn times(cadence: &Cadence, period: Duration, until: u64) -> Vec<u64> {
         let mut at = cadence.first;
         let mut interval = cadence.first;
         let mut out = Vec::new();

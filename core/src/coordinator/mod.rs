@@ -110,6 +110,8 @@ pub struct Coordinator {
     tasks_only: bool,
     /// The run ended because every task ended ([`RunOutcome::Completed`]).
     completed: bool,
+    /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
+    cadences: Vec<&'static cadence::Cadence>,
 }
 
 impl Coordinator {
@@ -147,6 +149,15 @@ impl Coordinator {
             doomed_to_stop: Vec::new(),
             tasks_only: false,
             completed: false,
+            cadences: stack
+                .services
+                .iter()
+                .map(|s| {
+                    s.ready
+                        .as_ref()
+                        .map_or(&cadence::FAST, |p| p.check.cadence())
+                })
+                .collect(),
             stack,
         }
     }

@@ -282,8 +282,8 @@ impl Coordinator {
     /// [`super::RunOutcome::Completed`], the way `make` ends. A required task that failed has
     /// already failed the run.
     pub(super) fn complete_tasks_only_run(&mut self, now: Timestamp) {
-        if self.phase != Phase::Running
-            || !self.tasks_only
+        if !self.tasks_only
+            || self.phase != Phase::Running
             || self.startup_pending > 0
             || self.live_processes > 0
         {
