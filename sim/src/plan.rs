@@ -126,15 +126,19 @@ impl FaultPlan {
             }
         }
         plan.fault_window_ms = rng.random_range(1_000..=30_000);
-        let required_targets: Vec<ServiceId> = (0..stack.services.len())
-            .filter(|id| {
-                stack.services.iter().any(|s| {
-                    s.depends_on
-                        .iter()
-                        .any(|d| d.service == *id && d.kind == DependencyKind::Required)
-                })
-            })
-            .collect();
+        // One pass over the edges (O(services + edges)), then the targets in id order.
+        let mut required = vec![false; stack.services.len()];
+        for s in &stack.services {
+            for d in &s.depends_on {
+                if d.kind == DependencyKind::Required
+                    && let Some(r) = required.get_mut(d.service)
+                {
+                    *r = true;
+                }
+            }
+        }
+        let required_targets: Vec<ServiceId> =
+            (0..required.len()).filter(|&id| required[id]).collect();
         if !required_targets.is_empty() && rng.random_ratio(1, 4) {
             plan.doomed = Some(required_targets[rng.random_range(0..required_targets.len())]);
         }
@@ -249,6 +253,22 @@ mod tests {
             assert!(on > 20 && on < 180, "{kind:?} on in {on}/200 plans");
         }
         assert!((0..200).any(|s| plan(s).doomed.is_some()));
+    }
+
+    #[test]
+    fn the_doomed_service_is_one_that_others_require() {
+        for seed in 0..300 {
+            let stack = crate::stacks::random_small(seed);
+            let plan = FaultPlan::swarm(&mut ChaCha8Rng::seed_from_u64(seed), &stack);
+            if let Some(doomed) = plan.doomed {
+                let required = stack.services.iter().any(|s| {
+                    s.depends_on
+                        .iter()
+                        .any(|d| d.service == doomed && d.kind == DependencyKind::Required)
+                });
+                assert!(required, "seed {seed}: {doomed}");
+            }
+        }
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 use crate::world::RunReport;
 use coord_core::RunOutcome;
-use coord_core::stack::Stack;
+use coord_core::stack::{PortSpec, ProbeCheck, Stack};
 use std::fmt::Write;
+use std::time::Duration;
 
 /// Trace lines shown with a failure.
 pub const TAIL_LINES: usize = 50;
@@ -26,6 +27,7 @@ fn outcome_text(outcome: &Option<RunOutcome>) -> String {
     match outcome {
         None => "none".to_string(),
         Some(RunOutcome::Stopped) => "stopped".to_string(),
+        Some(RunOutcome::Completed) => "completed".to_string(),
         Some(RunOutcome::Interrupted) => "interrupted".to_string(),
         Some(RunOutcome::Failed(why)) => format!("failed ({why})"),
     }
@@ -66,7 +68,8 @@ pub fn full(report: &RunReport, stack: &Stack, stack_arg: &str) -> String {
     out
 }
 
-/// One line per service of a generated stack: kind, port, optional, dependencies.
+/// One line per service of a generated stack: kind, port (`port=N` fixed, `port~N` preferred),
+/// optional, dependencies, an exec readiness probe and extreme durations.
 fn describe_stack(out: &mut String, stack: &Stack) {
     let _ = writeln!(
         out,
@@ -79,12 +82,31 @@ fn describe_stack(out: &mut String, stack: &Stack) {
             .iter()
             .map(|d| format!("{} {:?}", d.name, d.kind).to_lowercase())
             .collect();
+        let port = match &s.port {
+            None => "no-port".to_string(),
+            Some(PortSpec::Fixed(p)) => format!("port={p}"),
+            Some(PortSpec::Allocated {
+                preferred: Some(p), ..
+            }) => format!("port~{p}"),
+            Some(PortSpec::Allocated { .. }) => "port".to_string(),
+        };
+        let exec = match s.ready.as_ref().map(|p| &p.check) {
+            Some(ProbeCheck::Exec { .. }) => " exec-probe",
+            _ => "",
+        };
+        let extreme = if s.restart.backoff_max == Duration::MAX {
+            " huge-durations"
+        } else if s.stop_grace <= Duration::from_millis(1) {
+            " tiny-durations"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "  {:<5} {:<7} {:<7} {:<8} needs {}",
+            "  {:<5} {:<7} {:<10} {:<8} needs {}{exec}{extreme}",
             s.name,
             format!("{:?}", s.kind).to_lowercase(),
-            if s.port.is_some() { "port" } else { "no-port" },
+            port,
             if s.optional { "optional" } else { "required" },
             if deps.is_empty() {
                 "nothing".to_string()

@@ -180,7 +180,10 @@ pub fn random_dag(n: usize, max_deps: usize, seed: u64) -> Stack {
 
 /// The small random stack of `sim --random-stack` for `seed`: 4 to 15 services with up to 3
 /// dependencies each (see [`random_dag`]), `max_parallel_starts` 1 to 4, every third service
-/// optional. Deterministic in `seed`.
+/// optional. On top, from a side stream of the seed (see [`shake`]): fixed ports inside the
+/// range, preferred ports equal to another service's fixed port, `exec` readiness probes,
+/// extreme and zero-ish durations, and one stack in ten made of tasks only. Deterministic in
+/// `seed`.
 pub fn random_small(seed: u64) -> Stack {
     let n = 4 + (seed % 12) as usize;
     let mut stack = random_dag(n, 3, seed);
@@ -189,7 +192,96 @@ pub fn random_small(seed: u64) -> Stack {
     for (i, s) in stack.services.iter_mut().enumerate() {
         s.optional = (i as u64 + seed).is_multiple_of(3);
     }
+    shake(&mut stack, seed);
     stack
+}
+
+/// The first ports of the random stacks' range: fixed ports are drawn among them, so they are
+/// exactly the ports the range scan would hand out first.
+const CONTESTED: std::ops::Range<u16> = 10_000..10_012;
+
+/// The variations of [`random_small`] that reach the rules a plain DAG does not, drawn from their
+/// own stream so the DAG itself stays what `random_dag` gives.
+fn shake(stack: &mut Stack, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x51ac_ed5e_ed00_f1ed);
+    if rng.random_ratio(1, 10) {
+        for s in &mut stack.services {
+            s.kind = ServiceKind::Task;
+            s.port = None;
+            s.ready = None;
+        }
+        return;
+    }
+    let mut fixed: Vec<u16> = Vec::new();
+    for s in &mut stack.services {
+        if matches!(s.port, Some(PortSpec::Allocated { .. })) && rng.random_ratio(1, 4) {
+            let port = rng.random_range(CONTESTED);
+            if !fixed.contains(&port) {
+                fixed.push(port);
+                s.port = Some(PortSpec::Fixed(port));
+            }
+        }
+    }
+    for s in &mut stack.services {
+        if let Some(PortSpec::Allocated { preferred, .. }) = &mut s.port
+            && !fixed.is_empty()
+            && rng.random_ratio(1, 3)
+        {
+            *preferred = Some(fixed[rng.random_range(0..fixed.len())]);
+        }
+        if s.kind == ServiceKind::Service && s.port.is_none() && rng.random_ratio(1, 4) {
+            s.ready = Some(probe(
+                ProbeCheck::Exec {
+                    command: "check".into(),
+                },
+                Duration::from_secs(1),
+            ));
+        }
+    }
+    match rng.random_range(0..4) {
+        0 => extreme(stack, &mut rng, Duration::MAX),
+        1 => zero_ish(stack, &mut rng),
+        _ => {}
+    }
+}
+
+/// Half the services get `huge` for every duration that only bounds a wait the run does not
+/// need to sit out: backoff caps and windows, readiness probe periods, dependency timeouts.
+fn extreme(stack: &mut Stack, rng: &mut ChaCha8Rng, huge: Duration) {
+    for s in &mut stack.services {
+        if !rng.random_bool(0.5) {
+            continue;
+        }
+        s.restart.backoff_max = huge;
+        s.restart.window = huge;
+        s.restart.backoff_reset = huge;
+        if let Some(p) = &mut s.ready {
+            p.period = huge;
+        }
+        for d in &mut s.depends_on {
+            d.timeout = huge;
+        }
+    }
+}
+
+/// Half the services get the smallest durations a stack file allows: 1 ms backoffs, uptime and
+/// stop grace, and 0 ms timeouts on their optional and soft edges.
+fn zero_ish(stack: &mut Stack, rng: &mut ChaCha8Rng) {
+    let ms = Duration::from_millis(1);
+    for s in &mut stack.services {
+        if !rng.random_bool(0.5) {
+            continue;
+        }
+        s.restart.backoff_initial = ms;
+        s.restart.backoff_max = ms;
+        s.min_uptime = ms;
+        s.stop_grace = ms;
+        for d in &mut s.depends_on {
+            if d.kind != DependencyKind::Required {
+                d.timeout = Duration::ZERO;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +303,60 @@ mod tests {
         );
         assert_eq!(s.services[2].depends_on[1].kind, DependencyKind::Optional);
         assert!(s.services[1].optional && !s.services[0].optional);
+    }
+
+    #[test]
+    fn random_stacks_reach_fixed_ports_exec_probes_extremes_and_tasks_only_runs() {
+        let stacks: Vec<Stack> = (0..400).map(random_small).collect();
+        let fixed = |s: &Stack| -> Vec<u16> {
+            s.services
+                .iter()
+                .filter_map(|x| match x.port {
+                    Some(PortSpec::Fixed(p)) => Some(p),
+                    _ => None,
+                })
+                .collect()
+        };
+        let preferred_on_fixed = stacks.iter().filter(|s| {
+            let fixed = fixed(s);
+            s.services.iter().any(|x| {
+                matches!(x.port, Some(PortSpec::Allocated { preferred: Some(p), .. }) if fixed.contains(&p))
+            })
+        });
+        assert!(preferred_on_fixed.count() > 20);
+        assert!(stacks.iter().filter(|s| !fixed(s).is_empty()).count() > 100);
+        let exec = stacks.iter().filter(|s| {
+            s.services.iter().any(|x| {
+                matches!(
+                    x.ready.as_ref().map(|p| &p.check),
+                    Some(ProbeCheck::Exec { .. })
+                )
+            })
+        });
+        assert!(exec.count() > 100);
+        let huge = stacks.iter().filter(|s| {
+            s.services
+                .iter()
+                .any(|x| x.restart.backoff_max == Duration::MAX)
+        });
+        assert!(huge.count() > 40);
+        let tiny = stacks.iter().filter(|s| {
+            s.services
+                .iter()
+                .any(|x| x.stop_grace == Duration::from_millis(1))
+        });
+        assert!(tiny.count() > 40);
+        let tasks_only = stacks
+            .iter()
+            .filter(|s| s.services.iter().all(|x| x.kind == ServiceKind::Task));
+        assert!(tasks_only.count() > 15);
+        assert!(stacks.iter().all(|s| {
+            let f = fixed(s);
+            let mut d = f.clone();
+            d.sort_unstable();
+            d.dedup();
+            d.len() == f.len()
+        }));
     }
 
     #[test]

@@ -212,6 +212,7 @@ impl Trace {
             Command::Finished(outcome) => {
                 let outcome = match outcome {
                     RunOutcome::Stopped => "stopped".to_string(),
+                    RunOutcome::Completed => "completed".to_string(),
                     RunOutcome::Interrupted => "interrupted".to_string(),
                     RunOutcome::Failed(why) => format!("failed: {why}"),
                 };

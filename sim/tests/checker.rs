@@ -245,6 +245,33 @@ fn port_handed_out_while_an_outsider_holds_it() {
 }
 
 #[test]
+fn a_fixed_port_handed_to_another_service_or_retried_by_its_owner() {
+    use coord_core::stack::PortSpec;
+    let mut stack = netra();
+    stack.services[DATABASE].port = Some(PortSpec::Fixed(5432));
+    // Redis may not get database's fixed port, even while nobody holds it.
+    let mut h = History::new(stack.clone());
+    h.go(REDIS, ServiceState::Waiting).unwrap();
+    let v = caught(h.spawn(REDIS, 1, Some(5432)), Invariant::PortExclusive);
+    assert!(v.detail.contains("fixed port of database"), "{v}");
+
+    // The owner retries its fixed port although an outsider was reported on it.
+    let mut ok = History::new(stack);
+    ok.checker
+        .observe(Timestamp(0), Observation::OutsiderTook(5432))
+        .unwrap();
+    ok.go(DATABASE, ServiceState::Waiting).unwrap();
+    ok.spawn(DATABASE, 1, Some(5432)).unwrap();
+    ok.input(Input::PortTaken {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    ok.at(1_000).spawn(DATABASE, 2, Some(5432)).unwrap();
+}
+
+#[test]
 fn too_many_starting_at_once() {
     let mut stack = netra();
     stack.coordination.max_parallel_starts = 1;
@@ -337,9 +364,33 @@ fn liveness_probed_before_ready() {
     );
 }
 
+/// Netra with backend needing redis only optionally: in netra itself backend requires redis,
+/// which makes redis required for the run although it is marked optional.
+fn netra_with_redis_optional() -> Stack {
+    use coord_core::stack::DependencyKind;
+    let mut stack = netra();
+    for d in &mut stack.services[BACKEND].depends_on {
+        if d.service == REDIS {
+            d.kind = DependencyKind::Optional;
+        }
+    }
+    stack
+}
+
+#[test]
+fn a_service_marked_optional_but_required_by_a_required_one_fails_the_run() {
+    // In netra backend (required) requires redis (marked optional): redis failing fails the run.
+    let mut h = History::new(netra());
+    h.fail_to_start(REDIS);
+    caught(
+        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        Invariant::RunOutcome,
+    );
+}
+
 #[test]
 fn optional_dependency_failure_fails_the_dependent() {
-    let mut h = History::new(netra());
+    let mut h = History::new(netra_with_redis_optional());
     h.bring_up(DATABASE, 5432);
     h.fail_to_start(REDIS);
     h.go(AUTH, ServiceState::Waiting).unwrap();
@@ -512,7 +563,7 @@ fn run_outcome_contradicts_the_failures() {
         Invariant::RunOutcome,
     );
 
-    let mut h = History::new(netra());
+    let mut h = History::new(netra_with_redis_optional());
     h.fail_to_start(REDIS);
     // redis is optional: the run must not fail because of it.
     caught(

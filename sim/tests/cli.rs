@@ -47,6 +47,28 @@ fn a_sweep_prints_its_count_and_rate() {
 }
 
 #[test]
+fn a_sweep_prints_the_same_for_any_number_of_jobs_and_its_per_core_rate() {
+    let body = |jobs: &str| {
+        let out = sim(&["--seeds", "0..300", "--random-stack", "--jobs", jobs]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (body, last) = text
+            .trim_end()
+            .rsplit_once('\n')
+            .unwrap_or(("", text.trim_end()));
+        assert!(
+            last.starts_with("300 seeds (0..300) on a random stack: "),
+            "{text}"
+        );
+        assert!(last.contains(&format!(" {jobs} jobs, ")), "{text}");
+        assert!(last.contains(" seeds/s per core, "), "{text}");
+        (body.to_string(), out.status.code())
+    };
+    assert_eq!(body("1"), body("3"));
+    let zero = sim(&["--seeds", "0..10", "--jobs", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+}
+
+#[test]
 fn bad_arguments_and_bad_stacks_exit_2_with_a_clear_message() {
     let out = sim(&["--seeds", "9..3"]);
     assert_eq!(out.status.code(), Some(2));

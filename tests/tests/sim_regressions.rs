@@ -146,3 +146,27 @@ fn random_stack_seed_668_doomed_stop_waits_for_the_run_failure_in_the_same_event
         report::failure(&run, &stack, report::RANDOM_STACK)
     );
 }
+
+// Fixed (core-rules): backoff doubling and jitter overflowed `Duration` and panicked.
+
+/// netra with `restart = { policy = "always", backoff = "300000000000y", backoff_max =
+/// "300000000000y" }` on every service (a file `coord check` accepted): seed 13 panicked in the
+/// backoff doubling. Built in code, since the parser now bounds durations.
+/// Replay: the same stack in a file, `sim --seed 13 --stack that.toml`.
+#[test]
+fn netra_seed_13_huge_backoffs_do_not_panic() {
+    use coord_core::stack::RestartPolicy;
+    let mut stack = fixture("netra.toml");
+    let huge = std::time::Duration::from_secs(300_000_000_000 * 365 * 24 * 3600);
+    for s in &mut stack.services {
+        s.restart.policy = RestartPolicy::Always;
+        s.restart.backoff_initial = huge;
+        s.restart.backoff_max = huge;
+    }
+    let run = run_seed(&stack, 13, true);
+    let text = report::full(&run, &stack, "netra-huge-backoff.toml");
+    assert!(
+        run.violation.is_none() && text.contains("> finished"),
+        "{text}"
+    );
+}

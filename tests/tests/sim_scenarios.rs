@@ -138,9 +138,11 @@ fn discovery_only_after_registration() {
     insta::assert_snapshot!(text);
 }
 
-/// An optional service down: redis never comes up. auth (which needs it optionally) starts
-/// without it (`REDIS_AVAILABLE=0`); backend (which requires it) fails, and since backend is
-/// required the run fails. frontend down alone never fails the run.
+/// A service marked optional down: redis never comes up. auth (which needs it optionally) starts
+/// without it (`REDIS_AVAILABLE=0`); backend (which requires it) fails when its 15 s dependency
+/// timeout passes, and since backend is required the run fails (redis itself is required for the
+/// run too, as backend requires it). frontend, which nothing requires, down alone never fails the
+/// run.
 #[test]
 fn optional_service_down() {
     let stack = fixture("netra.toml");

@@ -1,23 +1,15 @@
 //! One start attempt: port reservation, spawn, readiness probing, readiness deadline, the end of
 //! a process, and retries with backoff.
 
+use super::backoff::{self, PORT_TAKEN_BACKOFF};
 use super::io::{ExitStatus, ProbeOutcome, ProbePurpose};
 use super::record::ExitPlan;
 use super::timers::TimerKind;
 use super::{Command, Coordinator, Phase, ServiceState};
 use crate::stack::{PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
-use rand::RngExt;
 use std::time::Duration;
 
-/// The first readiness probe goes out this soon after a spawn, and the interval grows by as much
-/// per probe up to [`FAST_PROBE_INTERVAL`]: a service that is ready at once is seen within a
-/// millisecond or two.
-pub const FIRST_PROBE_DELAY: Duration = Duration::from_millis(1);
-/// Readiness probes then run this often...
-pub const FAST_PROBE_INTERVAL: Duration = Duration::from_millis(5);
-/// ...for this long, then back off, doubling up to the probe's period.
-pub const FAST_PROBE_WINDOW: Duration = Duration::from_secs(1);
 /// Extra time an unconfirmed port reservation outlives the readiness deadline and stop grace.
 const RESERVATION_SLACK: Duration = Duration::from_secs(5);
 
@@ -56,13 +48,17 @@ impl Coordinator {
             {
                 Ok(p) => port = Some(p),
                 Err(_) => {
-                    let why = match port_spec {
-                        PortSpec::Fixed(p) => format!("port {p} is taken"),
-                        PortSpec::Allocated { range_name, .. } => {
-                            format!("no free port left in range {range_name}")
+                    match port_spec {
+                        PortSpec::Fixed(p) => {
+                            let why = format!("port {p} is held by another service of the run");
+                            self.end_attempt_watch(service);
+                            self.port_busy_retry(now, service, why);
                         }
-                    };
-                    self.fail_service(now, service, why);
+                        PortSpec::Allocated { range_name, .. } => {
+                            let why = format!("no free port left in range {range_name}");
+                            self.fail_service(now, service, why);
+                        }
+                    }
                     return;
                 }
             }
@@ -102,9 +98,9 @@ impl Coordinator {
             return;
         }
         if spec.ready.is_some() {
-            self.records[service].probe_interval = FIRST_PROBE_DELAY;
-            self.timers
-                .set(service, TimerKind::Probe, now.add(FIRST_PROBE_DELAY));
+            let first = self.cadences[service].first;
+            self.records[service].probe_interval = first;
+            self.timers.set(service, TimerKind::Probe, now.add(first));
         } else {
             self.timers
                 .set(service, TimerKind::Uptime, now.add(spec.min_uptime));
@@ -140,6 +136,9 @@ impl Coordinator {
             let starting = self.records[service].state == ServiceState::Starting;
             if !fixed && starting && self.phase == Phase::Running {
                 self.respawn_on_next_port(now, service);
+            } else if fixed && starting && self.phase == Phase::Running {
+                self.end_attempt_watch(service);
+                self.port_busy_retry(now, service, reason);
             } else {
                 self.attempt_failed(now, service, reason);
             }
@@ -216,18 +215,18 @@ impl Coordinator {
         self.schedule_readiness_probe(now, service);
     }
 
-    /// A ramp from [`FIRST_PROBE_DELAY`] to [`FAST_PROBE_INTERVAL`], fast probes for
-    /// [`FAST_PROBE_WINDOW`] after the spawn, then doubling up to the period.
+    /// The next readiness probe, at the cadence of the probe's kind (see `cadence`). The probe's
+    /// spec (its period) is read only past the fast window: most probes are fast ones.
     fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
+        let cadence = self.cadences[service];
         let rec = &mut self.records[service];
-        let since_spawn = now.millis_since(rec.spawned_at.unwrap_or(now));
-        rec.probe_interval = if u128::from(since_spawn) < FAST_PROBE_WINDOW.as_millis() {
-            (rec.probe_interval + FIRST_PROBE_DELAY).min(FAST_PROBE_INTERVAL)
+        let since_spawn = Duration::from_millis(now.millis_since(rec.spawned_at.unwrap_or(now)));
+        rec.probe_interval = if cadence.in_fast_window(since_spawn) {
+            cadence.ramp_up(rec.probe_interval)
         } else {
-            // Only now read the probe's spec: most probes are fast ones.
             let spec = self.stack.services[service].ready.as_ref();
-            let period = spec.map_or(FAST_PROBE_INTERVAL, |p| p.period);
-            (rec.probe_interval * 2).clamp(FAST_PROBE_INTERVAL, period.max(FAST_PROBE_INTERVAL))
+            let period = spec.map_or(cadence.fast_interval, |p| p.period);
+            cadence.back_off(rec.probe_interval, period)
         };
         let at = now.add(rec.probe_interval);
         self.timers.set(service, TimerKind::Probe, at);
@@ -394,7 +393,9 @@ impl Coordinator {
             return;
         }
         match plan {
-            ExitPlan::RetryOrFail(reason) => self.retry_or_fail(now, service, reason),
+            ExitPlan::RetryOrFail(reason) => {
+                self.retry_or_fail(now, service, reason, Duration::ZERO)
+            }
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
             ExitPlan::UserRestart => {
                 self.records[service].attempts = 0;
@@ -410,7 +411,20 @@ impl Coordinator {
         }
     }
 
-    fn retry_or_fail(&mut self, now: Timestamp, service: ServiceId, reason: String) {
+    /// A fixed port is held by someone else: the attempt failed, and the retry waits at least
+    /// [`PORT_TAKEN_BACKOFF`] (doubling from there), so the other program has seconds to leave.
+    fn port_busy_retry(&mut self, now: Timestamp, service: ServiceId, reason: String) {
+        self.retry_or_fail(now, service, reason, PORT_TAKEN_BACKOFF);
+    }
+
+    /// Retries after a backoff (at least `floor`), or fails the service when out of attempts.
+    fn retry_or_fail(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        reason: String,
+        floor: Duration,
+    ) {
         let attempts = self.records[service].attempts;
         if attempts > self.stack.coordination.startup_retry_count {
             let why = format!("{reason} (after {attempts} attempts)");
@@ -418,8 +432,12 @@ impl Coordinator {
             return;
         }
         let restart = &self.stack.services[service].restart;
-        let doublings = attempts.saturating_sub(1).min(20);
-        let base = (restart.backoff_initial * 2u32.pow(doublings)).min(restart.backoff_max);
+        let base = backoff::attempt_backoff(
+            restart.backoff_initial,
+            restart.backoff_max,
+            attempts,
+            floor,
+        );
         let delay = self.jitter(base);
         self.set_state(now, service, ServiceState::Restarting, &reason);
         self.timers.set(service, TimerKind::Backoff, now.add(delay));
@@ -427,8 +445,7 @@ impl Coordinator {
 
     /// `base` plus up to a tenth of it, from the seeded generator.
     pub(super) fn jitter(&mut self, base: Duration) -> Duration {
-        let extra = crate::time::duration_millis(base) / 10;
-        base + Duration::from_millis(self.rng.random_range(0..=extra))
+        backoff::jitter(&mut self.rng, base)
     }
 
     /// The backoff before the next attempt or restart is over: wait for dependencies again.

@@ -12,6 +12,8 @@
 //! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
 
 mod attempt;
+mod backoff;
+pub mod cadence;
 mod discovery;
 mod io;
 mod record;
@@ -56,6 +58,8 @@ pub enum RunOutcome {
     Interrupted,
     /// A required service failed; the reason names it.
     Failed(String),
+    /// Every selected service was a task, and they have all ended (none required failed).
+    Completed,
 }
 
 /// Where the run as a whole is.
@@ -102,6 +106,12 @@ pub struct Coordinator {
     /// Doomed services to stop (in order) once every change of this event has propagated, so a
     /// run failure found in the same event gets to order the stops itself.
     doomed_to_stop: Vec<ServiceId>,
+    /// Every selected service is a task: the run ends once they all have.
+    tasks_only: bool,
+    /// The run ended because every task ended ([`RunOutcome::Completed`]).
+    completed: bool,
+    /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
+    cadences: Vec<&'static cadence::Cadence>,
 }
 
 impl Coordinator {
@@ -137,6 +147,17 @@ impl Coordinator {
             changed: VecDeque::new(),
             force: false,
             doomed_to_stop: Vec::new(),
+            tasks_only: false,
+            completed: false,
+            cadences: stack
+                .services
+                .iter()
+                .map(|s| {
+                    s.ready
+                        .as_ref()
+                        .map_or(&cadence::FAST, |p| p.check.cadence())
+                })
+                .collect(),
             stack,
         }
     }
@@ -196,8 +217,9 @@ impl Coordinator {
                 purpose,
                 outcome,
             } => {
-                let rec = &self.records[service];
-                if self.is_current(service, generation) && rec.probe_in_flight == Some(purpose) {
+                // `get`: an id from outside the stack is ignored, never indexed.
+                let in_flight = self.records.get(service).and_then(|r| r.probe_in_flight);
+                if self.is_current(service, generation) && in_flight == Some(purpose) {
                     self.records[service].probe_in_flight = None;
                     self.on_probe_result(now, service, purpose, outcome);
                 }
@@ -290,6 +312,7 @@ impl Coordinator {
             self.fill_start_slots(now);
         }
         self.report_startup_if_over(now);
+        self.complete_tasks_only_run(now);
         self.finish_if_done();
     }
 

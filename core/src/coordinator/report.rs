@@ -15,6 +15,7 @@ impl Coordinator {
             .map(|(rec, spec)| ServiceStatus {
                 name: spec.name.clone(),
                 selected: rec.selected,
+                required: rec.required && rec.selected,
                 state: rec.state.clone(),
                 readiness: rec.state.readiness(),
                 port: rec.port,

@@ -111,7 +111,7 @@ impl Coordinator {
             rec.backoff = spec.backoff_initial;
         }
         let base = rec.backoff;
-        rec.backoff = (rec.backoff * 2).min(spec.backoff_max);
+        rec.backoff = super::backoff::doubled(rec.backoff).min(spec.backoff_max);
         rec.restart_times.push_back(now);
         rec.restarts += 1;
         rec.attempts = 0;

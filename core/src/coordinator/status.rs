@@ -28,6 +28,9 @@ pub struct ServiceStatus {
     pub name: String,
     /// Whether it was selected into the run.
     pub selected: bool,
+    /// Whether its failure fails the run: the run's required set, closed over required edges
+    /// (false for a service not selected).
+    pub required: bool,
     /// Current state.
     pub state: ServiceState,
     /// Readiness view of the state.

@@ -219,6 +219,7 @@ impl Coordinator {
         }
         let outcome = match (&self.run_failure, self.startup_reported) {
             (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
+            (None, _) if self.completed => super::RunOutcome::Completed,
             (None, true) => super::RunOutcome::Stopped,
             (None, false) => super::RunOutcome::Interrupted,
         };

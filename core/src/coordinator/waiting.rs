@@ -2,7 +2,7 @@
 
 use super::timers::TimerKind;
 use super::{Coordinator, Phase, ServiceState};
-use crate::stack::{DependencyKind, ServiceId};
+use crate::stack::{DependencyKind, PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
 
 /// What a waiting service's dependencies allow.
@@ -33,11 +33,20 @@ impl Coordinator {
                 .collect()
         };
         let selected = self.graph.select(&roots);
-        let degrade = self.stack.coordination.graceful_degradation;
+        let required = self.required_for_run(&selected);
         for (id, rec) in self.records.iter_mut().enumerate() {
             rec.selected = selected[id];
-            rec.required = !(degrade && self.stack.services[id].optional);
+            rec.required = required[id];
+            if let (true, Some(PortSpec::Fixed(port))) =
+                (selected[id], &self.stack.services[id].port)
+            {
+                // A fixed port belongs to its service for the whole run: no other candidate.
+                self.ledger.protect(*port);
+            }
         }
+        let mut chosen = (0..selected.len()).filter(|&id| selected[id]).peekable();
+        self.tasks_only = chosen.peek().is_some()
+            && chosen.all(|id| self.stack.services[id].kind == ServiceKind::Task);
         self.startup_pending = selected.iter().filter(|s| **s).count();
         let order = self.graph.startup_order().to_vec();
         for id in order {
@@ -47,6 +56,34 @@ impl Coordinator {
                 self.set_state(now, id, ServiceState::Skipped("not selected".into()), "");
             }
         }
+    }
+
+    /// Which selected services fail the run when they fail, decided here only:
+    /// - with `graceful_degradation = false`, every one;
+    /// - else, when `required_services` lists names, those; otherwise every service not marked
+    ///   optional;
+    /// - then closed over required edges: what a required service requires is required too
+    ///   (the parser warns when that overrides an `optional` mark).
+    fn required_for_run(&self, selected: &[bool]) -> Vec<bool> {
+        let coordination = &self.stack.coordination;
+        let mut required: Vec<bool> = if !coordination.graceful_degradation {
+            selected.to_vec()
+        } else if coordination.required_services.is_empty() {
+            self.stack.services.iter().map(|s| !s.optional).collect()
+        } else {
+            let mut listed = vec![false; selected.len()];
+            for name in &coordination.required_services {
+                if let Some(id) = self.stack.service_id(name) {
+                    listed[id] = true;
+                }
+            }
+            listed
+        };
+        for (r, s) in required.iter_mut().zip(selected) {
+            *r &= *s;
+        }
+        self.graph.close_required(selected, &mut required);
+        required
     }
 
     /// Puts `service` to waiting for its dependencies, arming one timer per dependency edge.
@@ -236,5 +273,23 @@ impl Coordinator {
             }
         }
         doomed
+    }
+}
+
+impl Coordinator {
+    /// A run of tasks only is over once every selected task has ended (completed, failed without
+    /// failing the run, or stopped) and no process is left: it finishes as
+    /// [`super::RunOutcome::Completed`], the way `make` ends. A required task that failed has
+    /// already failed the run.
+    pub(super) fn complete_tasks_only_run(&mut self, now: Timestamp) {
+        if !self.tasks_only
+            || self.phase != Phase::Running
+            || self.startup_pending > 0
+            || self.live_processes > 0
+        {
+            return;
+        }
+        self.completed = true;
+        self.begin_shutdown(now);
     }
 }

@@ -169,6 +169,24 @@ impl StackGraph {
         selected
     }
 
+    /// The run's required set closed over required edges: every selected dependency that a
+    /// required service needs with a `required` edge becomes required too, transitively. `required`
+    /// holds the roots (indexed by service id) and is extended in place; unselected services are
+    /// never made required. One pass in reverse startup order (dependents before their
+    /// dependencies), so O(V + E).
+    pub fn close_required(&self, selected: &[bool], required: &mut [bool]) {
+        for &id in self.startup_order.iter().rev() {
+            if !(required[id] && selected[id]) {
+                continue;
+            }
+            for &(dep, kind) in &self.dependencies[id] {
+                if kind == DependencyKind::Required && selected[dep] {
+                    required[dep] = true;
+                }
+            }
+        }
+    }
+
     /// The critical path of a finished startup: starting from the selected service that finished
     /// last, repeatedly the dependency (of any kind, among those with a finish time) that finished
     /// last; returned first to last. `finished[id]` is when `id` became Ready / Completed.

@@ -204,6 +204,30 @@ fn select_does_not_follow_soft_edges_behind_required_ones() {
     assert_eq!(graph.select(&[0, 2]), vec![true, true, true, true]);
 }
 
+#[test]
+fn the_required_set_is_closed_over_required_edges_only() {
+    // a requires b, b requires c, b optionally needs d, a soft-depends on e, f unselected.
+    let graph = StackGraph::new(&stack_of(&[
+        ("c", &[]),
+        ("d", &[]),
+        ("b", &[("c", Required), ("d", Optional)]),
+        ("e", &[]),
+        ("a", &[("b", Required), ("e", Soft)]),
+        ("f", &[("c", Required)]),
+    ]));
+    let selected = [true, true, true, true, true, false];
+    let mut required = [false, false, false, false, true, false];
+    graph.close_required(&selected, &mut required);
+    assert_eq!(required, [true, false, true, false, true, false]);
+    // An unselected required root pulls nothing in; an unselected dependency stays out.
+    let mut required = [false, false, false, false, false, true];
+    graph.close_required(&selected, &mut required);
+    assert_eq!(required, [false, false, false, false, false, true]);
+    let mut required = [false, false, true, false, false, false];
+    graph.close_required(&[false, true, true, true, true, false], &mut required);
+    assert_eq!(required, [false, false, true, false, false, false]);
+}
+
 fn at(ms: u64) -> Option<Timestamp> {
     Some(Timestamp(ms))
 }

@@ -54,6 +54,9 @@ pub struct PortLedger {
     deadlines: BTreeSet<(Timestamp, u16)>,
     /// The ports of `holders`, as runs, for range scans.
     held: PortRuns,
+    /// Fixed ports of the run's services (see [`PortLedger::protect`]), as runs: never a
+    /// candidate of an allocated port.
+    protected: PortRuns,
 }
 
 impl PortLedger {
@@ -97,7 +100,20 @@ impl PortLedger {
         Ok(port)
     }
 
-    /// The first candidate of `spec` (and `last`) that nobody holds.
+    /// Keeps `port` for the service whose spec fixes it (`port = 8000`): from now on no
+    /// allocated spec gets it, not as its last port, its preferred port or from its range. The
+    /// coordinator protects the fixed port of every selected service when the run starts.
+    pub fn protect(&mut self, port: u16) {
+        self.protected.insert(port);
+    }
+
+    /// Whether `port` is some service's fixed port (see [`PortLedger::protect`]).
+    pub fn is_protected(&self, port: u16) -> bool {
+        self.protected.first_absent(port, port).is_none()
+    }
+
+    /// The first candidate of `spec` (and `last`) that nobody holds. An allocated spec also
+    /// skips protected (fixed) ports.
     fn first_free_candidate(&self, spec: &PortSpec, last: Option<u16>) -> Option<u16> {
         let is_free = |port: u16| port != 0 && !self.holders.contains_key(&port);
         match spec {
@@ -108,14 +124,27 @@ impl PortLedger {
                 let last = last.filter(|&p| Some(p) == *preferred || range.contains(p));
                 last.into_iter()
                     .chain(*preferred)
-                    .find(|&p| is_free(p))
+                    .find(|&p| is_free(p) && !self.is_protected(p))
                     .or_else(|| {
                         if range.start > range.end {
                             return None;
                         }
-                        self.held.first_absent(range.start.max(1), range.end)
+                        self.first_unheld_unprotected(range.start.max(1), range.end)
                     })
             }
+        }
+    }
+
+    /// The first port in `from..=last` neither held nor protected: alternately skips a run of
+    /// held ports and a run of protected ones, so the scan costs O(log P) per run skipped.
+    fn first_unheld_unprotected(&self, mut from: u16, last: u16) -> Option<u16> {
+        loop {
+            let unheld = self.held.first_absent(from, last)?;
+            let free = self.protected.first_absent(unheld, last)?;
+            if free == unheld {
+                return Some(free);
+            }
+            from = free;
         }
     }
 

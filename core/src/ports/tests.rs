@@ -430,3 +430,50 @@ fn random_operations_agree_with_the_model_and_keep_the_invariant() {
         }
     }
 }
+
+#[test]
+fn protected_fixed_ports_are_never_an_allocated_candidate() {
+    let mut ledger = PortLedger::new();
+    for port in [8000, 8001, 8003, 5432] {
+        ledger.protect(port);
+    }
+    // Range scan skips protected ports, also across runs of held ones.
+    let spec = range(8000, 8010, None);
+    assert_eq!(ledger.reserve(0, &spec, None, T), Ok(8002));
+    assert_eq!(ledger.reserve(1, &spec, None, T), Ok(8004));
+    // A preferred port or a last port equal to a protected one is skipped too.
+    let preferred = range(8000, 8010, Some(5432));
+    assert_eq!(ledger.reserve(2, &preferred, Some(8003), T), Ok(8005));
+    // The owner's fixed spec still gets it.
+    assert_eq!(ledger.reserve(3, &PortSpec::Fixed(5432), None, T), Ok(5432));
+    assert_eq!(ledger.reserve(4, &PortSpec::Fixed(8000), None, T), Ok(8000));
+    // A range of protected ports only is exhausted.
+    let tiny = range(8000, 8001, None);
+    assert_eq!(
+        ledger.reserve(5, &tiny, None, T),
+        Err(ReserveError::Exhausted)
+    );
+    assert!(ledger.is_protected(8003) && !ledger.is_protected(8002));
+}
+
+#[test]
+fn protected_scan_matches_a_naive_scan() {
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    for _ in 0..200 {
+        let mut ledger = PortLedger::new();
+        let mut protected = Vec::new();
+        for _ in 0..rng.random_range(0..20) {
+            let p = rng.random_range(100..140u16);
+            ledger.protect(p);
+            protected.push(p);
+        }
+        let spec = range(100, 139, None);
+        let mut held = Vec::new();
+        for service in 0..30 {
+            let naive = (100..=139u16).find(|p| !protected.contains(p) && !held.contains(p));
+            let got = ledger.reserve(service, &spec, None, T).ok();
+            assert_eq!(got, naive);
+            held.extend(got);
+        }
+    }
+}

@@ -83,6 +83,12 @@ impl Harness {
     /// Same, with coordinator options.
     pub fn with_options(toml: &str, options: Options) -> Self {
         let stack = Stack::parse("test.toml", toml).unwrap_or_else(|e| panic!("{e}"));
+        Self::with_stack(stack, options)
+    }
+
+    /// A harness over a stack built (or adjusted) in code, e.g. with durations no stack file
+    /// may contain.
+    pub fn with_stack(stack: Stack, options: Options) -> Self {
         let n = stack.services.len();
         Harness {
             c: Coordinator::new(stack, options, Timestamp(0)),

@@ -111,10 +111,11 @@ struct Driver {
     ready_unix_ms: Vec<Option<u64>>,
 }
 
-/// Exit code of a finished run: 0 stopped after the stack came up, 1 failed, 130 interrupted.
+/// Exit code of a finished run: 0 stopped after the stack came up (or every task of a tasks-only
+/// run ended), 1 failed, 130 interrupted.
 pub fn exit_code(outcome: &RunOutcome) -> i32 {
     match outcome {
-        RunOutcome::Stopped => 0,
+        RunOutcome::Stopped | RunOutcome::Completed => 0,
         RunOutcome::Failed(_) => 1,
         RunOutcome::Interrupted => 130,
     }

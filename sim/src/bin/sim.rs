@@ -4,7 +4,10 @@
 //! sim --seed 7 [--stack fixtures/netra.toml]
 //! sim --seeds 0..10000 [--stack fixtures/netra.toml]
 //! sim --seeds 0..10000 --random-stack     # each seed on its own small random stack
+//! sim --seeds 0..100000 --jobs 2           # a sweep on 2 threads (default: every core)
 //! ```
+//! A sweep's output is the same for any `--jobs`: failures come in seed order; only the timing
+//! line (total and per-core seeds per second) differs.
 //! Exit 0 when every invariant held, 1 when one broke, 2 on bad arguments or a bad stack file.
 
 use clap::Parser;
@@ -13,6 +16,8 @@ use coord_sim::{report, stacks, sweep};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// The stack used when `--stack` is not given, relative to the workspace root.
 const DEFAULT_STACK: &str = "fixtures/netra.toml";
@@ -34,6 +39,9 @@ struct Args {
     /// random required/optional/soft edges, tasks, ports, max_parallel_starts 1 to 4).
     #[arg(long, conflicts_with = "stack")]
     random_stack: bool,
+    /// Threads of a sweep (default: every core). The output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    jobs: Option<u32>,
 }
 
 fn parse_range(text: &str) -> Result<Range<u64>, String> {
@@ -72,18 +80,54 @@ fn load(arg: &str) -> Result<Stack, String> {
     Stack::parse(arg, &text).map_err(|e| e.to_string())
 }
 
-/// Times a sweep: the binary may read the clock, the library never does.
+/// A finished sweep with its timing.
+struct Timed {
+    result: sweep::SweepResult,
+    /// Wall time of the whole sweep.
+    elapsed: Duration,
+    /// Seeds per second of one job, averaged over the jobs (each timed on its own).
+    per_core: u128,
+}
+
+/// Runs a sweep on `jobs` threads, each claiming chunks of seeds from a shared counter, and
+/// times it: the binary may read the clock and start threads, the library never does.
 #[allow(clippy::disallowed_methods)]
-fn timed_sweep(
-    stack: Option<&Stack>,
-    seeds: Range<u64>,
-) -> (sweep::SweepResult, std::time::Duration) {
-    let start = std::time::Instant::now();
-    let result = match stack {
-        Some(stack) => sweep::sweep(stack, seeds),
-        None => sweep::sweep_random(seeds),
-    };
-    (result, start.elapsed())
+fn timed_sweep(stack: Option<&Stack>, seeds: Range<u64>, jobs: u32) -> Timed {
+    let start = Instant::now();
+    let next = AtomicU64::new(seeds.start);
+    let parts: Vec<(sweep::SweepResult, Duration)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let began = Instant::now();
+                    let mut parts = Vec::new();
+                    while let Some(chunk) =
+                        sweep::chunk_at(&seeds, next.fetch_add(sweep::CHUNK, Ordering::Relaxed))
+                    {
+                        parts.push(sweep::sweep_on(stack, chunk));
+                    }
+                    (sweep::merge(parts), began.elapsed())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let elapsed = start.elapsed();
+    let rates: Vec<u128> = parts
+        .iter()
+        .filter(|(r, _)| r.runs > 0)
+        .map(|(r, t)| u128::from(r.runs) * 1_000_000 / t.as_micros().max(1))
+        .collect();
+    let per_core = rates.iter().sum::<u128>() / (rates.len().max(1) as u128);
+    let result = sweep::merge(parts.into_iter().map(|(r, _)| r).collect());
+    Timed {
+        result,
+        elapsed,
+        per_core,
+    }
 }
 
 fn main() -> ExitCode {
@@ -112,7 +156,14 @@ fn main() -> ExitCode {
     let Some(seeds) = args.seeds else {
         return ExitCode::from(2);
     };
-    let (result, elapsed) = timed_sweep(stack.as_ref(), seeds.clone());
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1))
+    });
+    let Timed {
+        result,
+        elapsed,
+        per_core,
+    } = timed_sweep(stack.as_ref(), seeds.clone(), jobs);
     for failure in &result.failures {
         let failing_stack = match &stack {
             Some(stack) => stack.clone(),
@@ -122,7 +173,8 @@ fn main() -> ExitCode {
     }
     let per_second = u128::from(result.runs) * 1_000_000 / elapsed.as_micros().max(1);
     println!(
-        "{} seeds ({}..{}) on {label}: {} failed, {} ms, {per_second} seeds/s",
+        "{} seeds ({}..{}) on {label}: {} failed, {} ms, {jobs} jobs, \
+         {per_core} seeds/s per core, {per_second} seeds/s",
         result.runs,
         seeds.start,
         seeds.end,

@@ -63,7 +63,8 @@ pub struct EndState {
 pub enum Invariant {
     /// No service spawned before its required dependencies are Ready (or Completed).
     DepsReadyBeforeSpawn,
-    /// No port handed to a service while another service holds it or another live process has it.
+    /// No port handed to a service while another service holds it or another live process has it,
+    /// and no service's fixed port handed to another service.
     PortExclusive,
     /// No port handed to a service while an outsider (reported by `PortTaken`) still holds it.
     PortNotOutsider,

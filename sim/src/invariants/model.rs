@@ -24,6 +24,8 @@ pub(super) struct Facts {
     pub ready_threshold: Option<u32>,
     pub min_uptime_ms: u64,
     pub grace_ms: u64,
+    /// Its fixed port (`port = 8000`): its own for the whole run.
+    pub fixed_port: Option<u16>,
 }
 
 /// The checker's view of one service.
@@ -94,6 +96,8 @@ pub struct Checker {
     pub(super) forced: bool,
     pub(super) calm_deadline: Option<Timestamp>,
     pub(super) shutdown_deadline: Option<Timestamp>,
+    /// Fixed port -> the service it belongs to.
+    pub(super) fixed_owners: BTreeMap<u16, ServiceId>,
     /// The first non-optional service that failed.
     pub(super) run_failed: Option<String>,
     pub(super) startup_finished: u32,
@@ -104,6 +108,36 @@ pub struct Checker {
     shutdown_bound_ms: u64,
 }
 
+/// Per service: whether its failure may leave the run going (the README's rule, computed here
+/// independently of the core): with `graceful_degradation` on, services not in
+/// `required_services` (when it lists any) or marked optional, unless a service required for the
+/// run requires them, transitively.
+fn optional_for_run(stack: &Stack) -> Vec<bool> {
+    let c = &stack.coordination;
+    let mut required: Vec<bool> = stack
+        .services
+        .iter()
+        .map(|s| {
+            !c.graceful_degradation
+                || if c.required_services.is_empty() {
+                    !s.optional
+                } else {
+                    c.required_services.contains(&s.name)
+                }
+        })
+        .collect();
+    let mut work: Vec<ServiceId> = (0..required.len()).filter(|&i| required[i]).collect();
+    while let Some(id) = work.pop() {
+        for d in &stack.services[id].depends_on {
+            if d.kind == DependencyKind::Required && !required[d.service] {
+                required[d.service] = true;
+                work.push(d.service);
+            }
+        }
+    }
+    required.into_iter().map(|r| !r).collect()
+}
+
 fn settled(state: &ServiceState) -> bool {
     state.is_final() || *state == ServiceState::Ready
 }
@@ -112,16 +146,27 @@ impl Checker {
     /// A checker for a run of `stack` (every service selected).
     pub fn new(stack: &Stack) -> Checker {
         let n = stack.services.len();
+        let for_run = optional_for_run(stack);
         let facts: Vec<Facts> = stack
             .services
             .iter()
-            .map(|s| Facts {
+            .zip(for_run)
+            .map(|(s, optional)| Facts {
                 name: s.name.clone(),
-                optional: s.optional,
+                optional,
                 ready_threshold: s.ready.as_ref().map(|p| p.success_threshold.max(1)),
                 min_uptime_ms: duration_millis(s.min_uptime),
                 grace_ms: duration_millis(s.stop_grace),
+                fixed_port: match s.port {
+                    Some(coord_core::stack::PortSpec::Fixed(p)) => Some(p),
+                    _ => None,
+                },
             })
+            .collect();
+        let fixed_owners = facts
+            .iter()
+            .enumerate()
+            .filter_map(|(id, f)| f.fixed_port.map(|p| (p, id)))
             .collect();
         let deps = |id: ServiceId, keep: fn(DependencyKind) -> bool| {
             let service = &stack.services[id];
@@ -149,7 +194,9 @@ impl Checker {
         let max_ms = |f: &dyn Fn(&coord_core::stack::Service) -> u64| {
             stack.services.iter().map(f).max().unwrap_or(0)
         };
-        let attempt = max_ms(&|s| duration_millis(s.readiness_timeout + s.min_uptime)) + 1_000;
+        let attempt = max_ms(&|s| {
+            duration_millis(s.readiness_timeout.saturating_add(s.min_uptime)).saturating_add(1_000)
+        });
         let backoff = max_ms(&|s| duration_millis(s.restart.backoff_max));
         let grace = max_ms(&|s| duration_millis(s.stop_grace));
         let dep_timeout = stack
@@ -167,9 +214,16 @@ impl Checker {
                 .unwrap_or(0),
         );
         let tries = u64::from(c.startup_retry_count) + 1 + restarts;
-        let per_service = tries * (attempt + backoff + grace) + dep_timeout;
-        let calm_bound_ms = (n as u64 + 1).saturating_mul(per_service) + 60_000;
-        let shutdown_bound_ms = (n as u64 + 1).saturating_mul(grace + 2_000) + 10_000;
+        // Saturating: a stack may hold durations up to `Duration::MAX`.
+        let per_service = tries
+            .saturating_mul(attempt.saturating_add(backoff).saturating_add(grace))
+            .saturating_add(dep_timeout);
+        let calm_bound_ms = (n as u64 + 1)
+            .saturating_mul(per_service)
+            .saturating_add(60_000);
+        let shutdown_bound_ms = (n as u64 + 1)
+            .saturating_mul(grace.saturating_add(2_000))
+            .saturating_add(10_000);
         Checker {
             views: vec![
                 View {
@@ -207,6 +261,7 @@ impl Checker {
             forced: false,
             calm_deadline: None,
             shutdown_deadline: None,
+            fixed_owners,
             run_failed: None,
             startup_finished: 0,
             startup_said_failed: false,
@@ -399,6 +454,7 @@ impl Checker {
                 if let Some(p) = port {
                     rules::port_exclusive(self, now, *service, *generation, *p)?;
                     rules::port_not_outsider(self, now, *service, *p)?;
+                    rules::fixed_port_kept(self, now, *service, *p)?;
                 }
                 rules::discovery_env(self, now, *service, env)?;
                 let view = &mut self.views[*service];

@@ -192,9 +192,11 @@ pub(super) fn port_exclusive(
     Ok(())
 }
 
-/// A port reported taken is not handed out again while the outsider still holds it.
+/// A port reported taken is not handed out again while the outsider still holds it, except to
+/// the service whose fixed port it is: that is a retry after a backoff, in case the outsider left.
 pub(super) fn port_not_outsider(c: &Checker, now: Timestamp, s: ServiceId, port: u16) -> Check {
-    if c.told_taken.contains(&port) && c.outsiders.contains(&port) {
+    let own_fixed = c.facts[s].fixed_port == Some(port);
+    if c.told_taken.contains(&port) && c.outsiders.contains(&port) && !own_fixed {
         return Err(c.violation(
             Invariant::PortNotOutsider,
             now,
@@ -202,6 +204,26 @@ pub(super) fn port_not_outsider(c: &Checker, now: Timestamp, s: ServiceId, port:
                 "port {port} handed to {} although the coordinator was told an outsider holds it \
                  (and it still does)",
                 c.name(s)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A service's fixed port is never handed to another service of the run (every service of the
+/// stack is in the simulated run).
+pub(super) fn fixed_port_kept(c: &Checker, now: Timestamp, s: ServiceId, port: u16) -> Check {
+    if c.facts[s].fixed_port == Some(port) {
+        return Ok(());
+    }
+    if let Some(&owner) = c.fixed_owners.get(&port) {
+        return Err(c.violation(
+            Invariant::PortExclusive,
+            now,
+            format!(
+                "port {port} handed to {} although it is the fixed port of {}",
+                c.name(s),
+                c.name(owner)
             ),
         ));
     }
@@ -476,7 +498,7 @@ pub(super) fn startup_finished_once(c: &Checker, now: Timestamp) -> Check {
 /// every process has ended.
 pub(super) fn run_outcome(c: &Checker, now: Timestamp, outcome: &RunOutcome) -> Check {
     match (&c.run_failed, outcome) {
-        (Some(name), RunOutcome::Stopped | RunOutcome::Interrupted) => {
+        (Some(name), RunOutcome::Stopped | RunOutcome::Interrupted | RunOutcome::Completed) => {
             return Err(c.violation(
                 Invariant::RunOutcome,
                 now,
