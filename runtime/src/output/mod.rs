@@ -1,6 +1,11 @@
 //! Service output: every line a service writes goes to the terminal behind an aligned
 //! `name |` prefix (coloured only on a terminal and without `NO_COLOR`) and to
-//! `.coord/logs/<name>.log`.
+//! `.coord/logs/<name>.log`. The log file gets every line (cut at 64 KiB, see [`lines`]); the
+//! terminal gets them through [`terminal`], which never blocks and drops lines (counted) when
+//! the terminal does not keep up.
+
+pub mod lines;
+pub mod terminal;
 
 use owo_colors::{AnsiColors, OwoColorize};
 use std::fs::File;
@@ -98,16 +103,40 @@ impl Output {
         }
     }
 
-    /// Writes one line of service `id` to the terminal (stdout) and to its log file.
+    /// Writes one line of service `id` to its log file and queues it for the terminal.
     pub fn line(&mut self, id: usize, text: &str) {
-        let line = self.format(id, text);
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
         if let Some(log) = self.log_file(id) {
             let _ = writeln!(log, "{text}");
         }
+        let mut line = self.format(id, text);
+        line.push('\n');
+        terminal::write(
+            terminal::Stream::Out,
+            terminal::Priority::Service,
+            line.into_bytes(),
+        );
     }
+}
+
+/// The one paragraph coord prints when it panics: what and where, that it is a bug, and what
+/// happens to the services.
+pub fn panic_paragraph(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    let at = info
+        .location()
+        .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+        .unwrap_or_default();
+    format!(
+        "coord: internal error: {}{at}. This is a bug in coord; please report it with the \
+         command you ran. The services are being stopped (each service's supervisor ends \
+         its process tree when coord goes away); `coord status` shows what is left.\n",
+        what.trim_end()
+    )
 }
 
 #[cfg(test)]
