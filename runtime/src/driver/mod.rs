@@ -255,6 +255,9 @@ impl Driver {
                 Some(due) => registry_timer.set_at(due),
                 None => registry_timer = async_io::Timer::never(),
             }
+            if rx.is_empty() {
+                self.output.flush_logs();
+            }
             let deadline = self.coordinator.poll_timeout();
             if deadline != armed {
                 match deadline {

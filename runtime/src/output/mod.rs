@@ -9,7 +9,7 @@ pub mod terminal;
 
 use owo_colors::{AnsiColors, OwoColorize};
 use std::fs::File;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 /// Colours given to services in stack file order, cycling.
@@ -42,8 +42,8 @@ pub struct Output {
 enum LogFile {
     /// No line yet.
     Unopened,
-    /// Open for this run.
-    Open(File),
+    /// Open for this run (buffered: [`Output::flush_logs`] writes it out).
+    Open(BufWriter<File>),
     /// Could not be created (reported once).
     Failed,
 }
@@ -74,12 +74,22 @@ impl Output {
         self.logs_dir = Some(logs_dir.to_path_buf());
     }
 
-    fn log_file(&mut self, id: usize) -> Option<&mut File> {
+    /// Writes out what the log files buffered: the loop calls it before it waits, so a log is
+    /// never behind by more than what arrived in one burst.
+    pub fn flush_logs(&mut self) {
+        for log in &mut self.logs {
+            if let LogFile::Open(f) = log {
+                let _ = f.flush();
+            }
+        }
+    }
+
+    fn log_file(&mut self, id: usize) -> Option<&mut BufWriter<File>> {
         if matches!(self.logs[id], LogFile::Unopened) {
             let dir = self.logs_dir.as_ref()?;
             let path = dir.join(format!("{}.log", self.names[id]));
             self.logs[id] = match File::create(&path) {
-                Ok(f) => LogFile::Open(f),
+                Ok(f) => LogFile::Open(BufWriter::with_capacity(1 << 16, f)),
                 Err(e) => {
                     tracing::warn!("cannot write the log {}: {e}", path.display());
                     LogFile::Failed
@@ -167,6 +177,7 @@ mod tests {
         out.open_logs(&dir);
         out.line(0, "listening on 8000");
         out.line(0, "second");
+        out.flush_logs();
         let text = std::fs::read_to_string(dir.join("api.log")).unwrap();
         assert_eq!(text, "listening on 8000\nsecond\n");
         // A service that printed nothing this run keeps its old log.

@@ -20,6 +20,8 @@ use std::time::Duration;
 const QUEUE: usize = 4096;
 /// Service lines are dropped once this many messages wait (coord's own keep the rest).
 const SERVICE_QUEUE: usize = QUEUE * 3 / 4;
+/// The most the writer thread writes at once.
+const BATCH: usize = 64 * 1024;
 /// Service lines are dropped once this many bytes wait.
 const SERVICE_BYTES: usize = 1 << 20;
 
@@ -178,10 +180,20 @@ fn writer(rx: Receiver<Message>, shared: &Shared) {
             write_on(Stream::Out, text.as_bytes());
         }
     };
+    // Messages waiting together are written with one write per stream switch or 64 KiB.
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
+    let mut batch_stream = Stream::Out;
+    let write_batch = |batch: &mut Vec<u8>, stream: Stream| {
+        if !batch.is_empty() {
+            write_on(stream, batch);
+            batch.clear();
+        }
+    };
     loop {
         let message = match rx.try_recv() {
             Ok(m) => m,
             Err(TryRecvError::Empty) => {
+                write_batch(&mut batch, batch_stream);
                 notice();
                 match rx.recv() {
                     Ok(m) => m,
@@ -196,15 +208,21 @@ fn writer(rx: Receiver<Message>, shared: &Shared) {
                 shared
                     .queued_bytes
                     .fetch_sub(bytes.len(), Ordering::Relaxed);
-                notice();
-                write_on(stream, &bytes);
+                if stream != batch_stream || batch.len() + bytes.len() > BATCH {
+                    write_batch(&mut batch, batch_stream);
+                    notice();
+                }
+                batch_stream = stream;
+                batch.extend_from_slice(&bytes);
             }
             Message::Flush(done) => {
+                write_batch(&mut batch, batch_stream);
                 notice();
                 let _ = done.try_send(());
             }
         }
     }
+    write_batch(&mut batch, batch_stream);
 }
 
 /// A `tracing` writer onto coord's stderr that never blocks the loop nor fails on a closed

@@ -11,6 +11,7 @@ mod demo;
 mod invalid;
 mod lifecycle;
 mod order;
+mod output;
 mod ports;
 mod postgres_redis;
 mod readiness;
