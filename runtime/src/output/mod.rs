@@ -35,6 +35,8 @@ pub struct Output {
     color: bool,
     logs_dir: Option<std::path::PathBuf>,
     logs: Vec<LogFile>,
+    /// Services whose log has buffered lines (so a flush costs nothing for the others).
+    unflushed: Vec<usize>,
 }
 
 /// The log file of one service.
@@ -65,6 +67,7 @@ impl Output {
             color,
             logs_dir: None,
             logs,
+            unflushed: Vec::new(),
         }
     }
 
@@ -77,8 +80,8 @@ impl Output {
     /// Writes out what the log files buffered: the loop calls it before it waits, so a log is
     /// never behind by more than what arrived in one burst.
     pub fn flush_logs(&mut self) {
-        for log in &mut self.logs {
-            if let LogFile::Open(f) = log {
+        for id in std::mem::take(&mut self.unflushed) {
+            if let LogFile::Open(f) = &mut self.logs[id] {
                 let _ = f.flush();
             }
         }
@@ -117,6 +120,9 @@ impl Output {
     pub fn line(&mut self, id: usize, text: &str) {
         if let Some(log) = self.log_file(id) {
             let _ = writeln!(log, "{text}");
+            if !self.unflushed.contains(&id) {
+                self.unflushed.push(id);
+            }
         }
         let mut line = self.format(id, text);
         line.push('\n');
