@@ -82,8 +82,12 @@ impl Snapshot {
 
 #[derive(Debug, Default)]
 struct Slot {
-    /// The latest snapshot not yet written (a newer one replaces it).
-    pending: Option<Snapshot>,
+    /// The latest snapshot not yet written (a newer one replaces it), with its number.
+    pending: Option<(u64, Snapshot)>,
+    /// Number of the last snapshot posted.
+    posted: u64,
+    /// Number of the last snapshot written.
+    written: u64,
     /// No more snapshots will come.
     closed: bool,
 }
@@ -115,13 +119,33 @@ impl RegistryWriter {
         }
     }
 
-    fn post(&mut self, snapshot: Snapshot) {
+    fn post(&mut self, snapshot: Snapshot) -> u64 {
         let (lock, ready) = &*self.slot;
+        let mut number = 0;
         if let Ok(mut slot) = lock.lock() {
-            slot.pending = Some(snapshot);
-            ready.notify_one();
+            slot.posted += 1;
+            number = slot.posted;
+            slot.pending = Some((number, snapshot));
+            ready.notify_all();
         }
         self.last_post = Some(Instant::now());
+        number
+    }
+
+    /// Posts `snapshot` and waits until it (or a newer one) is in the file.
+    fn post_and_wait(&mut self, snapshot: Snapshot) {
+        let number = self.post(snapshot);
+        if self.thread.is_none() {
+            return;
+        }
+        let (lock, ready) = &*self.slot;
+        let Ok(mut slot) = lock.lock() else { return };
+        while slot.written < number {
+            slot = match ready.wait(slot) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+        }
     }
 
     /// Posts the last snapshot and waits until it is written; returns how many writes the
@@ -131,7 +155,7 @@ impl RegistryWriter {
         let (lock, ready) = &*self.slot;
         if let Ok(mut slot) = lock.lock() {
             slot.closed = true;
-            ready.notify_one();
+            ready.notify_all();
         }
         self.thread.take().and_then(|t| t.join().ok()).unwrap_or(0)
     }
@@ -142,7 +166,7 @@ fn write_snapshots(paths: &StackPaths, slot: &(Mutex<Slot>, Condvar)) -> u64 {
     let (lock, ready) = slot;
     let mut writes = 0;
     loop {
-        let snapshot = {
+        let (number, snapshot) = {
             let Ok(mut guard) = lock.lock() else {
                 return writes;
             };
@@ -160,6 +184,10 @@ fn write_snapshots(paths: &StackPaths, slot: &(Mutex<Slot>, Condvar)) -> u64 {
         writes += 1;
         if let Err(e) = registry::update(paths, |r| snapshot.apply(r)) {
             tracing::warn!("cannot write {}: {e}", paths.registry().display());
+        }
+        if let Ok(mut guard) = lock.lock() {
+            guard.written = number;
+            ready.notify_all();
         }
     }
 }
@@ -181,6 +209,14 @@ impl Driver {
         let snapshot = self.snapshot(false);
         self.registry.post(snapshot);
         None
+    }
+
+    /// Writes the registry now and waits for it: at the end of startup, so that whoever reads
+    /// the summary line finds every service's state and port in the file.
+    pub(super) fn write_registry_now(&mut self) {
+        self.registry_dirty = false;
+        let snapshot = self.snapshot(false);
+        self.registry.post_and_wait(snapshot);
     }
 
     /// The last write: no coord, no pids; ports stay for the next run. Waits for it.
