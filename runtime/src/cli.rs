@@ -157,7 +157,7 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
     })
     .map_err(|e| Failure::new(1, e.to_string()))?;
     if let coord_core::RunOutcome::Failed(why) = &outcome {
-        eprintln!("coord: the stack failed: {why}");
+        crate::errln!("coord: the stack failed: {why}");
     }
     Ok(driver::exit_code(&outcome))
 }
@@ -172,13 +172,13 @@ fn check(file: &Path) -> Result<i32, Failure> {
         .iter()
         .map(|&id| stack.services[id].name.as_str())
         .collect();
-    println!(
+    crate::outln!(
         "{}: ok, {} service{}",
         file.display(),
         stack.services.len(),
         if stack.services.len() == 1 { "" } else { "s" }
     );
-    println!("startup order: {}", order.join(" > "));
+    crate::outln!("startup order: {}", order.join(" > "));
     Ok(0)
 }
 
@@ -194,11 +194,11 @@ fn graph(file: &Path, dot: bool) -> Result<i32, Failure> {
     let stack = load_stack(file)?;
     let graph = StackGraph::new(&stack);
     if dot {
-        print!("{}", dot_graph(&stack));
+        crate::out!("{}", dot_graph(&stack));
         return Ok(0);
     }
     for (level, ids) in graph.levels().iter().enumerate() {
-        println!("level {level}:");
+        crate::outln!("level {level}:");
         for &id in ids {
             let deps: Vec<String> = graph
                 .dependencies(id)
@@ -206,9 +206,9 @@ fn graph(file: &Path, dot: bool) -> Result<i32, Failure> {
                 .map(|&(d, kind)| format!("{} ({})", stack.services[d].name, kind_name(kind)))
                 .collect();
             if deps.is_empty() {
-                println!("  {}", stack.services[id].name);
+                crate::outln!("  {}", stack.services[id].name);
             } else {
-                println!("  {} <- {}", stack.services[id].name, deps.join(", "));
+                crate::outln!("  {} <- {}", stack.services[id].name, deps.join(", "));
             }
         }
     }

@@ -25,19 +25,29 @@ fn read_registry(paths: &StackPaths) -> Result<Registry, Failure> {
 /// `coord status`: the live status from the running coord, else what the registry recorded.
 pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
     let paths = paths_of(file)?;
-    let live = control_request(&paths, "status").ok().flatten();
+    let live = match control_request(&paths, "status") {
+        Ok(reply) => reply,
+        Err(e) => {
+            crate::errln!("coord: {e}; showing the last recorded states instead");
+            None
+        }
+    };
     if let Some(reply) = live.filter(|r| r.ok) {
         let status = reply.status.unwrap_or_default();
         if json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&status).unwrap_or_default()
             );
             return Ok(0);
         }
-        println!(
+        crate::outln!(
             "{:<20} {:<11} {:<13} {:>7} {:>8}  READY AFTER",
-            "SERVICE", "STATE", "READINESS", "PID", "PORT"
+            "SERVICE",
+            "STATE",
+            "READINESS",
+            "PID",
+            "PORT"
         );
         for s in status["services"].as_array().into_iter().flatten() {
             if s["selected"] != serde_json::Value::Bool(true) {
@@ -54,7 +64,7 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
                 Some(ms) => format!("{:.2} s", ms as f64 / 1000.0),
                 None => "-".into(),
             };
-            println!(
+            crate::outln!(
                 "{:<20} {:<11} {:<13} {:>7} {:>8}  {}",
                 s["name"].as_str().unwrap_or("?"),
                 s["state"]["state"].as_str().unwrap_or("?"),
@@ -68,23 +78,26 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
     }
     let registry = read_registry(&paths)?;
     if json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&registry).unwrap_or_default()
         );
         return Ok(0);
     }
     match registry.live_owner() {
-        Some(owner) => println!("coord (pid {}) runs this stack", owner.pid),
-        None => println!("no coord is running this stack; last recorded states:"),
+        Some(owner) => crate::outln!("coord (pid {}) runs this stack", owner.pid),
+        None => crate::outln!("no coord is running this stack; last recorded states:"),
     }
-    println!(
+    crate::outln!(
         "{:<20} {:<11} {:>7} {:>8}  URL",
-        "SERVICE", "STATE", "PID", "PORT"
+        "SERVICE",
+        "STATE",
+        "PID",
+        "PORT"
     );
     for (name, e) in &registry.services {
         let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-        println!(
+        crate::outln!(
             "{:<20} {:<11} {:>7} {:>8}  {}",
             name,
             e.state,
@@ -110,9 +123,9 @@ pub fn discover(file: &Path, name: &str, wait: Option<Duration>) -> Result<i32, 
         if running && ready {
             let e = entry.expect("checked above");
             match (&e.url, e.port) {
-                (Some(url), _) => println!("{url}"),
-                (None, Some(port)) => println!("127.0.0.1:{port}"),
-                (None, None) => println!("{name} is ready (it has no port)"),
+                (Some(url), _) => crate::outln!("{url}"),
+                (None, Some(port)) => crate::outln!("127.0.0.1:{port}"),
+                (None, None) => crate::outln!("{name} is ready (it has no port)"),
             }
             return Ok(0);
         }
@@ -140,7 +153,7 @@ pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
     let paths = paths_of(file)?;
     match control_request(&paths, &format!("{verb} {name}")) {
         Ok(Some(reply)) if reply.ok => {
-            println!("{}", reply.message);
+            crate::outln!("{}", reply.message);
             Ok(0)
         }
         Ok(Some(reply)) => Err(Failure::new(1, reply.message)),

@@ -141,6 +141,9 @@ impl Driver {
     }
 }
 
+/// How long a control client waits for the running coord's answer.
+pub const CONTROL_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Sends one request line to the coord running the stack at `paths`; `Ok(None)` when no coord
 /// listens there.
 pub fn control_request(paths: &StackPaths, line: &str) -> std::io::Result<Option<ControlReply>> {
@@ -156,10 +159,25 @@ pub fn control_request(paths: &StackPaths, line: &str) -> std::io::Result<Option
         }
         Err(e) => return Err(e),
     };
-    stream.write_all(format!("{line}\n").as_bytes())?;
+    // A coord that does not answer (stopped with SIGSTOP, wedged) must not hang the client.
+    stream.set_read_timeout(Some(CONTROL_PATIENCE))?;
+    stream.set_write_timeout(Some(CONTROL_PATIENCE))?;
+    let timed_out = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "the running coord did not answer within {} s",
+                CONTROL_PATIENCE.as_secs()
+            ),
+        ),
+        _ => e,
+    };
+    stream
+        .write_all(format!("{line}\n").as_bytes())
+        .map_err(timed_out)?;
     let mut reader = std::io::BufReader::new(stream);
     let mut answer = String::new();
-    reader.read_line(&mut answer)?;
+    reader.read_line(&mut answer).map_err(timed_out)?;
     serde_json::from_str(&answer)
         .map(Some)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))

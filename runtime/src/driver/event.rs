@@ -2,6 +2,7 @@
 
 use super::Driver;
 use super::control::ControlRequest;
+use crate::output::lines::LineSplitter;
 use coord_core::{ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ServiceId, Timestamp};
 use futures_lite::{AsyncBufReadExt, AsyncRead, StreamExt};
 
@@ -74,7 +75,10 @@ pub fn forward_signals(
     Ok(())
 }
 
-/// Reads `stream` line by line (lossy UTF-8) and forwards each line.
+/// Reads `stream` line by line (lossy UTF-8, lines cut at 64 KiB, `\r` ends a line too, see
+/// [`LineSplitter`]) and forwards each line. Sending waits while the loop is behind (the events
+/// channel is bounded), and reading waits with it: a service that writes faster than coord
+/// handles its lines blocks in its own write, coord's memory does not grow.
 pub async fn forward_lines(
     stream: impl AsyncRead + Unpin,
     service: ServiceId,
@@ -82,26 +86,38 @@ pub async fn forward_lines(
     events: async_channel::Sender<Event>,
 ) {
     let mut reader = futures_lite::io::BufReader::new(stream);
-    let mut buf = Vec::new();
+    let mut splitter = LineSplitter::new();
     loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    buf.pop();
-                }
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                let event = Event::Line {
-                    service,
-                    generation,
-                    text,
-                };
-                if events.send(event).await.is_err() {
+        let line = match reader.fill_buf().await {
+            Ok([]) | Err(_) => match splitter.finish() {
+                Some(last) => {
+                    let _ = events.send(line_event(service, generation, last)).await;
                     break;
                 }
+                None => break,
+            },
+            Ok(bytes) => {
+                let fed = splitter.feed(bytes);
+                reader.consume(fed.used);
+                fed.line
             }
+        };
+        if let Some(text) = line
+            && events
+                .send(line_event(service, generation, text))
+                .await
+                .is_err()
+        {
+            break;
         }
+    }
+}
+
+fn line_event(service: ServiceId, generation: Generation, text: String) -> Event {
+    Event::Line {
+        service,
+        generation,
+        text,
     }
 }
 

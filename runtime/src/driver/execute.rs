@@ -58,7 +58,7 @@ impl Driver {
                 }
             }
             Command::StartupFinished(summary) => {
-                self.registry_dirty = true;
+                self.write_registry_now();
                 if summary.run_failed {
                     tracing::error!("startup failed: {summary}");
                 } else {

@@ -26,10 +26,16 @@ use crate::process::Launcher;
 use crate::registry::ProcessId;
 use async_channel::{Receiver, Sender};
 use coord_core::{Coordinator, Generation, Input, Options, RunOutcome, ServiceId, Stack};
+use futures_lite::FutureExt;
 use regex::Regex;
 use std::collections::{BTreeMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::rc::Rc;
+
+/// How many events may wait for the loop; senders wait beyond that. A line is at most 64 KiB,
+/// so waiting lines take at most a few MiB.
+const EVENT_QUEUE: usize = 64;
 
 /// What `coord run` needs.
 #[derive(Debug)]
@@ -55,6 +61,9 @@ pub enum RunError {
     /// A file or socket coord needs could not be set up.
     #[error("{0}")]
     Setup(String),
+    /// coord panicked (the panic hook printed why) and then stopped the stack.
+    #[error("the stack was stopped after coord's internal error (above)")]
+    Panicked,
 }
 
 /// A process of one generation that coord started and that has not been seen to end.
@@ -105,10 +114,14 @@ struct Driver {
     start_times: BTreeMap<u32, u64>,
     outcome: Option<RunOutcome>,
     registry_dirty: bool,
+    registry: sync::RegistryWriter,
     interrupts: u32,
     me: Option<ProcessId>,
     started_unix_ms: Vec<Option<u64>>,
     ready_unix_ms: Vec<Option<u64>>,
+    /// Test hook (`COORD_TEST_PANIC_WHEN_READY`): panic once when a service is ready, so the
+    /// e2e tests can check what a panic does (one paragraph, no backtrace, an ordered stop).
+    panic_when_ready: bool,
 }
 
 /// Exit code of a finished run: 0 stopped after the stack came up (or every task of a tasks-only
@@ -150,7 +163,10 @@ async fn run_on(
     let notify_dir = runtime_dir.join("notify");
     crate::probe::notify::remove_stale(&notify_dir);
 
-    let (tx, rx) = async_channel::unbounded();
+    crate::output::terminal::start();
+    // Bounded: a task with something to report waits while the loop is behind (a service's
+    // output reader then stops reading its pipe). The loop itself never sends here.
+    let (tx, rx) = async_channel::bounded(EVENT_QUEUE);
     event::forward_signals(&executor, tx.clone())
         .map_err(|e| setup("cannot catch SIGINT/SIGTERM", e))?;
     let control = control::listen(&executor, &paths, tx.clone());
@@ -173,6 +189,7 @@ async fn run_on(
         },
         clock.now(),
     );
+    let registry = sync::RegistryWriter::start(paths.clone());
     let mut driver = Driver {
         coordinator,
         clock,
@@ -189,24 +206,39 @@ async fn run_on(
         start_times: BTreeMap::new(),
         outcome: None,
         registry_dirty: true,
+        registry,
         interrupts: 0,
         me: ProcessId::of(std::process::id()),
         started_unix_ms: vec![None; n],
         ready_unix_ms: vec![None; n],
+        panic_when_ready: std::env::var_os("COORD_TEST_PANIC_WHEN_READY").is_some(),
     };
-    let outcome = driver.run_loop(selected, rx).await;
+    let now = driver.clock.now();
+    driver
+        .coordinator
+        .handle_input(now, Input::Start { services: selected });
+    let first = AssertUnwindSafe(driver.run_loop(&rx)).catch_unwind().await;
+    let outcome = match first {
+        Ok(outcome) => Ok(outcome),
+        Err(_) => {
+            // The panic hook has told the user. Attempt the ordered stop with what the loop
+            // knows; if that panics too, unwinding drops the lifelines and the shims kill.
+            let now = driver.clock.now();
+            driver.coordinator.handle_input(now, Input::Shutdown);
+            let _ = driver.run_loop(&rx).await;
+            Err(RunError::Panicked)
+        }
+    };
     drop(control);
     driver.finish_registry();
-    Ok(outcome)
+    outcome
 }
 
 impl Driver {
     /// The event loop proper.
-    async fn run_loop(&mut self, selected: Vec<String>, rx: Receiver<Event>) -> RunOutcome {
-        let now = self.clock.now();
-        self.coordinator
-            .handle_input(now, Input::Start { services: selected });
+    async fn run_loop(&mut self, rx: &Receiver<Event>) -> RunOutcome {
         let mut timer = async_io::Timer::never();
+        let mut registry_timer = async_io::Timer::never();
         let mut armed = None;
         loop {
             while let Some(command) = self.coordinator.poll_command() {
@@ -220,7 +252,13 @@ impl Driver {
                 self.coordinator.handle_input(now, input);
                 continue;
             }
-            self.sync_registry();
+            match self.sync_registry() {
+                Some(due) => registry_timer.set_at(due),
+                None => registry_timer = async_io::Timer::never(),
+            }
+            if rx.is_empty() {
+                self.output.flush_logs();
+            }
             let deadline = self.coordinator.poll_timeout();
             if deadline != armed {
                 match deadline {
@@ -229,21 +267,42 @@ impl Driver {
                 }
                 armed = deadline;
             }
-            let next = futures_lite::future::or(async { rx.recv().await.ok() }, async {
-                (&mut timer).await;
-                None
-            })
+            let next = futures_lite::future::or(
+                async { rx.recv().await.ok().map(Wake::Event) },
+                futures_lite::future::or(
+                    async {
+                        (&mut timer).await;
+                        Some(Wake::Deadline)
+                    },
+                    async {
+                        (&mut registry_timer).await;
+                        Some(Wake::Registry)
+                    },
+                ),
+            )
             .await;
             let now = self.clock.now();
             match next {
-                Some(event) => self.handle_event(now, event),
-                None => {
+                Some(Wake::Event(event)) => self.handle_event(now, event),
+                Some(Wake::Registry) => {}
+                Some(Wake::Deadline) | None => {
                     armed = None;
                     self.coordinator.handle_timeout(now);
                 }
             }
+            if self.panic_when_ready && self.ready_unix_ms.iter().any(Option::is_some) {
+                self.panic_when_ready = false;
+                panic!("COORD_TEST_PANIC_WHEN_READY is set");
+            }
         }
     }
+}
+
+/// What woke the loop.
+enum Wake {
+    Event(Event),
+    Deadline,
+    Registry,
 }
 
 impl ServiceRuntime {

@@ -54,6 +54,12 @@ pub struct ToyArgs {
     pub events: Option<PathBuf>,
     /// Listen on [::1] only, as a dev server whose `localhost` is IPv6 (`--bind6`).
     pub bind6: bool,
+    /// At start, print this many short lines as fast as possible (`--flood-lines N`), then the
+    /// event `flooded`.
+    pub flood_lines: Option<u64>,
+    /// At start, print one line of this many bytes (`--long-line BYTES`), then the event
+    /// `flooded`.
+    pub long_line: Option<u64>,
 }
 
 /// A command line the toy service does not understand.
@@ -74,7 +80,7 @@ pub const USAGE: &str = "usage: toy-service [--name N] [--port N] [--bind-after 
 [--crash-after MS] \
 [--exit-after MS] [--exit-code N] [--ignore-sigterm] [--fork-grandchild] [--require-env VAR]... \
 [--listen-fds] [--notify] [--hold-port N] [--print-env VAR]... [--log-ready LINE] \
-[--check-url VAR]... [--sleep] [--events PATH] [--bind6]";
+[--check-url VAR]... [--sleep] [--events PATH] [--bind6] [--flood-lines N] [--long-line BYTES]";
 
 impl ToyArgs {
     /// Parses the arguments after the program name. `env_port` is the value of `$PORT`, used when
@@ -133,6 +139,8 @@ impl ToyArgs {
                 "--sleep" => out.sleep = no_value(&flag, &inline)?,
                 "--events" => out.events = Some(value(&flag)?.into()),
                 "--bind6" => out.bind6 = no_value(&flag, &inline)?,
+                "--flood-lines" => out.flood_lines = Some(parse_count(&flag, &value(&flag)?)?),
+                "--long-line" => out.long_line = Some(parse_count(&flag, &value(&flag)?)?),
                 other => return Err(ArgError(format!("unknown argument `{other}`"))),
             }
         }
@@ -162,6 +170,11 @@ fn parse_port(flag: &str, v: &str) -> Result<u16, ArgError> {
         .map_err(|_| ArgError(format!("{flag}: `{v}` is not a port (0-65535)")))
 }
 
+fn parse_count(flag: &str, v: &str) -> Result<u64, ArgError> {
+    v.parse()
+        .map_err(|_| ArgError(format!("{flag}: `{v}` is not a count (write e.g. 1000)")))
+}
+
 fn parse_ms(flag: &str, v: &str) -> Result<Duration, ArgError> {
     v.parse()
         .map(Duration::from_millis)
@@ -174,6 +187,14 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<ToyArgs, ArgError> {
         ToyArgs::parse(args.iter().copied(), None)
+    }
+
+    #[test]
+    fn flood_flags_take_counts() {
+        let a = parse(&["--flood-lines", "2000000", "--long-line=268435456"]).unwrap();
+        assert_eq!(a.flood_lines, Some(2_000_000));
+        assert_eq!(a.long_line, Some(268_435_456));
+        assert!(parse(&["--flood-lines", "many"]).is_err());
     }
 
     #[test]

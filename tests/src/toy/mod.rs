@@ -84,6 +84,9 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
     if args.fork_grandchild {
         fork_grandchild(args, events);
     }
+    if args.flood_lines.is_some() || args.long_line.is_some() {
+        flood(args, events);
+    }
     exit_timer(args.crash_after, args.exit_code.unwrap_or(1), events);
     exit_timer(args.exit_after, args.exit_code.unwrap_or(0), events);
 
@@ -116,6 +119,33 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
         ready.store(false, Ordering::SeqCst);
     }
     park_forever()
+}
+
+/// Prints `--flood-lines` short lines and a `--long-line` line through a large buffer (the pipe
+/// stays full), then the event `flooded`. Write errors end the flood quietly.
+fn flood(args: &ToyArgs, events: &Events) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    for i in 0..args.flood_lines.unwrap_or(0) {
+        if writeln!(out, "flood line {i}").is_err() {
+            break;
+        }
+    }
+    if let Some(bytes) = args.long_line {
+        let chunk = vec![b'x'; 1 << 16];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            if out.write_all(&chunk[..n]).is_err() {
+                break;
+            }
+            left -= n as u64;
+        }
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+    drop(out);
+    events.emit("flooded", "");
 }
 
 /// Binds (after the requested delay or file) or takes the activated socket; None without a port.

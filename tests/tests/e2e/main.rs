@@ -14,6 +14,7 @@ mod invalid;
 mod ipv6;
 mod lifecycle;
 mod order;
+mod output;
 mod ports;
 mod postgres_redis;
 mod readiness;

@@ -1,10 +1,15 @@
 //! Service output: every line a service writes goes to the terminal behind an aligned
 //! `name |` prefix (coloured only on a terminal and without `NO_COLOR`) and to
-//! `.coord/logs/<name>.log`.
+//! `.coord/logs/<name>.log`. The log file gets every line (cut at 64 KiB, see [`lines`]); the
+//! terminal gets them through [`terminal`], which never blocks and drops lines (counted) when
+//! the terminal does not keep up.
+
+pub mod lines;
+pub mod terminal;
 
 use owo_colors::{AnsiColors, OwoColorize};
 use std::fs::File;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 /// Colours given to services in stack file order, cycling.
@@ -30,6 +35,8 @@ pub struct Output {
     color: bool,
     logs_dir: Option<std::path::PathBuf>,
     logs: Vec<LogFile>,
+    /// Services whose log has buffered lines (so a flush costs nothing for the others).
+    unflushed: Vec<usize>,
 }
 
 /// The log file of one service.
@@ -37,8 +44,8 @@ pub struct Output {
 enum LogFile {
     /// No line yet.
     Unopened,
-    /// Open for this run.
-    Open(File),
+    /// Open for this run (buffered: [`Output::flush_logs`] writes it out).
+    Open(BufWriter<File>),
     /// Could not be created (reported once).
     Failed,
 }
@@ -60,6 +67,7 @@ impl Output {
             color,
             logs_dir: None,
             logs,
+            unflushed: Vec::new(),
         }
     }
 
@@ -69,12 +77,22 @@ impl Output {
         self.logs_dir = Some(logs_dir.to_path_buf());
     }
 
-    fn log_file(&mut self, id: usize) -> Option<&mut File> {
+    /// Writes out what the log files buffered: the loop calls it before it waits, so a log is
+    /// never behind by more than what arrived in one burst.
+    pub fn flush_logs(&mut self) {
+        for id in std::mem::take(&mut self.unflushed) {
+            if let LogFile::Open(f) = &mut self.logs[id] {
+                let _ = f.flush();
+            }
+        }
+    }
+
+    fn log_file(&mut self, id: usize) -> Option<&mut BufWriter<File>> {
         if matches!(self.logs[id], LogFile::Unopened) {
             let dir = self.logs_dir.as_ref()?;
             let path = dir.join(format!("{}.log", self.names[id]));
             self.logs[id] = match crate::paths::create_log_file(&path) {
-                Ok(f) => LogFile::Open(f),
+                Ok(f) => LogFile::Open(BufWriter::with_capacity(1 << 16, f)),
                 Err(e) => {
                     tracing::warn!("cannot write the log {}: {e}", path.display());
                     LogFile::Failed
@@ -98,16 +116,43 @@ impl Output {
         }
     }
 
-    /// Writes one line of service `id` to the terminal (stdout) and to its log file.
+    /// Writes one line of service `id` to its log file and queues it for the terminal.
     pub fn line(&mut self, id: usize, text: &str) {
-        let line = self.format(id, text);
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
         if let Some(log) = self.log_file(id) {
             let _ = writeln!(log, "{text}");
+            if !self.unflushed.contains(&id) {
+                self.unflushed.push(id);
+            }
         }
+        let mut line = self.format(id, text);
+        line.push('\n');
+        terminal::write(
+            terminal::Stream::Out,
+            terminal::Priority::Service,
+            line.into_bytes(),
+        );
     }
+}
+
+/// The one paragraph coord prints when it panics: what and where, that it is a bug, and what
+/// happens to the services.
+pub fn panic_paragraph(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    let at = info
+        .location()
+        .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+        .unwrap_or_default();
+    format!(
+        "coord: internal error: {}{at}. This is a bug in coord; please report it with the \
+         command you ran. The services are being stopped (each service's supervisor ends \
+         its process tree when coord goes away); `coord status` shows what is left.\n",
+        what.trim_end()
+    )
 }
 
 #[cfg(test)]
@@ -138,6 +183,7 @@ mod tests {
         out.open_logs(&dir);
         out.line(0, "listening on 8000");
         out.line(0, "second");
+        out.flush_logs();
         let text = std::fs::read_to_string(dir.join("api.log")).unwrap();
         assert_eq!(text, "listening on 8000\nsecond\n");
         // A service that printed nothing this run keeps its old log.
