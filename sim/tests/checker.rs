@@ -101,6 +101,7 @@ impl History {
             service,
             generation,
             purpose: ProbePurpose::Readiness,
+            seq: 1,
             outcome,
         })
     }
@@ -200,6 +201,7 @@ fn port_reused_while_the_old_process_lives() {
     // Released on paper, but generation 1 never exited.
     h.cmd(Command::ReleasePort {
         service: DATABASE,
+        generation: 1,
         port: 5432,
     })
     .unwrap();
@@ -332,6 +334,7 @@ fn liveness_probed_before_ready() {
             service: DATABASE,
             generation: 1,
             purpose: ProbePurpose::Liveness,
+            seq: 1,
         }),
         Invariant::LivenessAfterReady,
     );
@@ -414,6 +417,7 @@ fn stop_signal_never_followed_by_kill() {
             service: REDIS,
             generation: 0,
             purpose: ProbePurpose::Readiness,
+            seq: 1,
             outcome: ProbeOutcome::Failure("x".into()),
         }),
         Invariant::StopCompletes,
@@ -567,6 +571,8 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::Converges,
         Invariant::RunOutcome,
         Invariant::TransitionsChain,
+        Invariant::OnlyOwnerReleases,
+        Invariant::UserStopNeverFails,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
 }
@@ -602,5 +608,100 @@ fn dependent_told_a_failed_dependency_is_available() {
         ],
     };
     ok.observe(Timestamp(0), Observation::Command(&honest))
+        .unwrap();
+}
+
+#[test]
+fn a_late_release_drops_another_owners_port() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.exited(DATABASE, 1, ExitStatus::Code(1)).unwrap();
+    h.cmd(Command::ReleasePort {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    // The port goes to redis, then database's generation 1 releases it a second time.
+    h.go(REDIS, ServiceState::Waiting).unwrap();
+    h.spawn(REDIS, 1, Some(5432)).unwrap();
+    let mut honest = h.checker.clone();
+    let late = Command::ReleasePort {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    };
+    let v = caught(h.cmd(late), Invariant::OnlyOwnerReleases);
+    assert!(v.detail.contains("redis (generation 1) holds"), "{v}");
+    // An older generation of the owner itself is no owner either.
+    let stale = Command::ReleasePort {
+        service: REDIS,
+        generation: 0,
+        port: 5432,
+    };
+    let mut older = honest.clone();
+    caught(
+        older.observe(Timestamp(1), Observation::Command(&stale)),
+        Invariant::OnlyOwnerReleases,
+    );
+    // The owner's own release passes.
+    let own = Command::ReleasePort {
+        service: REDIS,
+        generation: 1,
+        port: 5432,
+    };
+    honest
+        .observe(Timestamp(1), Observation::Command(&own))
+        .unwrap();
+}
+
+#[test]
+fn a_user_stop_fails_the_service_or_a_waiting_dependent() {
+    // auth requires database; database is stopped on request while auth waits.
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    h.input(Input::StopService { service: DATABASE }).unwrap();
+    h.go(DATABASE, ServiceState::Stopping).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
+    let mut stopped = h.checker.clone();
+    h.go(DATABASE, ServiceState::Stopped).unwrap();
+    let mut honest = h.checker.clone();
+    let v = caught(
+        h.go(
+            AUTH,
+            ServiceState::Failed("dependency database was stopped".into()),
+        ),
+        Invariant::UserStopNeverFails,
+    );
+    assert!(v.detail.contains("auth became failed"), "{v}");
+    assert!(v.detail.contains("database"), "{v}");
+
+    // The stopped service itself does not end Failed either.
+    let failed = Transition {
+        at: Timestamp(0),
+        service: DATABASE,
+        name: "database".into(),
+        from: ServiceState::Stopping,
+        to: ServiceState::Failed("exited".into()),
+        reason: "test".into(),
+    };
+    caught(
+        stopped.observe(
+            Timestamp(0),
+            Observation::Command(&Command::Transition(failed)),
+        ),
+        Invariant::UserStopNeverFails,
+    );
+
+    // Restarted on request: auth may start once database is ready again.
+    honest
+        .observe(
+            Timestamp(0),
+            Observation::Input(&Input::RestartService { service: DATABASE }),
+        )
         .unwrap();
 }

@@ -146,3 +146,27 @@ fn random_stack_seed_668_doomed_stop_waits_for_the_run_failure_in_the_same_event
         report::failure(&run, &stack, report::RANDOM_STACK)
     );
 }
+
+// Fixed: a user stop failed the run. `stop database` while auth (requires database) waited made
+// auth fail "dependency database was stopped"; now auth keeps waiting until `restart database`.
+// The same seed loses probe answers (the core's probe deadline gives up on them).
+
+/// database is stopped on request 23 ms in, while auth waits for it; auth waits (through its
+/// dependency timeout) until the operator restarts database, then starts.
+/// Replay: `cargo run -p coord-sim --bin sim -- --seed 32 --stack fixtures/netra.toml`
+#[test]
+fn netra_seed_32_user_stop_keeps_the_waiting_dependent_waiting() {
+    assert_seed_holds("netra.toml", 32);
+    let run = run_seed(&fixture("netra.toml"), 32, true);
+    let text = run.trace.lines().join("\n");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in the trace:\n{text}"))
+    };
+    let stopped = at("database     > state     stopping -> stopped (stopped on request)");
+    let restarted = at("database     restart");
+    let auth_starts = at("auth         > state     waiting -> starting");
+    assert!(stopped < restarted && restarted < auth_starts, "{text}");
+    assert!(!text.contains("dependency database was stopped"), "{text}");
+    assert!(text.contains("lost        g1 probe answer"), "{text}");
+}

@@ -23,7 +23,7 @@ mod stopping;
 mod timers;
 mod waiting;
 
-pub use io::{Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose};
+pub use io::{Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ProbeSeq};
 pub use state::{ServiceState, Transition};
 
 use crate::graph::StackGraph;
@@ -99,6 +99,8 @@ pub struct Coordinator {
     changed: VecDeque<ServiceId>,
     /// A forced shutdown: every stop is SIGKILL.
     force: bool,
+    /// An `Input::Interrupt` was seen: the next one forces the shutdown.
+    interrupted: bool,
     /// Doomed services to stop (in order) once every change of this event has propagated, so a
     /// run failure found in the same event gets to order the stops itself.
     doomed_to_stop: Vec<ServiceId>,
@@ -136,6 +138,7 @@ impl Coordinator {
             run_failure: None,
             changed: VecDeque::new(),
             force: false,
+            interrupted: false,
             doomed_to_stop: Vec::new(),
             stack,
         }
@@ -194,11 +197,14 @@ impl Coordinator {
                 service,
                 generation,
                 purpose,
+                seq,
                 outcome,
             } => {
-                let rec = &self.records[service];
-                if self.is_current(service, generation) && rec.probe_in_flight == Some(purpose) {
-                    self.records[service].probe_in_flight = None;
+                if self.is_current(service, generation)
+                    && self.records[service].probe_in_flight == Some(purpose)
+                    && self.records[service].probe_seq == seq
+                {
+                    self.probe_answered(service);
                     self.on_probe_result(now, service, purpose, outcome);
                 }
             }
@@ -214,7 +220,7 @@ impl Coordinator {
             Input::StopService { service } => self.stop_service(now, service),
             Input::RestartService { service } => self.restart_service(now, service),
             Input::Shutdown => self.begin_shutdown(now),
-            Input::ForceShutdown => self.force_shutdown(now),
+            Input::Interrupt => self.on_interrupt(now),
         }
         self.settle(now);
     }
@@ -254,6 +260,11 @@ impl Coordinator {
         self.phase == Phase::Finished
     }
 
+    /// Whether the shutdown kills every process at once (a second interrupt).
+    pub fn is_forced(&self) -> bool {
+        self.force
+    }
+
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
     fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
         self.records
@@ -266,7 +277,8 @@ impl Coordinator {
         match kind {
             TimerKind::Dependency(edge) => self.on_dependency_timeout(now, service, edge),
             TimerKind::Readiness => self.on_readiness_deadline(now, service),
-            TimerKind::Probe => self.send_probe(service),
+            TimerKind::Probe => self.send_probe(now, service),
+            TimerKind::ProbeDeadline => self.on_probe_deadline(now, service),
             TimerKind::Uptime => self.on_uptime_reached(now, service),
             TimerKind::Backoff => self.on_backoff_over(now, service),
             TimerKind::StopGrace => self.on_stop_grace_over(service),

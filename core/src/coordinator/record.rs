@@ -1,6 +1,6 @@
 //! What the coordinator remembers about one service during a run.
 
-use super::io::{Generation, ProbePurpose};
+use super::io::{Generation, ProbePurpose, ProbeSeq};
 use super::state::ServiceState;
 use crate::time::Timestamp;
 use std::collections::VecDeque;
@@ -51,8 +51,13 @@ pub(crate) struct Record {
     pub stop_sent: bool,
     /// It reached Ready/Completed or a final state once: its startup is over.
     pub startup_done: bool,
-    /// A probe is out and not yet answered.
+    /// A probe is out and not yet answered (its number is `probe_seq`).
     pub probe_in_flight: Option<ProbePurpose>,
+    /// The service was stopped on request (`coord stop`) and not started since: its waiting
+    /// dependents keep waiting for it, their dependency timeouts suspended.
+    pub stopped_on_request: bool,
+    /// The number of the last probe sent.
+    pub probe_seq: ProbeSeq,
     /// Spawns so far; the generation of the current (or last) process.
     pub generation: Generation,
     /// Consecutive probe successes.
@@ -104,6 +109,8 @@ impl Record {
             restart_times: VecDeque::new(),
             backoff: Duration::ZERO,
             probe_in_flight: None,
+            stopped_on_request: false,
+            probe_seq: 0,
             probe_interval: Duration::ZERO,
             successes: 0,
             failures: 0,

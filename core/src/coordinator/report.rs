@@ -12,11 +12,13 @@ impl Coordinator {
             .records
             .iter()
             .zip(&self.stack.services)
-            .map(|(rec, spec)| ServiceStatus {
+            .enumerate()
+            .map(|(id, (rec, spec))| ServiceStatus {
                 name: spec.name.clone(),
                 selected: rec.selected,
                 state: rec.state.clone(),
                 readiness: rec.state.readiness(),
+                waiting_for: self.waiting_reason(id),
                 port: rec.port,
                 pid: rec.pid,
                 generation: rec.generation,

@@ -95,11 +95,17 @@ pub enum Invariant {
     RunOutcome,
     /// Transition records form a chain: each `from` is the previous `to`.
     TransitionsChain,
+    /// A `ReleasePort` names the owner of the reservation (the service and generation whose
+    /// spawn was handed the port): nobody else's release drops it.
+    OnlyOwnerReleases,
+    /// A user stop never fails the run: the stopped service ends Stopped, and a dependent that
+    /// waits for it keeps waiting rather than failing.
+    UserStopNeverFails,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 15] = [
+    pub const ALL: [Invariant; 17] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -115,6 +121,8 @@ impl Invariant {
         Invariant::Converges,
         Invariant::RunOutcome,
         Invariant::TransitionsChain,
+        Invariant::OnlyOwnerReleases,
+        Invariant::UserStopNeverFails,
     ];
 
     /// Its short name, as printed.
@@ -135,6 +143,8 @@ impl Invariant {
             Invariant::Converges => "converges",
             Invariant::RunOutcome => "run_outcome",
             Invariant::TransitionsChain => "transitions_chain",
+            Invariant::OnlyOwnerReleases => "only_owner_releases",
+            Invariant::UserStopNeverFails => "user_stop_never_fails",
         }
     }
 }

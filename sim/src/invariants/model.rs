@@ -50,6 +50,8 @@ pub(super) struct View {
     pub last_exit: Option<(Generation, ExitStatus)>,
     /// A required dependency failed before it was spawned: it must never start.
     pub must_fail: bool,
+    /// Stopped on request (`StopService`) and not restarted since.
+    pub user_stopped: bool,
 }
 
 /// A live process, from `Spawned` to `Exited`.
@@ -79,8 +81,9 @@ pub struct Checker {
     /// Pending stop signals: (service, generation) -> kill deadline.
     pub(super) stops: ByProcess<Timestamp>,
     pub(super) stop_deadlines: BTreeSet<(Timestamp, ServiceId, Generation)>,
-    /// Port -> the service the coordinator handed it to (not yet released).
-    pub(super) port_reservers: BTreeMap<u16, ServiceId>,
+    /// Port -> the owner the coordinator handed it to, service and generation (not yet
+    /// released).
+    pub(super) port_reservers: BTreeMap<u16, (ServiceId, Generation)>,
     /// Port -> live processes that were given it.
     pub(super) live_ports: BTreeMap<u16, Vec<(ServiceId, Generation)>>,
     /// Ports held by outsiders right now (world fact).
@@ -90,8 +93,10 @@ pub struct Checker {
     pub(super) starting: usize,
     pub(super) unsettled: usize,
     pub(super) shutdown_at: Option<Timestamp>,
-    /// `ForceShutdown` was fed: everything may be killed at once, in any order.
+    /// A second `Interrupt` was fed: everything may be killed at once, in any order.
     pub(super) forced: bool,
+    /// An `Interrupt` was fed.
+    pub(super) interrupted: bool,
     pub(super) calm_deadline: Option<Timestamp>,
     pub(super) shutdown_deadline: Option<Timestamp>,
     /// The first non-optional service that failed.
@@ -184,6 +189,7 @@ impl Checker {
                     live: 0,
                     last_exit: None,
                     must_fail: false,
+                    user_stopped: false,
                 };
                 n
             ],
@@ -205,6 +211,7 @@ impl Checker {
             unsettled: n,
             shutdown_at: None,
             forced: false,
+            interrupted: false,
             calm_deadline: None,
             shutdown_deadline: None,
             run_failed: None,
@@ -330,7 +337,7 @@ impl Checker {
                 if self.views[*service].generation == *generation
                     && self.views[*service].reserved == Some(*port)
                 {
-                    self.set_reserved(*service, None);
+                    self.set_reserved(*service, *generation, None);
                 }
             }
             Input::ProbeResult {
@@ -338,6 +345,7 @@ impl Checker {
                 generation,
                 purpose: ProbePurpose::Readiness,
                 outcome,
+                ..
             } => {
                 let view = &mut self.views[*service];
                 if *generation == view.generation {
@@ -373,9 +381,26 @@ impl Checker {
                 }
                 self.views[*service].last_exit = Some((*generation, *status));
             }
-            Input::ForceShutdown if self.shutdown_at.is_some() => self.forced = true,
-            Input::Shutdown | Input::ForceShutdown if self.shutdown_at.is_none() => {
-                self.forced = matches!(input, Input::ForceShutdown);
+            // A stop of a service that already ended (failed, completed...) stops nothing.
+            Input::StopService { service } => {
+                if let Some(view) = self.views.get_mut(*service)
+                    && !view.state.is_final()
+                {
+                    view.user_stopped = true;
+                }
+            }
+            Input::RestartService { service } => {
+                if let Some(view) = self.views.get_mut(*service) {
+                    view.user_stopped = false;
+                }
+            }
+            // A second interrupt (one during a shutdown) kills everything at once.
+            Input::Interrupt if self.interrupted => self.forced = true,
+            Input::Interrupt | Input::Shutdown => {
+                self.interrupted |= matches!(input, Input::Interrupt);
+                if self.shutdown_at.is_some() {
+                    return Ok(());
+                }
                 self.shutdown_at = Some(now);
                 self.calm_deadline = None;
                 self.shutdown_deadline =
@@ -405,13 +430,14 @@ impl Checker {
                 view.generation = *generation;
                 view.spawned = true;
                 view.successes = 0;
-                self.set_reserved(*service, *port);
+                self.set_reserved(*service, *generation, *port);
                 self.pending_spawns.insert((*service, *generation), *port);
             }
             Command::Probe {
                 service,
                 generation,
                 purpose: ProbePurpose::Liveness,
+                ..
             } => rules::liveness_after_ready(self, now, *service, *generation)?,
             Command::Probe { .. } => {}
             Command::Signal {
@@ -433,9 +459,17 @@ impl Checker {
                     self.stop_deadlines.insert((deadline, key.0, key.1));
                 }
             }
-            Command::ReleasePort { service, port } => {
+            Command::ReleasePort {
+                service,
+                generation,
+                port,
+            } => {
+                rules::only_owner_releases(self, now, *service, *generation, *port)?;
+                if self.port_reservers.get(port) == Some(&(*service, *generation)) {
+                    self.port_reservers.remove(port);
+                }
                 if self.views[*service].reserved == Some(*port) {
-                    self.set_reserved(*service, None);
+                    self.views[*service].reserved = None;
                 }
             }
             Command::Transition(t) => self.on_transition(now, t)?,
@@ -463,7 +497,8 @@ impl Checker {
             ServiceState::Ready => rules::ready_proven(self, now, id)?,
             ServiceState::Completed => rules::completed_proven(self, now, id)?,
             ServiceState::Failed(_) | ServiceState::Skipped(_) => {
-                rules::optional_failure_contained(self, now, id, &t.to)?
+                rules::optional_failure_contained(self, now, id, &t.to)?;
+                rules::user_stop_never_fails(self, now, id, &t.to)?;
             }
             _ => {}
         }
@@ -516,14 +551,17 @@ impl Checker {
         rules::max_parallel_starts(self, now)
     }
 
-    fn set_reserved(&mut self, s: ServiceId, port: Option<u16>) {
+    /// `s` now holds `port` for generation `g` (or nothing); the port it held before is no
+    /// longer its own in the model (a release of it must still name its owner, see
+    /// [`rules::only_owner_releases`]).
+    fn set_reserved(&mut self, s: ServiceId, g: Generation, port: Option<u16>) {
         if let Some(old) = self.views[s].reserved.take()
-            && self.port_reservers.get(&old) == Some(&s)
+            && self.port_reservers.get(&old).is_some_and(|o| o.0 == s)
         {
             self.port_reservers.remove(&old);
         }
         if let Some(p) = port {
-            self.port_reservers.insert(p, s);
+            self.port_reservers.insert(p, (s, g));
         }
         self.views[s].reserved = port;
     }

@@ -13,6 +13,7 @@ mod lifecycle;
 mod order;
 mod ports;
 mod postgres_redis;
+mod probe_facts;
 mod readiness;
 mod shutdown;
 mod stacks;
