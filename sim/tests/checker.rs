@@ -573,6 +573,7 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::TransitionsChain,
         Invariant::OnlyOwnerReleases,
         Invariant::UserStopNeverFails,
+        Invariant::DependentsFollowMoves,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
 }
@@ -703,5 +704,55 @@ fn a_user_stop_fails_the_service_or_a_waiting_dependent() {
             Timestamp(0),
             Observation::Input(&Input::RestartService { service: DATABASE }),
         )
+        .unwrap();
+}
+
+#[test]
+fn a_dependent_keeps_the_old_address_of_a_dependency_that_moved() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.bring_up(AUTH, 8080);
+    // database restarts and comes back on 5433; auth still runs with DATABASE_PORT=5432.
+    h.go(DATABASE, ServiceState::Restarting).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
+    h.cmd(Command::ReleasePort {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 2, Some(5433)).unwrap();
+    h.spawned(DATABASE, 2).unwrap();
+    h.ready_probe(DATABASE, 2, ProbeOutcome::Success).unwrap();
+    h.go(DATABASE, ServiceState::Ready).unwrap();
+    let mut honest = h.checker.clone();
+    let v = caught(
+        h.at(10).exited(BACKEND, 9, ExitStatus::Code(0)),
+        Invariant::DependentsFollowMoves,
+    );
+    assert!(v.detail.contains("auth (generation 1)"), "{v}");
+    assert!(v.detail.contains("port 5433"), "{v}");
+
+    // Restarted in the same step: fine.
+    let stop = Command::Transition(Transition {
+        at: Timestamp(0),
+        service: AUTH,
+        name: "auth".into(),
+        from: ServiceState::Ready,
+        to: ServiceState::Restarting,
+        reason: "dependency database moved from port 5432 to 5433".into(),
+    });
+    honest
+        .observe(Timestamp(0), Observation::Command(&stop))
+        .unwrap();
+    let later = Input::Exited {
+        service: BACKEND,
+        generation: 9,
+        status: ExitStatus::Code(0),
+    };
+    honest
+        .observe(Timestamp(10), Observation::Input(&later))
         .unwrap();
 }

@@ -170,3 +170,22 @@ fn netra_seed_32_user_stop_keeps_the_waiting_dependent_waiting() {
     assert!(!text.contains("dependency database was stopped"), "{text}");
     assert!(text.contains("lost        g1 probe answer"), "{text}");
 }
+
+// Fixed: a dependency that moved left its dependents stale. redis restarts and must move (its
+// old port is taken); auth and backend, which were given redis's old port, are restarted.
+
+/// redis comes back on another port: auth and backend restart, saying why, and the invariant
+/// dependents_follow_moves holds.
+/// Replay: `cargo run -p coord-sim --bin sim -- --seed 387 --stack fixtures/netra.toml`
+#[test]
+fn netra_seed_387_a_moved_dependency_restarts_its_dependents() {
+    assert_seed_holds("netra.toml", 387);
+    let run = run_seed(&fixture("netra.toml"), 387, true);
+    let text = run.trace.lines().join("\n");
+    assert!(
+        text.contains(
+            "auth         > state     ready -> restarting (dependency redis moved from port"
+        ),
+        "{text}"
+    );
+}

@@ -71,6 +71,7 @@ impl Coordinator {
             }
         }
         let env = self.spawn_env(service, port);
+        self.remember_dependency_ports(service);
         let rec = &mut self.records[service];
         rec.generation += 1;
         rec.port = port;
@@ -314,6 +315,7 @@ impl Coordinator {
             self.timers
                 .set(service, TimerKind::Probe, now.add(live.period));
         }
+        self.renew_dependents_that_hold_an_old_address(now, service);
     }
 
     /// The uptime clock of a service without readiness probe ran out while it kept running.
@@ -469,7 +471,7 @@ impl Coordinator {
         match plan {
             ExitPlan::RetryOrFail(reason) => self.retry_or_fail(now, service, reason),
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
-            ExitPlan::UserRestart => {
+            ExitPlan::Renew(_) => {
                 self.records[service].attempts = 0;
                 self.enter_waiting(now, service);
             }

@@ -14,6 +14,7 @@
 mod attempt;
 mod discovery;
 mod io;
+mod moves;
 mod record;
 mod report;
 mod running;

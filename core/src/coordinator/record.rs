@@ -13,8 +13,9 @@ pub(crate) enum ExitPlan {
     RetryOrFail(String),
     /// Restart after Ready (liveness failure, with this reason): backoff, then a fresh start.
     Restart(String),
-    /// A user's `restart`: start again at once with fresh attempts.
-    UserRestart,
+    /// Start again at once with fresh attempts: a user's `restart`, or a dependency it holds
+    /// the address of moved to another port. The reason says which.
+    Renew(String),
     /// Give up: the service is Failed with this reason.
     Fail(String),
     /// A user's `stop`: the service is Stopped.
@@ -72,6 +73,9 @@ pub(crate) struct Record {
     pub spawned_at: Option<Timestamp>,
     /// Per dependency edge: the dependent stopped waiting for it (timeout).
     pub dep_timed_out: Vec<bool>,
+    /// Per dependency edge: the dependency's port handed to the current process in its
+    /// environment (`<NAME>_PORT`), if any.
+    pub dep_ports: Vec<Option<u16>>,
     /// What to do when the current process exits, if a stop is under way.
     pub exit_plan: Option<ExitPlan>,
     /// Its pid.
@@ -115,6 +119,7 @@ impl Record {
             successes: 0,
             failures: 0,
             dep_timed_out: vec![false; dependency_count],
+            dep_ports: vec![None; dependency_count],
             exit_plan: None,
             doom: None,
             stop_sent: false,

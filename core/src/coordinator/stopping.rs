@@ -14,7 +14,7 @@ impl Coordinator {
             ExitPlan::RetryOrFail(r) | ExitPlan::Restart(r) => {
                 (ServiceState::Restarting, r.clone())
             }
-            ExitPlan::UserRestart => (ServiceState::Restarting, "restart requested".into()),
+            ExitPlan::Renew(r) => (ServiceState::Restarting, r.clone()),
             ExitPlan::Fail(r) => (ServiceState::Stopping, r.clone()),
             ExitPlan::Stop => (ServiceState::Stopping, "stop requested".into()),
             ExitPlan::Shutdown => (ServiceState::Stopping, "shutting down".into()),
@@ -103,7 +103,7 @@ impl Coordinator {
             return;
         }
         if rec.has_process() {
-            self.stop_process(now, service, ExitPlan::UserRestart);
+            self.stop_process(now, service, ExitPlan::Renew("restart requested".into()));
         } else {
             self.drop_pending_work(service);
             self.records[service].attempts = 0;

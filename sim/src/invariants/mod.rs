@@ -101,11 +101,14 @@ pub enum Invariant {
     /// A user stop never fails the run: the stopped service ends Stopped, and a dependent that
     /// waits for it keeps waiting rather than failing.
     UserStopNeverFails,
+    /// When a dependency is Ready on another port than the one a running dependent was given
+    /// (`<NAME>_PORT`), that dependent is restarted in the same step.
+    DependentsFollowMoves,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 17] = [
+    pub const ALL: [Invariant; 18] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -123,6 +126,7 @@ impl Invariant {
         Invariant::TransitionsChain,
         Invariant::OnlyOwnerReleases,
         Invariant::UserStopNeverFails,
+        Invariant::DependentsFollowMoves,
     ];
 
     /// Its short name, as printed.
@@ -145,6 +149,7 @@ impl Invariant {
             Invariant::TransitionsChain => "transitions_chain",
             Invariant::OnlyOwnerReleases => "only_owner_releases",
             Invariant::UserStopNeverFails => "user_stop_never_fails",
+            Invariant::DependentsFollowMoves => "dependents_follow_moves",
         }
     }
 }

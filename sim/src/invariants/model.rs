@@ -61,6 +61,10 @@ pub(super) struct Live {
     pub spawned_at: Timestamp,
 }
 
+/// A running dependent that holds an old address of a dependency now Ready elsewhere: it must be
+/// stopped (restarted) before the next input.
+pub(super) type Stale = (ServiceId, Generation, ServiceId);
+
 /// Checks every invariant against a stream of [`Observation`]s. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Checker {
@@ -78,6 +82,10 @@ pub struct Checker {
     pub(super) max_parallel: usize,
     pub(super) live: ByProcess<Live>,
     pub(super) pending_spawns: ByProcess<Option<u16>>,
+    /// Per process: the dependency ports its spawn's environment gave it, (dependency, port).
+    pub(super) env_ports: BTreeMap<(ServiceId, Generation), Vec<(ServiceId, u16)>>,
+    /// Dependents holding an old address, owed a restart in this step.
+    pub(super) stale: BTreeSet<Stale>,
     /// Pending stop signals: (service, generation) -> kill deadline.
     pub(super) stops: ByProcess<Timestamp>,
     pub(super) stop_deadlines: BTreeSet<(Timestamp, ServiceId, Generation)>,
@@ -201,6 +209,8 @@ impl Checker {
             max_parallel: c.max_parallel_starts,
             live: ByProcess::new(n),
             pending_spawns: ByProcess::new(n),
+            env_ports: BTreeMap::new(),
+            stale: BTreeSet::new(),
             stops: ByProcess::new(n),
             port_reservers: BTreeMap::new(),
             live_ports: BTreeMap::new(),
@@ -295,6 +305,7 @@ impl Checker {
     }
 
     fn on_input(&mut self, now: Timestamp, input: &Input) -> Result<(), Violation> {
+        rules::dependents_follow_moves(self, now)?;
         match input {
             Input::Spawned {
                 service,
@@ -379,6 +390,9 @@ impl Checker {
                     self.stop_deadlines
                         .remove(&(deadline, *service, *generation));
                 }
+                self.env_ports.remove(&(*service, *generation));
+                self.stale
+                    .retain(|(s, g, _)| (*s, *g) != (*service, *generation));
                 self.views[*service].last_exit = Some((*generation, *status));
             }
             // A stop of a service that already ended (failed, completed...) stops nothing.
@@ -426,6 +440,10 @@ impl Checker {
                     rules::port_not_outsider(self, now, *service, *p)?;
                 }
                 rules::discovery_env(self, now, *service, env)?;
+                let ports = rules::env_dependency_ports(self, *service, env);
+                if !ports.is_empty() {
+                    self.env_ports.insert((*service, *generation), ports);
+                }
                 let view = &mut self.views[*service];
                 view.generation = *generation;
                 view.spawned = true;
@@ -451,6 +469,7 @@ impl Checker {
                         self.stop_deadlines.remove(&(deadline, key.0, key.1));
                     }
                 } else if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
+                    self.stale.retain(|(s, g, _)| (*s, *g) != key);
                     rules::stops_dependents_first(self, now, *service)?;
                     let deadline = now.add(std::time::Duration::from_millis(
                         self.facts[*service].grace_ms + KILL_SLACK_MS,
@@ -526,10 +545,15 @@ impl Checker {
             (_, false, true) => self.unsettled -= 1,
             _ => {}
         }
+        if matches!(t.to, ServiceState::Restarting | ServiceState::Stopping) {
+            self.stale.retain(|(s, _, _)| *s != id);
+        }
+        let view = &mut self.views[id];
         match &t.to {
             ServiceState::Ready => {
                 view.ever_ready = true;
                 view.ready_gen = Some(view.generation);
+                self.note_stale_dependents(id);
             }
             ServiceState::Completed => view.ever_ready = true,
             ServiceState::Failed(_) | ServiceState::Skipped(_) => {
@@ -564,6 +588,32 @@ impl Checker {
             self.port_reservers.insert(p, (s, g));
         }
         self.views[s].reserved = port;
+    }
+
+    /// `dependency` is Ready: its running dependents that were handed another port of it owe a
+    /// restart (outside a shutdown).
+    fn note_stale_dependents(&mut self, dependency: ServiceId) {
+        let Some(port) = self.views[dependency].reserved else {
+            return;
+        };
+        if self.run_is_ending() {
+            return;
+        }
+        for &d in self.dependents.of(dependency) {
+            let key = (d, self.views[d].generation);
+            if !self.live.contains_key(&key) || self.stops.contains_key(&key) {
+                continue;
+            }
+            let held = self.env_ports.get(&key).and_then(|ports| {
+                ports
+                    .iter()
+                    .find(|(dep, _)| *dep == dependency)
+                    .map(|(_, p)| *p)
+            });
+            if held.is_some_and(|old| old != port) {
+                self.stale.insert((key.0, key.1, dependency));
+            }
+        }
     }
 
     /// The names of services, for messages.

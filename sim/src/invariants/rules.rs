@@ -337,6 +337,45 @@ pub(super) fn discovery_env(
     Ok(())
 }
 
+/// The `<NAME>_PORT` values of a spawn's environment, per discovered dependency.
+pub(super) fn env_dependency_ports(
+    c: &Checker,
+    s: ServiceId,
+    env: &[(String, String)],
+) -> Vec<(ServiceId, u16)> {
+    c.discovers
+        .of(s)
+        .iter()
+        .filter_map(|d| {
+            let (_, v) = env
+                .iter()
+                .find(|(k, _)| is_env_key(k, c.name(*d), "_PORT"))?;
+            Some((*d, v.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Every dependent that held an old address of a dependency Ready elsewhere was restarted in
+/// the step that made the dependency Ready (checked when the next input comes).
+pub(super) fn dependents_follow_moves(c: &Checker, now: Timestamp) -> Check {
+    match c.stale.first() {
+        Some(&(s, g, d)) => Err(c.violation(
+            Invariant::DependentsFollowMoves,
+            now,
+            format!(
+                "{} (generation {g}) keeps running with an old address of {}, which is Ready on \
+                 port {}",
+                c.name(s),
+                c.name(d),
+                c.views[d]
+                    .reserved
+                    .map_or("?".to_string(), |p| p.to_string())
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Whether `key` is `<NAME><suffix>` for the service `name` (the core's prefix rule, one
 /// character each), compared in place rather than spelled out.
 fn is_env_key(key: &str, name: &str, suffix: &str) -> bool {
