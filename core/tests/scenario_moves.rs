@@ -152,3 +152,26 @@ port = { range = "mine" }
         "the ledger's expiry tells the driver, naming the owner"
     );
 }
+
+#[test]
+fn the_core_fills_in_the_url_and_the_state_recorded_after_the_run() {
+    let toml = r#"
+[ports.ranges]
+mine = "7100-7109"
+
+[services.api]
+command = "api"
+port = { range = "mine" }
+url = "postgres://$HOST:$PORT/app"
+"#;
+    let mut h = Harness::new(toml);
+    h.start(&[]);
+    h.run_until(1_000);
+    let status = h.c.status(Timestamp(h.now));
+    assert_eq!(
+        status.services[0].url.as_deref(),
+        Some("postgres://127.0.0.1:7100/app")
+    );
+    assert_eq!(ServiceState::Ready.name_after_run(), "stopped");
+    assert_eq!(ServiceState::Failed("x".into()).name_after_run(), "failed");
+}

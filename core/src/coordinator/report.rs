@@ -20,6 +20,7 @@ impl Coordinator {
                 readiness: rec.state.readiness(),
                 waiting_for: self.waiting_reason(id),
                 port: rec.port,
+                url: rec.port.map(|p| self.url_of(id, p)),
                 pid: rec.pid,
                 generation: rec.generation,
                 attempts: rec.attempts,

@@ -37,6 +37,8 @@ pub struct ServiceStatus {
     pub waiting_for: Option<String>,
     /// Port it owns or has reserved.
     pub port: Option<u16>,
+    /// Its URL on that port (the service's `url` template filled in).
+    pub url: Option<String>,
     /// Pid of its current process (also its process group).
     pub pid: Option<u32>,
     /// Current generation (spawns so far).

@@ -73,18 +73,10 @@ impl Driver {
                 entry.pid_start_time = pid.and_then(|p| self.start_times.get(&p).copied());
                 if let Some(port) = s.port {
                     entry.port = Some(port);
-                    entry.url = Some(
-                        stack.services[id]
-                            .url
-                            .replace("$HOST", "127.0.0.1")
-                            .replace("$PORT", &port.to_string()),
-                    );
+                    entry.url = s.url.clone();
                 }
                 if finished {
-                    entry.state = match &s.state {
-                        coord_core::ServiceState::Failed(_) => "failed".into(),
-                        _ => "stopped".into(),
-                    };
+                    entry.state = s.state.name_after_run().to_owned();
                 }
                 entry.started_unix_ms = self.started_unix_ms[id].or(entry.started_unix_ms);
                 entry.ready_unix_ms = self.ready_unix_ms[id];
