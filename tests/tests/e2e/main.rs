@@ -17,3 +17,4 @@ mod probe_facts;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod user_stop;
