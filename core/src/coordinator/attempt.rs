@@ -270,7 +270,8 @@ impl Coordinator {
             ProbeOutcome::Outsider(why) if rec.port.is_some() => {
                 rec.successes = 0;
                 let port = rec.port.unwrap_or_default();
-                self.port_taken(now, service, port, why);
+                let reason = format!("port {port} is taken by an outsider ({why})");
+                self.port_taken(now, service, port, reason);
                 return;
             }
             ProbeOutcome::Failure(_)
