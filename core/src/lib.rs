@@ -15,7 +15,7 @@ pub mod time;
 pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};
 pub use coordinator::{
     Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
-    RunOutcome, ServiceState, Transition,
+    ProbeSeq, RunOutcome, ServiceState, Transition,
 };
 pub use stack::{ServiceId, Stack};
 pub use time::Timestamp;

@@ -99,7 +99,7 @@ ready = { tcp = true, success_threshold = 3 }
     h.start(&[]);
     let answer = |h: &mut Harness, ok: bool| {
         h.run_until(h.now + 5);
-        let (service, generation, purpose) = h.pending_probes.remove(0);
+        let (service, generation, purpose, seq) = h.pending_probes.remove(0);
         let outcome = if ok {
             ProbeOutcome::Success
         } else {
@@ -109,6 +109,7 @@ ready = { tcp = true, success_threshold = 3 }
             service,
             generation,
             purpose,
+            seq,
             outcome,
         });
     };
@@ -125,17 +126,17 @@ fn an_outsider_answering_is_not_readiness() {
     let mut h = Harness::new(ONE);
     h.auto_probe = false;
     h.start(&[]);
-    for _ in 0..5 {
-        h.run_until(h.now + 5);
-        let (service, generation, purpose) = h.pending_probes.remove(0);
-        h.input(Input::ProbeResult {
-            service,
-            generation,
-            purpose,
-            outcome: ProbeOutcome::Outsider("pid 77 answered".into()),
-        });
-    }
-    assert_eq!(h.state("api"), ServiceState::Starting);
+    h.run_until(h.now + 5);
+    let (service, generation, purpose, seq) = h.pending_probes.remove(0);
+    h.input(Input::ProbeResult {
+        service,
+        generation,
+        purpose,
+        seq,
+        outcome: ProbeOutcome::Outsider("pid 77 answered".into()),
+    });
+    assert_ne!(h.state("api"), ServiceState::Ready);
+    assert_eq!(h.first("api", "ready"), None);
 }
 
 #[test]
@@ -144,7 +145,7 @@ fn a_late_probe_result_from_an_older_generation_is_ignored() {
     h.auto_probe = false;
     h.start(&[]);
     h.run_until(5);
-    let (service, old_gen, purpose) = h.pending_probes.remove(0);
+    let (service, old_gen, purpose, seq) = h.pending_probes.remove(0);
     assert_eq!(old_gen, 1);
     // Attempt 1 dies before the probe answers; attempt 2 is spawned after the backoff.
     h.input(Input::Exited {
@@ -161,6 +162,7 @@ fn a_late_probe_result_from_an_older_generation_is_ignored() {
         service,
         generation: old_gen,
         purpose,
+        seq,
         outcome: ProbeOutcome::Success,
     });
     assert_eq!(h.state("api"), ServiceState::Starting);

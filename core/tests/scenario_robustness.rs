@@ -101,12 +101,14 @@ fn inputs_naming_a_service_outside_the_stack_are_ignored() {
                 service,
                 generation: 1,
                 purpose: ProbePurpose::Readiness,
+                seq: 1,
                 outcome: ProbeOutcome::Success,
             },
             Input::ProbeResult {
                 service,
                 generation: 1,
                 purpose: ProbePurpose::Liveness,
+                seq: 1,
                 outcome: ProbeOutcome::Failure("no".into()),
             },
             Input::Exited {

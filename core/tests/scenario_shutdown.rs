@@ -152,9 +152,9 @@ fn force_shutdown_kills_everything_at_once() {
     h.start(&[]);
     h.run_until(60_000);
     let t0 = h.now;
-    h.input(Input::Shutdown);
+    h.input(Input::Interrupt);
     h.run_until(t0 + 100);
-    h.input(Input::ForceShutdown);
+    h.input(Input::Interrupt);
     h.run_until(t0 + 200);
     assert_eq!(h.outcome(), Some(RunOutcome::Stopped));
     assert!(h.alive.is_empty());

@@ -3,8 +3,13 @@
 //! service owns the port, plus a bind check on the wildcard addresses of both families before
 //! the service is spawned. The lock dies with the process holding it, so a crashed coord never
 //! leaves a stale reservation.
+//!
+//! Every lock held here has an owner: the service and the generation whose `Spawn` carried the
+//! port. A `ReleasePort` drops the lock only for its owner, so a late release of one attempt can
+//! never drop the lock another attempt (or another service) now holds.
 
 use crate::port_dir::LockDir;
+use coord_core::{Generation, ServiceId};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
@@ -37,11 +42,21 @@ pub enum PortError {
     },
 }
 
+/// Who a lock is held for: a service and the generation whose spawn reserved the port.
+pub type LockOwner = (ServiceId, Generation);
+
+/// One lock file held by this process, and for whom.
+#[derive(Debug)]
+struct Held {
+    _file: File,
+    owner: LockOwner,
+}
+
 /// The port lock files held by this process, by port.
 #[derive(Debug)]
 pub struct PortLocks {
     dir: LockDir,
-    held: BTreeMap<u16, File>,
+    held: BTreeMap<u16, Held>,
 }
 
 impl PortLocks {
@@ -78,20 +93,23 @@ impl PortLocks {
         self.held.contains_key(&port)
     }
 
-    /// Takes the lock of `port` (no-op if already held here), then checks that 127.0.0.1:`port`
-    /// can be bound. On a bind failure the lock is dropped again.
-    pub fn reserve(&mut self, port: u16) -> Result<(), PortError> {
-        self.lock(port)?;
+    /// Takes the lock of `port` for `owner` (see [`PortLocks::lock`]), then checks that
+    /// 127.0.0.1:`port` can be bound. On a bind failure the lock is dropped again.
+    pub fn reserve(&mut self, port: u16, owner: LockOwner) -> Result<(), PortError> {
+        self.lock(port, owner)?;
         if let Err(source) = bind_check(port) {
-            self.release(port);
+            self.release(port, owner);
             return Err(PortError::InUse { port, source });
         }
         Ok(())
     }
 
-    /// Takes the lock of `port` without a bind check (no-op if already held here).
-    pub fn lock(&mut self, port: u16) -> Result<(), PortError> {
-        if self.held.contains_key(&port) {
+    /// Takes the lock of `port` for `owner` without a bind check. A lock already held here
+    /// passes to `owner`: the core's ledger handed it the port, so whoever held it before no
+    /// longer does (and its late release must not drop the lock).
+    pub fn lock(&mut self, port: u16, owner: LockOwner) -> Result<(), PortError> {
+        if let Some(held) = self.held.get_mut(&port) {
+            held.owner = owner;
             return Ok(());
         }
         let io_err = |source| PortError::Io {
@@ -102,7 +120,7 @@ impl PortLocks {
         let file: File = self.dir.open(port).map_err(io_err)?;
         match file.try_lock() {
             Ok(()) => {
-                self.held.insert(port, file);
+                self.held.insert(port, Held { _file: file, owner });
                 Ok(())
             }
             Err(std::fs::TryLockError::WouldBlock) => Err(PortError::Locked(port)),
@@ -110,10 +128,18 @@ impl PortLocks {
         }
     }
 
-    /// Drops the lock of `port` (no-op if not held). The lock file stays: deleting it would
-    /// race with another process locking it.
-    pub fn release(&mut self, port: u16) {
-        self.held.remove(&port);
+    /// Drops the lock of `port` if `owner` holds it (a no-op otherwise: not held, or held for
+    /// another owner). The lock file stays: deleting it would race with another process
+    /// locking it.
+    pub fn release(&mut self, port: u16, owner: LockOwner) {
+        if self.held.get(&port).is_some_and(|h| h.owner == owner) {
+            self.held.remove(&port);
+        }
+    }
+
+    /// Who holds the lock of `port` here, if this process holds it.
+    pub fn owner(&self, port: u16) -> Option<LockOwner> {
+        self.held.get(&port).map(|h| h.owner)
     }
 
     /// The ports held, ascending.
@@ -200,17 +226,42 @@ mod tests {
         }
     }
 
+    const OWNER: LockOwner = (0, 1);
+
+    #[test]
+    fn only_the_owner_releases_a_lock() {
+        let dir = lock_dir("owner");
+        let port = free_port();
+        let mut locks = PortLocks::new(dir.clone()).unwrap();
+        let mut other = PortLocks::new(dir.clone()).unwrap();
+        locks.lock(port, (0, 1)).unwrap();
+        // The ledger hands the port to service 1 (the reservation of service 0 expired)...
+        locks.lock(port, (1, 1)).unwrap();
+        assert_eq!(locks.owner(port), Some((1, 1)));
+        // ...and the late release of service 0, or of an older generation, changes nothing.
+        locks.release(port, (0, 1));
+        locks.release(port, (1, 0));
+        assert!(locks.holds(port));
+        assert!(matches!(other.lock(port, OWNER), Err(PortError::Locked(_))));
+        locks.release(port, (1, 1));
+        assert!(!locks.holds(port));
+        eventually("lock after the owner released it", || {
+            other.lock(port, OWNER)
+        });
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn a_second_holder_is_refused_until_release() {
         let dir = lock_dir("second");
         let port = free_port();
         let mut a = PortLocks::new(dir.clone()).unwrap();
         let mut b = PortLocks::new(dir.clone()).unwrap();
-        a.reserve(port).unwrap();
+        a.reserve(port, OWNER).unwrap();
         assert!(a.holds(port));
-        assert!(matches!(b.reserve(port), Err(PortError::Locked(p)) if p == port));
-        a.release(port);
-        eventually("reserve after release", || b.reserve(port));
+        assert!(matches!(b.reserve(port, OWNER), Err(PortError::Locked(p)) if p == port));
+        a.release(port, OWNER);
+        eventually("reserve after release", || b.reserve(port, OWNER));
         assert_eq!(b.held_ports(), vec![port]);
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -221,10 +272,15 @@ mod tests {
         let port = free_port();
         let listener = TcpListener::bind(loopback(port)).unwrap();
         let mut locks = PortLocks::new(dir.clone()).unwrap();
-        assert!(matches!(locks.reserve(port), Err(PortError::InUse { .. })));
+        assert!(matches!(
+            locks.reserve(port, OWNER),
+            Err(PortError::InUse { .. })
+        ));
         assert!(!locks.holds(port));
         drop(listener);
-        eventually("reserve after the listener closed", || locks.reserve(port));
+        eventually("reserve after the listener closed", || {
+            locks.reserve(port, OWNER)
+        });
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -312,8 +368,8 @@ mod tests {
             .unwrap();
         let mut locks = PortLocks::new(dir.clone()).unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while !matches!(locks.lock(port), Err(PortError::Locked(_))) {
-            locks.release(port);
+        while !matches!(locks.lock(port, OWNER), Err(PortError::Locked(_))) {
+            locks.release(port, OWNER);
             assert!(
                 std::time::Instant::now() < deadline,
                 "flock never took the lock"
@@ -323,7 +379,7 @@ mod tests {
         let group = rustix::process::Pid::from_raw(holder.id() as i32).unwrap();
         rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
         holder.wait().unwrap();
-        eventually("lock after the holder died", || locks.lock(port));
+        eventually("lock after the holder died", || locks.lock(port, OWNER));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

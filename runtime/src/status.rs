@@ -60,9 +60,11 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
                     v.to_string()
                 }
             };
-            let ready = match s["ready_at_ms"].as_u64() {
-                Some(ms) => format!("{:.2} s", ms as f64 / 1000.0),
-                None => "-".into(),
+            // A waiting service says what it waits for (the core's words) instead.
+            let ready = match (s["ready_at_ms"].as_u64(), s["waiting_for"].as_str()) {
+                (_, Some(why)) => why.to_string(),
+                (Some(ms), None) => format!("{:.2} s", ms as f64 / 1000.0),
+                (None, None) => "-".into(),
             };
             crate::outln!(
                 "{:<20} {:<11} {:<13} {:>7} {:>8}  {}",

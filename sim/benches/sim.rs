@@ -99,10 +99,12 @@ fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
                             service,
                             generation,
                             purpose,
+                            seq,
                         } => inbox.push_back(Input::ProbeResult {
                             service,
                             generation,
                             purpose,
+                            seq,
                             outcome: ProbeOutcome::Success,
                         }),
                         Command::Signal {

@@ -35,13 +35,19 @@ pub enum FaultKind {
     SlowStop,
     /// The operator restarts a service (`coord restart NAME`) during the fault phase.
     OperatorRestart,
-    /// The operator stops a service (`coord stop NAME`) during the fault phase.
+    /// The operator stops a service (`coord stop NAME`) during the fault phase (a service with
+    /// dependents is often stopped early, while they wait for it, and started again later).
     OperatorStop,
+    /// A probe's answer is lost on the way: the coordinator never hears of it.
+    ProbeLost,
+    /// Before the process has bound its port, something answers the probe's connect and goes
+    /// away: no listener can be attributed.
+    UnattributableAnswer,
 }
 
 impl FaultKind {
     /// Every kind, in plan order.
-    pub const ALL: [FaultKind; 13] = [
+    pub const ALL: [FaultKind; 15] = [
         FaultKind::PortStolen,
         FaultKind::PortHeldAtStart,
         FaultKind::SpawnFailure,
@@ -55,7 +61,15 @@ impl FaultKind {
         FaultKind::SlowStop,
         FaultKind::OperatorRestart,
         FaultKind::OperatorStop,
+        FaultKind::ProbeLost,
+        FaultKind::UnattributableAnswer,
     ];
+
+    /// Kinds drawn from a side stream of the seed ([`FaultPlan::draw_side`]), so that adding them
+    /// shifted no draw of the kinds before them.
+    fn drawn_aside(self) -> bool {
+        matches!(self, FaultKind::ProbeLost | FaultKind::UnattributableAnswer)
+    }
 
     /// The name printed in plans.
     pub fn name(self) -> &'static str {
@@ -73,6 +87,8 @@ impl FaultKind {
             FaultKind::SlowStop => "slow_stop",
             FaultKind::OperatorRestart => "operator_restart",
             FaultKind::OperatorStop => "operator_stop",
+            FaultKind::ProbeLost => "probe_answer_lost",
+            FaultKind::UnattributableAnswer => "unattributable_answer",
         }
     }
 
@@ -115,6 +131,9 @@ impl FaultPlan {
     pub fn swarm(rng: &mut ChaCha8Rng, stack: &Stack) -> FaultPlan {
         let mut plan = FaultPlan::calm();
         for kind in FaultKind::ALL {
+            if kind.drawn_aside() {
+                continue;
+            }
             if rng.random_bool(0.5) {
                 // Operator actions end many runs early (stopping a required service fails the
                 // run): keep them rarer so the other faults still get whole runs to act in.
@@ -152,6 +171,18 @@ impl FaultPlan {
         self.force_after_ms = side
             .random_ratio(1, 8)
             .then(|| side.random_range(0..=15_000));
+    }
+
+    /// Draws the kinds kept aside (lost probe answers, unattributable answers: each off with
+    /// probability 1/2, else 2% to 40%) from their own stream derived from `seed`, so that they
+    /// shift no other draw of the plan.
+    pub fn draw_side(&mut self, seed: u64) {
+        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x1a57_a45e_7a11_0ff5);
+        for kind in FaultKind::ALL.into_iter().filter(|k| k.drawn_aside()) {
+            if side.random_bool(0.5) {
+                self.per_mille[kind.index()] = side.random_range(20..=400);
+            }
+        }
     }
 
     /// This plan with `kind` set to `per_mille` (0 turns it off).
@@ -244,7 +275,11 @@ mod tests {
     #[test]
     fn swarm_differs_by_seed_and_repeats_per_seed() {
         let stack = netra();
-        let plan = |seed| FaultPlan::swarm(&mut ChaCha8Rng::seed_from_u64(seed), &stack);
+        let plan = |seed| {
+            let mut plan = FaultPlan::swarm(&mut ChaCha8Rng::seed_from_u64(seed), &stack);
+            plan.draw_side(seed);
+            plan
+        };
         assert_eq!(plan(1), plan(1));
         assert_ne!(plan(1), plan(2));
         // Over many seeds every kind is sometimes off and sometimes on.

@@ -1,7 +1,11 @@
 //! The simulated machine's ports: reservations (the runtime's lock files) and bound sockets.
 
+use coord_core::Generation;
 use coord_core::stack::ServiceId;
 use std::collections::BTreeMap;
+
+/// Who a reservation is for: the service and the generation whose spawn was handed the port.
+pub type LockOwner = (ServiceId, Generation);
 
 /// Who has a port bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,8 +19,8 @@ pub enum Owner {
 /// Reservations and binds of the simulated machine.
 #[derive(Debug, Clone, Default)]
 pub struct PortTable {
-    /// Port -> the service whose reservation (lock file) holds it.
-    locks: BTreeMap<u16, ServiceId>,
+    /// Port -> the owner whose reservation (lock file) holds it.
+    locks: BTreeMap<u16, LockOwner>,
     /// Port -> who has it bound.
     bound: BTreeMap<u16, Owner>,
     /// Ports bound by outsiders (most runs have none, and then probes need no lookup).
@@ -35,26 +39,28 @@ pub enum Busy {
 }
 
 impl PortTable {
-    /// Makes `service`'s reservation of `port` real (lock plus bind check), unless busy.
-    /// A service re-locking its own port is fine.
-    pub fn reserve(&mut self, service: ServiceId, port: u16) -> Result<(), Busy> {
+    /// Makes `owner`'s reservation of `port` real (lock plus bind check), unless busy. A service
+    /// re-locking its own port (for a later generation) is fine: the lock passes to the new
+    /// generation, as the runtime's lock does.
+    pub fn reserve(&mut self, owner: LockOwner, port: u16) -> Result<(), Busy> {
         if let Some(holder) = self.locks.get(&port)
-            && *holder != service
+            && holder.0 != owner.0
         {
-            return Err(Busy::Reserved(*holder));
+            return Err(Busy::Reserved(holder.0));
         }
         match self.bound.get(&port) {
             Some(Owner::Outsider) => return Err(Busy::Outsider),
             Some(Owner::Process(pid)) => return Err(Busy::Bound(*pid)),
             None => {}
         }
-        self.locks.insert(port, service);
+        self.locks.insert(port, owner);
         Ok(())
     }
 
-    /// Drops `service`'s reservation of `port` (a no-op if it holds none).
-    pub fn release(&mut self, service: ServiceId, port: u16) {
-        if self.locks.get(&port) == Some(&service) {
+    /// Drops `owner`'s reservation of `port`: a no-op unless `owner` (service and generation)
+    /// holds it.
+    pub fn release(&mut self, owner: LockOwner, port: u16) {
+        if self.locks.get(&port) == Some(&owner) {
             self.locks.remove(&port);
         }
     }
@@ -93,7 +99,7 @@ impl PortTable {
 
     /// Reservations still held: (port, service).
     pub fn held(&self) -> Vec<(u16, ServiceId)> {
-        self.locks.iter().map(|(p, s)| (*p, *s)).collect()
+        self.locks.iter().map(|(p, o)| (*p, o.0)).collect()
     }
 
     /// Ports bound by processes of the run.
@@ -113,16 +119,21 @@ mod tests {
     #[test]
     fn reservations_and_binds_exclude_others() {
         let mut t = PortTable::default();
-        assert_eq!(t.reserve(0, 80), Ok(()));
-        assert_eq!(t.reserve(0, 80), Ok(()));
-        assert_eq!(t.reserve(1, 80), Err(Busy::Reserved(0)));
+        assert_eq!(t.reserve((0, 1), 80), Ok(()));
+        assert_eq!(t.reserve((0, 2), 80), Ok(()));
+        assert_eq!(t.reserve((1, 1), 80), Err(Busy::Reserved(0)));
         assert!(t.bind(81, Owner::Outsider));
-        assert_eq!(t.reserve(1, 81), Err(Busy::Outsider));
+        assert_eq!(t.reserve((1, 1), 81), Err(Busy::Outsider));
         assert!(t.bind(80, Owner::Process(7)));
         assert!(!t.bind(80, Owner::Process(8)));
-        t.release(1, 80);
-        assert_eq!(t.held(), [(80, 0)]);
-        t.release(0, 80);
+        t.release((1, 1), 80);
+        t.release((0, 1), 80);
+        assert_eq!(
+            t.held(),
+            [(80, 0)],
+            "only the owner (generation 2) releases"
+        );
+        t.release((0, 2), 80);
         assert!(t.held().is_empty());
         assert_eq!(t.bound_by_processes(), [80]);
         assert!(t.outsider_on(81) && !t.outsider_on(80));

@@ -98,6 +98,7 @@ impl Trace {
                 generation,
                 purpose,
                 outcome,
+                ..
             } => {
                 let what = match purpose {
                     ProbePurpose::Readiness => "ready?",
@@ -107,6 +108,7 @@ impl Trace {
                     ProbeOutcome::Success => "success".to_string(),
                     ProbeOutcome::Failure(why) => format!("failure: {why}"),
                     ProbeOutcome::Outsider(why) => format!("outsider: {why}"),
+                    ProbeOutcome::Unattributable(why) => format!("unattributable: {why}"),
                 };
                 self.line(
                     at,
@@ -132,7 +134,7 @@ impl Trace {
                 self.line(at, name(*service), "restart", format_args!(""))
             }
             Input::Shutdown => self.line(at, "*", "shutdown", format_args!("graceful")),
-            Input::ForceShutdown => self.line(at, "*", "shutdown", format_args!("force")),
+            Input::Interrupt => self.line(at, "*", "interrupt", format_args!("")),
         }
     }
 
@@ -167,6 +169,7 @@ impl Trace {
                 service,
                 generation,
                 purpose,
+                ..
             } => {
                 let what = match purpose {
                     ProbePurpose::Readiness => "> ready?",
@@ -184,9 +187,16 @@ impl Trace {
                 "> signal",
                 format_args!("g{generation} {signal:?}"),
             ),
-            Command::ReleasePort { service, port } => {
-                self.line(at, name(*service), "> release", format_args!("port {port}"))
-            }
+            Command::ReleasePort {
+                service,
+                generation,
+                port,
+            } => self.line(
+                at,
+                name(*service),
+                "> release",
+                format_args!("g{generation} port {port}"),
+            ),
             Command::Transition(t) => self.line(
                 at,
                 &t.name,

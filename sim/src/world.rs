@@ -12,7 +12,7 @@ use crate::trace::Trace;
 use coord_core::stack::{ServiceId, Stack, StopSignal};
 use coord_core::{
     Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
-    RunOutcome, Timestamp,
+    ProbeSeq, RunOutcome, Timestamp,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,12 +28,14 @@ const MAX_STEPS_PER_INSTANT: u64 = 100_000;
 enum WorldEvent {
     /// An answer reaches the coordinator.
     Deliver(Input),
-    /// A probe finishes; its outcome is the world's truth at that moment (or a flaky failure).
+    /// A probe finishes; its outcome is the world's truth at that moment (or a flaky failure,
+    /// or a connect that something answered and no listener can be attributed to).
     ProbeDone {
         service: ServiceId,
         generation: Generation,
         purpose: ProbePurpose,
-        flaky: bool,
+        seq: ProbeSeq,
+        answer: Answer,
     },
     /// A process tries to bind its port.
     Bind { pid: u32 },
@@ -53,6 +55,18 @@ enum WorldEvent {
     CalmBegins,
     /// The operator presses Ctrl-C again during the shutdown.
     Force,
+}
+
+/// How the world answers one probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// The truth of the world when the probe finishes.
+    Truth,
+    /// A failure although the service is fine (a flaky probe).
+    Flaky,
+    /// If the process has not bound its port yet: something answered the connect and went away
+    /// (no listener to attribute). Otherwise the truth.
+    Unattributable,
 }
 
 /// What a finished simulation reports.
@@ -102,6 +116,7 @@ impl World<Coordinator> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut plan = FaultPlan::swarm(&mut rng, &stack);
         plan.draw_force(seed);
+        plan.draw_side(seed);
         let coordinator = Coordinator::new(stack, options(seed), Timestamp::ZERO);
         let (checker, probes) = Self::models(coordinator.stack());
         World::assemble(seed, plan, rng, coordinator, (checker, probes), trace)
@@ -261,23 +276,76 @@ impl<M: Machine> World<M> {
                 }
             }
         }
+        // A user stop keeps the stopped service's waiting dependents waiting until it is started
+        // again: the operator restarts what others depend on (delays from a side stream).
+        let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x57_0b5e_a11e_d0c5);
+        let has_dependents = self.has_dependents();
+        let window = self.plan.fault_window_ms.max(1);
         for (kind, restart) in [
             (FaultKind::OperatorRestart, true),
             (FaultKind::OperatorStop, false),
         ] {
-            for service in 0..self.machine.stack().services.len() {
+            for (service, &depended_on) in has_dependents.iter().enumerate() {
                 if self.plan.chance(kind, &mut self.rng) {
-                    let at = self.rng.random_range(0..self.plan.fault_window_ms.max(1));
+                    let at = self.rng.random_range(0..window);
                     self.agenda
                         .schedule(Timestamp(at), WorldEvent::Operator { service, restart });
+                    if !restart && depended_on {
+                        let again = at + side.random_range(100..=window + 5_000);
+                        self.agenda.schedule(
+                            Timestamp(again),
+                            WorldEvent::Operator {
+                                service,
+                                restart: true,
+                            },
+                        );
+                    }
                 }
             }
+        }
+        if self.plan.per_mille(FaultKind::OperatorStop) > 0 {
+            self.plan_stops_with_waiting_dependents(&mut side, &has_dependents);
         }
         self.agenda
             .schedule(Timestamp(self.plan.fault_window_ms), WorldEvent::CalmBegins);
         self.feed(Input::Start {
             services: Vec::new(),
         });
+    }
+
+    /// A user stop of a service that others depend on, early (while they are still waiting for
+    /// it), and the operator's `restart` of it later: a user stop must never fail them, they wait
+    /// (the stop is drawn from a stream of its own, so the plan's other draws stay put).
+    fn plan_stops_with_waiting_dependents(
+        &mut self,
+        side: &mut ChaCha8Rng,
+        has_dependents: &[bool],
+    ) {
+        let window = self.plan.fault_window_ms.max(1);
+        for (service, _) in has_dependents.iter().enumerate().filter(|(_, d)| **d) {
+            if !self.plan.chance(FaultKind::OperatorStop, side) {
+                continue;
+            }
+            let stop = side.random_range(0..=window.min(300));
+            let restart = stop + side.random_range(100..=window + 5_000);
+            let events = [(stop, false), (restart, true)];
+            for (at, restart) in events {
+                self.agenda
+                    .schedule(Timestamp(at), WorldEvent::Operator { service, restart });
+            }
+        }
+    }
+
+    /// Per service: whether another service depends on it.
+    fn has_dependents(&self) -> Vec<bool> {
+        let stack = self.machine.stack();
+        let mut has_dependents = vec![false; stack.services.len()];
+        for s in &stack.services {
+            for d in &s.depends_on {
+                has_dependents[d.service] = true;
+            }
+        }
+        has_dependents
     }
 
     fn maybe_shut_down(&mut self) {
@@ -299,7 +367,7 @@ impl<M: Machine> World<M> {
             let at = self.after(ms);
             self.agenda.schedule(at, WorldEvent::Force);
         }
-        self.feed(Input::Shutdown);
+        self.feed(Input::Interrupt);
     }
 
     fn timer_step(&mut self, t: Timestamp) {
@@ -340,17 +408,23 @@ impl<M: Machine> World<M> {
                 service,
                 generation,
                 purpose,
-                flaky,
+                seq,
+                answer,
             } => {
-                let outcome = if flaky {
-                    ProbeOutcome::Failure("timed out".to_string())
-                } else {
-                    self.probe_truth(service, generation, purpose)
+                let outcome = match answer {
+                    Answer::Flaky => ProbeOutcome::Failure("timed out".to_string()),
+                    Answer::Unattributable if self.unbound_port(service, generation, purpose) => {
+                        ProbeOutcome::Unattributable(
+                            "connected, but no listener is seen on the port".to_string(),
+                        )
+                    }
+                    _ => self.probe_truth(service, generation, purpose),
                 };
                 self.feed(Input::ProbeResult {
                     service,
                     generation,
                     purpose,
+                    seq,
                     outcome,
                 });
             }
@@ -376,7 +450,7 @@ impl<M: Machine> World<M> {
             } else {
                 Input::StopService { service }
             }),
-            WorldEvent::Force => self.feed(Input::ForceShutdown),
+            WorldEvent::Force => self.feed(Input::Interrupt),
             WorldEvent::CalmBegins => {
                 self.calm = true;
                 self.trace.line(
@@ -446,39 +520,93 @@ impl<M: Machine> World<M> {
                 service,
                 generation,
                 purpose,
-            } => {
-                let flaky = !self.calm && self.plan.chance(FaultKind::FlakyProbe, &mut self.rng);
-                let latency = if flaky {
-                    let probe = self.machine.stack().services[service].ready.as_ref();
-                    probe.map_or(1_000, |p| coord_core::time::duration_millis(p.timeout))
-                } else {
-                    self.rng.random_range(1..=10)
-                };
-                let at = self.after(latency);
-                self.agenda.schedule(
-                    at,
-                    WorldEvent::ProbeDone {
-                        service,
-                        generation,
-                        purpose,
-                        flaky,
-                    },
-                );
-            }
+                seq,
+            } => self.probe(service, generation, purpose, seq),
             Command::Signal {
                 service,
                 generation,
                 signal,
             } => self.signal(service, generation, signal),
-            Command::ReleasePort { service, port } => self.ports.release(service, port),
+            Command::ReleasePort {
+                service,
+                generation,
+                port,
+            } => self.ports.release((service, generation), port),
             Command::Transition(_) | Command::StartupFinished(_) => {}
             Command::Finished(outcome) => self.outcome = Some(outcome),
         }
     }
 
+    /// Runs a probe: its answer arrives after a few milliseconds (a flaky one after the probe's
+    /// timeout), or, when the answer is lost on the way, never.
+    fn probe(
+        &mut self,
+        service: ServiceId,
+        generation: Generation,
+        purpose: ProbePurpose,
+        seq: ProbeSeq,
+    ) {
+        let faulty = !self.calm;
+        if faulty && self.plan.chance(FaultKind::ProbeLost, &mut self.rng) {
+            let name = &self.machine.stack().services[service].name;
+            self.trace.line(
+                self.now,
+                name,
+                "lost",
+                format_args!("g{generation} probe answer #{seq}"),
+            );
+            return;
+        }
+        let flaky = faulty && self.plan.chance(FaultKind::FlakyProbe, &mut self.rng);
+        let latency = if flaky {
+            let probe = self.machine.stack().services[service].ready.as_ref();
+            probe.map_or(1_000, |p| coord_core::time::duration_millis(p.timeout))
+        } else {
+            self.rng.random_range(1..=10)
+        };
+        let answer = if flaky {
+            Answer::Flaky
+        } else if faulty
+            && self
+                .plan
+                .chance(FaultKind::UnattributableAnswer, &mut self.rng)
+        {
+            Answer::Unattributable
+        } else {
+            Answer::Truth
+        };
+        let at = self.after(latency);
+        self.agenda.schedule(
+            at,
+            WorldEvent::ProbeDone {
+                service,
+                generation,
+                purpose,
+                seq,
+                answer,
+            },
+        );
+    }
+
+    /// Whether the probe of `(service, generation)` goes through a port its live process has
+    /// not bound yet (so a connect could only be answered by something else).
+    fn unbound_port(
+        &self,
+        service: ServiceId,
+        generation: Generation,
+        purpose: ProbePurpose,
+    ) -> bool {
+        let process = self
+            .by_generation
+            .get(service, generation)
+            .map(|i| &self.processes[i]);
+        self.probes.get(service, purpose).via_port
+            && process.is_some_and(|p| p.alive && p.port.is_some() && !p.bound)
+    }
+
     fn spawn(&mut self, service: ServiceId, generation: Generation, port: Option<u16>) {
         if let Some(p) = port
-            && self.ports.reserve(service, p).is_err()
+            && self.ports.reserve((service, generation), p).is_err()
         {
             let at = self.after(1);
             self.agenda.schedule(

@@ -101,6 +101,7 @@ impl History {
             service,
             generation,
             purpose: ProbePurpose::Readiness,
+            seq: 1,
             outcome,
         })
     }
@@ -200,6 +201,7 @@ fn port_reused_while_the_old_process_lives() {
     // Released on paper, but generation 1 never exited.
     h.cmd(Command::ReleasePort {
         service: DATABASE,
+        generation: 1,
         port: 5432,
     })
     .unwrap();
@@ -359,6 +361,7 @@ fn liveness_probed_before_ready() {
             service: DATABASE,
             generation: 1,
             purpose: ProbePurpose::Liveness,
+            seq: 1,
         }),
         Invariant::LivenessAfterReady,
     );
@@ -465,6 +468,7 @@ fn stop_signal_never_followed_by_kill() {
             service: REDIS,
             generation: 0,
             purpose: ProbePurpose::Readiness,
+            seq: 1,
             outcome: ProbeOutcome::Failure("x".into()),
         }),
         Invariant::StopCompletes,
@@ -618,6 +622,9 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::Converges,
         Invariant::RunOutcome,
         Invariant::TransitionsChain,
+        Invariant::OnlyOwnerReleases,
+        Invariant::UserStopNeverFails,
+        Invariant::DependentsFollowMoves,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
 }
@@ -653,5 +660,150 @@ fn dependent_told_a_failed_dependency_is_available() {
         ],
     };
     ok.observe(Timestamp(0), Observation::Command(&honest))
+        .unwrap();
+}
+
+#[test]
+fn a_late_release_drops_another_owners_port() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.exited(DATABASE, 1, ExitStatus::Code(1)).unwrap();
+    h.cmd(Command::ReleasePort {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    // The port goes to redis, then database's generation 1 releases it a second time.
+    h.go(REDIS, ServiceState::Waiting).unwrap();
+    h.spawn(REDIS, 1, Some(5432)).unwrap();
+    let mut honest = h.checker.clone();
+    let late = Command::ReleasePort {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    };
+    let v = caught(h.cmd(late), Invariant::OnlyOwnerReleases);
+    assert!(v.detail.contains("redis (generation 1) holds"), "{v}");
+    // An older generation of the owner itself is no owner either.
+    let stale = Command::ReleasePort {
+        service: REDIS,
+        generation: 0,
+        port: 5432,
+    };
+    let mut older = honest.clone();
+    caught(
+        older.observe(Timestamp(1), Observation::Command(&stale)),
+        Invariant::OnlyOwnerReleases,
+    );
+    // The owner's own release passes.
+    let own = Command::ReleasePort {
+        service: REDIS,
+        generation: 1,
+        port: 5432,
+    };
+    honest
+        .observe(Timestamp(1), Observation::Command(&own))
+        .unwrap();
+}
+
+#[test]
+fn a_user_stop_fails_the_service_or_a_waiting_dependent() {
+    // auth requires database; database is stopped on request while auth waits.
+    let mut h = History::new(netra());
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 1, Some(5432)).unwrap();
+    h.spawned(DATABASE, 1).unwrap();
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+    h.input(Input::StopService { service: DATABASE }).unwrap();
+    h.go(DATABASE, ServiceState::Stopping).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
+    let mut stopped = h.checker.clone();
+    h.go(DATABASE, ServiceState::Stopped).unwrap();
+    let mut honest = h.checker.clone();
+    let v = caught(
+        h.go(
+            AUTH,
+            ServiceState::Failed("dependency database was stopped".into()),
+        ),
+        Invariant::UserStopNeverFails,
+    );
+    assert!(v.detail.contains("auth became failed"), "{v}");
+    assert!(v.detail.contains("database"), "{v}");
+
+    // The stopped service itself does not end Failed either.
+    let failed = Transition {
+        at: Timestamp(0),
+        service: DATABASE,
+        name: "database".into(),
+        from: ServiceState::Stopping,
+        to: ServiceState::Failed("exited".into()),
+        reason: "test".into(),
+    };
+    caught(
+        stopped.observe(
+            Timestamp(0),
+            Observation::Command(&Command::Transition(failed)),
+        ),
+        Invariant::UserStopNeverFails,
+    );
+
+    // Restarted on request: auth may start once database is ready again.
+    honest
+        .observe(
+            Timestamp(0),
+            Observation::Input(&Input::RestartService { service: DATABASE }),
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_dependent_keeps_the_old_address_of_a_dependency_that_moved() {
+    let mut h = History::new(netra());
+    h.bring_up(DATABASE, 5432);
+    h.bring_up(AUTH, 8080);
+    // database restarts and comes back on 5433; auth still runs with DATABASE_PORT=5432.
+    h.go(DATABASE, ServiceState::Restarting).unwrap();
+    h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
+    h.cmd(Command::ReleasePort {
+        service: DATABASE,
+        generation: 1,
+        port: 5432,
+    })
+    .unwrap();
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    h.go(DATABASE, ServiceState::Starting).unwrap();
+    h.spawn(DATABASE, 2, Some(5433)).unwrap();
+    h.spawned(DATABASE, 2).unwrap();
+    h.ready_probe(DATABASE, 2, ProbeOutcome::Success).unwrap();
+    h.go(DATABASE, ServiceState::Ready).unwrap();
+    let mut honest = h.checker.clone();
+    let v = caught(
+        h.at(10).exited(BACKEND, 9, ExitStatus::Code(0)),
+        Invariant::DependentsFollowMoves,
+    );
+    assert!(v.detail.contains("auth (generation 1)"), "{v}");
+    assert!(v.detail.contains("port 5433"), "{v}");
+
+    // Restarted in the same step: fine.
+    let stop = Command::Transition(Transition {
+        at: Timestamp(0),
+        service: AUTH,
+        name: "auth".into(),
+        from: ServiceState::Ready,
+        to: ServiceState::Restarting,
+        reason: "dependency database moved from port 5432 to 5433".into(),
+    });
+    honest
+        .observe(Timestamp(0), Observation::Command(&stop))
+        .unwrap();
+    let later = Input::Exited {
+        service: BACKEND,
+        generation: 9,
+        status: ExitStatus::Code(0),
+    };
+    honest
+        .observe(Timestamp(10), Observation::Input(&later))
         .unwrap();
 }

@@ -170,3 +170,46 @@ fn netra_seed_13_huge_backoffs_do_not_panic() {
         "{text}"
     );
 }
+
+// Fixed: a user stop failed the run. `stop database` while auth (requires database) waited made
+// auth fail "dependency database was stopped"; now auth keeps waiting until `restart database`.
+// The same seed loses probe answers (the core's probe deadline gives up on them).
+
+/// database is stopped on request 23 ms in, while auth waits for it; auth waits (through its
+/// dependency timeout) until the operator restarts database, then starts.
+/// Replay: `cargo run -p coord-sim --bin sim -- --seed 32 --stack fixtures/netra.toml`
+#[test]
+fn netra_seed_32_user_stop_keeps_the_waiting_dependent_waiting() {
+    assert_seed_holds("netra.toml", 32);
+    let run = run_seed(&fixture("netra.toml"), 32, true);
+    let text = run.trace.lines().join("\n");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in the trace:\n{text}"))
+    };
+    let stopped = at("database     > state     stopping -> stopped (stopped on request)");
+    let restarted = at("database     restart");
+    let auth_starts = at("auth         > state     waiting -> starting");
+    assert!(stopped < restarted && restarted < auth_starts, "{text}");
+    assert!(!text.contains("dependency database was stopped"), "{text}");
+    assert!(text.contains("lost        g1 probe answer"), "{text}");
+}
+
+// Fixed: a dependency that moved left its dependents stale. redis restarts and must move (its
+// old port is taken); auth and backend, which were given redis's old port, are restarted.
+
+/// redis comes back on another port: auth and backend restart, saying why, and the invariant
+/// dependents_follow_moves holds.
+/// Replay: `cargo run -p coord-sim --bin sim -- --seed 387 --stack fixtures/netra.toml`
+#[test]
+fn netra_seed_387_a_moved_dependency_restarts_its_dependents() {
+    assert_seed_holds("netra.toml", 387);
+    let run = run_seed(&fixture("netra.toml"), 387, true);
+    let text = run.trace.lines().join("\n");
+    assert!(
+        text.contains(
+            "auth         > state     ready -> restarting (dependency redis moved from port"
+        ),
+        "{text}"
+    );
+}

@@ -10,6 +10,9 @@ use crate::stack::{PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
 use std::time::Duration;
 
+/// A probe not answered within its `timeout` plus this much counts as failed (the driver enforces
+/// the timeout itself; this catches an answer that is lost on the way).
+pub const PROBE_DEADLINE_SLACK: Duration = Duration::from_secs(1);
 /// Extra time an unconfirmed port reservation outlives the readiness deadline and stop grace.
 const RESERVATION_SLACK: Duration = Duration::from_secs(5);
 
@@ -64,6 +67,7 @@ impl Coordinator {
             }
         }
         let env = self.spawn_env(service, port);
+        self.remember_dependency_ports(service);
         let rec = &mut self.records[service];
         rec.generation += 1;
         rec.port = port;
@@ -118,6 +122,13 @@ impl Coordinator {
     /// fails the attempt); after, the attempt failed. A stop under way when no process was ever
     /// started is carried out at once.
     pub(super) fn on_port_taken(&mut self, now: Timestamp, service: ServiceId, port: u16) {
+        let reason = format!("port {port} is taken by another process");
+        self.port_taken(now, service, port, reason);
+    }
+
+    /// `port` of the current attempt is taken (reported by the driver, or an outsider answered
+    /// the readiness probe on it), `reason` saying by whom.
+    fn port_taken(&mut self, now: Timestamp, service: ServiceId, port: u16, reason: String) {
         let rec = &self.records[service];
         if rec.port != Some(port) {
             return;
@@ -128,7 +139,6 @@ impl Coordinator {
             // Whatever the state, the news is true: never hand this port out again.
             self.ledger.mark_outsider(port);
         }
-        let reason = format!("port {port} is taken by another process");
         if rec.spawn_pending {
             if self.process_gone(now, service) {
                 return;
@@ -163,8 +173,9 @@ impl Coordinator {
         }
     }
 
-    /// Sends the probe a timer asked for, if the service still wants one.
-    pub(super) fn send_probe(&mut self, service: ServiceId) {
+    /// Sends the probe a timer asked for, if the service still wants one, with the next probe
+    /// number, and arms its deadline: the probe's `timeout` plus [`PROBE_DEADLINE_SLACK`].
+    pub(super) fn send_probe(&mut self, now: Timestamp, service: ServiceId) {
         let rec = &self.records[service];
         let purpose = match rec.state {
             ServiceState::Starting if rec.alive => ProbePurpose::Readiness,
@@ -175,12 +186,51 @@ impl Coordinator {
             return;
         }
         let generation = rec.generation;
-        self.records[service].probe_in_flight = Some(purpose);
+        let spec = &self.stack.services[service];
+        let probe = match purpose {
+            ProbePurpose::Readiness => spec.ready.as_ref(),
+            ProbePurpose::Liveness => spec.live.as_ref(),
+        };
+        let timeout = probe.map_or(PROBE_DEADLINE_SLACK, |p| p.timeout);
+        let rec = &mut self.records[service];
+        rec.probe_in_flight = Some(purpose);
+        rec.probe_seq += 1;
+        let seq = rec.probe_seq;
+        let deadline = now.add(timeout).add(PROBE_DEADLINE_SLACK);
+        self.timers.set(service, TimerKind::ProbeDeadline, deadline);
         self.commands.push_back(Command::Probe {
             service,
             generation,
             purpose,
+            seq,
         });
+    }
+
+    /// The probe in flight was answered (or given up on): no deadline, no probe in flight; a
+    /// later answer carrying its number is ignored.
+    pub(super) fn probe_answered(&mut self, service: ServiceId) {
+        self.timers.cancel(service, TimerKind::ProbeDeadline);
+        self.records[service].probe_in_flight = None;
+    }
+
+    /// A probe went unanswered past its deadline: it counts as a failed probe, and probing goes
+    /// on (a lost answer never stops readiness or liveness probing).
+    pub(super) fn on_probe_deadline(&mut self, now: Timestamp, service: ServiceId) {
+        let Some(purpose) = self.records[service].probe_in_flight else {
+            return;
+        };
+        self.probe_answered(service);
+        let spec = &self.stack.services[service];
+        let probe = match purpose {
+            ProbePurpose::Readiness => spec.ready.as_ref(),
+            ProbePurpose::Liveness => spec.live.as_ref(),
+        };
+        let within = probe.map_or(PROBE_DEADLINE_SLACK, |p| p.timeout) + PROBE_DEADLINE_SLACK;
+        let why = format!(
+            "probe not answered within {}",
+            humantime::format_duration(within)
+        );
+        self.on_probe_result(now, service, purpose, ProbeOutcome::Failure(why));
     }
 
     /// `Input::ProbeResult` of the current generation, for the probe in flight.
@@ -197,20 +247,35 @@ impl Coordinator {
         }
     }
 
+    /// A readiness answer. Only a success counts towards readiness. An outsider answering on the
+    /// service's port means the port is taken: the attempt fails as for `PortTaken` after the
+    /// spawn (and the port is not handed out again). A failure, an unattributable answer (no
+    /// listener of the service seen, a self-connection) or a lost answer resets the count and
+    /// probing goes on.
     fn on_readiness_result(&mut self, now: Timestamp, service: ServiceId, outcome: ProbeOutcome) {
         if self.records[service].state != ServiceState::Starting {
             return;
         }
         let rec = &mut self.records[service];
-        if outcome == ProbeOutcome::Success {
-            rec.successes += 1;
-            let spec = self.stack.services[service].ready.as_ref();
-            if rec.successes >= spec.map_or(1, |p| p.success_threshold) {
-                self.become_ready(now, service, "readiness probe passed");
+        match outcome {
+            ProbeOutcome::Success => {
+                rec.successes += 1;
+                let spec = self.stack.services[service].ready.as_ref();
+                if rec.successes >= spec.map_or(1, |p| p.success_threshold) {
+                    self.become_ready(now, service, "readiness probe passed");
+                    return;
+                }
+            }
+            ProbeOutcome::Outsider(why) if rec.port.is_some() => {
+                rec.successes = 0;
+                let port = rec.port.unwrap_or_default();
+                let reason = format!("port {port} is taken by an outsider ({why})");
+                self.port_taken(now, service, port, reason);
                 return;
             }
-        } else {
-            rec.successes = 0;
+            ProbeOutcome::Failure(_)
+            | ProbeOutcome::Outsider(_)
+            | ProbeOutcome::Unattributable(_) => rec.successes = 0,
         }
         self.schedule_readiness_probe(now, service);
     }
@@ -250,6 +315,7 @@ impl Coordinator {
             self.timers
                 .set(service, TimerKind::Probe, now.add(live.period));
         }
+        self.renew_dependents_that_hold_an_old_address(now, service);
     }
 
     /// The uptime clock of a service without readiness probe ran out while it kept running.
@@ -273,11 +339,14 @@ impl Coordinator {
         }
     }
 
-    /// An unconfirmed reservation expired while the attempt still held it.
+    /// An unconfirmed reservation expired in the ledger: the driver is told to drop the lock
+    /// too (the port may now go to another service), and an attempt still starting on it fails.
     pub(super) fn on_reservation_expired(&mut self, now: Timestamp, service: ServiceId, port: u16) {
-        if self.records[service].state == ServiceState::Starting
-            && self.records[service].port == Some(port)
-        {
+        if self.records[service].port != Some(port) {
+            return;
+        }
+        self.release_port(service);
+        if self.records[service].state == ServiceState::Starting {
             self.attempt_failed(now, service, format!("reservation of port {port} expired"));
         }
     }
@@ -345,7 +414,7 @@ impl Coordinator {
         self.timers.cancel(service, TimerKind::Readiness);
         self.timers.cancel(service, TimerKind::Probe);
         self.timers.cancel(service, TimerKind::Uptime);
-        self.records[service].probe_in_flight = None;
+        self.probe_answered(service);
     }
 
     /// The process of the current generation is gone (exited, or never spawned): release its
@@ -353,6 +422,7 @@ impl Coordinator {
     pub(super) fn process_gone(&mut self, now: Timestamp, service: ServiceId) -> bool {
         self.timers.cancel(service, TimerKind::StopGrace);
         self.timers.cancel(service, TimerKind::Probe);
+        self.timers.cancel(service, TimerKind::ProbeDeadline);
         self.timers.cancel(service, TimerKind::Uptime);
         let rec = &mut self.records[service];
         rec.alive = false;
@@ -371,13 +441,19 @@ impl Coordinator {
         }
     }
 
-    /// Gives the service's port back to the ledger and tells the driver to drop its lock.
+    /// Gives the service's port back to the ledger and tells the driver to drop its lock. The
+    /// release names its owner: the service and the generation whose spawn reserved the port
+    /// (the current one: a new spawn always comes after the release of the old port).
     pub(super) fn release_port(&mut self, service: ServiceId) {
         self.ledger.release(service);
-        if let Some(port) = self.records[service].port.take() {
+        let rec = &mut self.records[service];
+        if let Some(port) = rec.port.take() {
             self.last_ports[service] = Some(port);
-            self.commands
-                .push_back(Command::ReleasePort { service, port });
+            self.commands.push_back(Command::ReleasePort {
+                service,
+                generation: rec.generation,
+                port,
+            });
         }
     }
 
@@ -397,7 +473,7 @@ impl Coordinator {
                 self.retry_or_fail(now, service, reason, Duration::ZERO)
             }
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
-            ExitPlan::UserRestart => {
+            ExitPlan::Renew(_) => {
                 self.records[service].attempts = 0;
                 self.enter_waiting(now, service);
             }

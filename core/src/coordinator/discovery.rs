@@ -25,18 +25,25 @@ impl Coordinator {
             let flag = if available { "1" } else { "0" };
             env.push((key("_AVAILABLE"), flag.to_string()));
             if let (true, Some(p)) = (available, d.port) {
-                let p = p.to_string();
-                let url = self.stack.services[dep.service]
-                    .url
-                    .replace("$HOST", HOST)
-                    .replace("$PORT", &p);
+                let url = self.url_of(dep.service, p);
                 env.push((key("_HOST"), HOST.to_string()));
-                env.push((key("_PORT"), p));
+                env.push((key("_PORT"), p.to_string()));
                 env.push((key("_URL"), url));
             }
         }
         env.sort();
         env
+    }
+}
+
+impl Coordinator {
+    /// The URL of `service` on `port`: its `url` template with `$HOST` and `$PORT` filled in
+    /// (the one rule for `<NAME>_URL`, the status and the registry).
+    pub(super) fn url_of(&self, service: ServiceId, port: u16) -> String {
+        self.stack.services[service]
+            .url
+            .replace("$HOST", HOST)
+            .replace("$PORT", &port.to_string())
     }
 }
 

@@ -17,17 +17,40 @@ pub enum ProbePurpose {
     Liveness,
 }
 
-/// The answer to a [`Command::Probe`].
+/// The number of a probe of one service: every [`Command::Probe`] gets the next one and its
+/// [`Input::ProbeResult`] echoes it, so an answer that arrives after the core gave up on it (its
+/// deadline passed) is told apart from the answer to the probe sent after it.
+pub type ProbeSeq = u64;
+
+/// What a driver found when it ran a [`Command::Probe`]: a fact, not a verdict. The core decides
+/// what each fact means (see `attempt.rs` and `running.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeOutcome {
-    /// The probe passed, answered by the service's own process tree.
+    /// The probe passed, answered by the service's own process tree (a tcp or http probe only
+    /// says so when a listener of that tree is seen on the port).
     Success,
     /// The probe failed (refused, bad status, non-zero exit, no log line yet, timeout...).
     Failure(String),
-    /// Something answered, but it was a process outside the service's own tree (an outsider on
-    /// its port). Never readiness.
+    /// Something answered, and the listener on the port belongs to a process outside the
+    /// service's own tree (an outsider on its port).
     Outsider(String),
+    /// Something answered but no listener could be attributed: none of the service's tree is
+    /// seen listening and no other owner was found (a listener that answered once and went
+    /// away, or a connection to itself: local address == peer address).
+    Unattributable(String),
+}
+
+impl ProbeOutcome {
+    /// The driver's words for a non-success, for a reason shown to the user.
+    pub fn detail(&self) -> &str {
+        match self {
+            ProbeOutcome::Success => "success",
+            ProbeOutcome::Failure(why)
+            | ProbeOutcome::Outsider(why)
+            | ProbeOutcome::Unattributable(why) => why,
+        }
+    }
 }
 
 /// How a process ended.
@@ -93,6 +116,8 @@ pub enum Input {
         generation: Generation,
         /// Readiness or liveness.
         purpose: ProbePurpose,
+        /// Echo of the probe's number.
+        seq: ProbeSeq,
         /// What the probe found.
         outcome: ProbeOutcome,
     },
@@ -115,18 +140,20 @@ pub enum Input {
         /// The service.
         service: ServiceId,
     },
-    /// Stop the whole stack in reverse dependency order (Ctrl-C, SIGTERM).
+    /// Stop the whole stack in reverse dependency order (a failed setup, a test).
     Shutdown,
-    /// Kill every process now (a second Ctrl-C).
-    ForceShutdown,
+    /// Ctrl-C, SIGTERM or SIGHUP reached the driver. The core decides what it means: the first
+    /// stops the stack in reverse dependency order, one during a shutdown kills every process
+    /// now.
+    Interrupt,
 }
 
 /// Work for the driver, drained with [`super::Coordinator::poll_command`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
-    /// Make the port reservation real (if `port` is set: machine-wide lock plus a bind check;
-    /// answer `PortTaken` if busy), then start the process in its own process group with `env`
+    /// Make the port reservation real (if `port` is set: machine-wide lock plus a bind check,
+    /// owned by this service and generation; answer `PortTaken` if busy), then start the process in its own process group with `env`
     /// added to the service's own environment. Answer `Spawned` or `SpawnFailed`.
     Spawn {
         /// The service.
@@ -147,6 +174,8 @@ pub enum Command {
         generation: Generation,
         /// Which of the service's probes.
         purpose: ProbePurpose,
+        /// The probe's number, echoed in the answer.
+        seq: ProbeSeq,
     },
     /// Send `signal` to the service's whole process group.
     Signal {
@@ -157,10 +186,14 @@ pub enum Command {
         /// Which signal.
         signal: StopSignal,
     },
-    /// The service no longer owns `port`: drop the machine-wide reservation.
+    /// The reservation of `port` by this owner (service and generation, the one of the
+    /// `Spawn` that carried the port) is over: drop the machine-wide reservation if that owner
+    /// still holds it. A release from anyone else is a no-op.
     ReleasePort {
-        /// The former owner.
+        /// The owner: the service...
         service: ServiceId,
+        /// ...and the generation whose spawn reserved the port.
+        generation: Generation,
         /// The port.
         port: u16,
     },

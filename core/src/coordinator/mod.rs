@@ -16,6 +16,7 @@ mod backoff;
 pub mod cadence;
 mod discovery;
 mod io;
+mod moves;
 mod record;
 mod report;
 mod running;
@@ -25,7 +26,7 @@ mod stopping;
 mod timers;
 mod waiting;
 
-pub use io::{Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose};
+pub use io::{Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ProbeSeq};
 pub use state::{ServiceState, Transition};
 
 use crate::graph::StackGraph;
@@ -103,6 +104,8 @@ pub struct Coordinator {
     changed: VecDeque<ServiceId>,
     /// A forced shutdown: every stop is SIGKILL.
     force: bool,
+    /// An `Input::Interrupt` was seen: the next one forces the shutdown.
+    interrupted: bool,
     /// Doomed services to stop (in order) once every change of this event has propagated, so a
     /// run failure found in the same event gets to order the stops itself.
     doomed_to_stop: Vec<ServiceId>,
@@ -146,6 +149,7 @@ impl Coordinator {
             run_failure: None,
             changed: VecDeque::new(),
             force: false,
+            interrupted: false,
             doomed_to_stop: Vec::new(),
             tasks_only: false,
             completed: false,
@@ -215,12 +219,15 @@ impl Coordinator {
                 service,
                 generation,
                 purpose,
+                seq,
                 outcome,
             } => {
-                // `get`: an id from outside the stack is ignored, never indexed.
-                let in_flight = self.records.get(service).and_then(|r| r.probe_in_flight);
-                if self.is_current(service, generation) && in_flight == Some(purpose) {
-                    self.records[service].probe_in_flight = None;
+                // `is_current` first: an id from outside the stack is ignored, never indexed.
+                if self.is_current(service, generation)
+                    && self.records[service].probe_in_flight == Some(purpose)
+                    && self.records[service].probe_seq == seq
+                {
+                    self.probe_answered(service);
                     self.on_probe_result(now, service, purpose, outcome);
                 }
             }
@@ -236,7 +243,7 @@ impl Coordinator {
             Input::StopService { service } => self.stop_service(now, service),
             Input::RestartService { service } => self.restart_service(now, service),
             Input::Shutdown => self.begin_shutdown(now),
-            Input::ForceShutdown => self.force_shutdown(now),
+            Input::Interrupt => self.on_interrupt(now),
         }
         self.settle(now);
     }
@@ -276,6 +283,11 @@ impl Coordinator {
         self.phase == Phase::Finished
     }
 
+    /// Whether the shutdown kills every process at once (a second interrupt).
+    pub fn is_forced(&self) -> bool {
+        self.force
+    }
+
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
     fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
         self.records
@@ -288,7 +300,8 @@ impl Coordinator {
         match kind {
             TimerKind::Dependency(edge) => self.on_dependency_timeout(now, service, edge),
             TimerKind::Readiness => self.on_readiness_deadline(now, service),
-            TimerKind::Probe => self.send_probe(service),
+            TimerKind::Probe => self.send_probe(now, service),
+            TimerKind::ProbeDeadline => self.on_probe_deadline(now, service),
             TimerKind::Uptime => self.on_uptime_reached(now, service),
             TimerKind::Backoff => self.on_backoff_over(now, service),
             TimerKind::StopGrace => self.on_stop_grace_over(service),

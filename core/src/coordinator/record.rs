@@ -1,6 +1,6 @@
 //! What the coordinator remembers about one service during a run.
 
-use super::io::{Generation, ProbePurpose};
+use super::io::{Generation, ProbePurpose, ProbeSeq};
 use super::state::ServiceState;
 use crate::time::Timestamp;
 use std::collections::VecDeque;
@@ -13,8 +13,9 @@ pub(crate) enum ExitPlan {
     RetryOrFail(String),
     /// Restart after Ready (liveness failure, with this reason): backoff, then a fresh start.
     Restart(String),
-    /// A user's `restart`: start again at once with fresh attempts.
-    UserRestart,
+    /// Start again at once with fresh attempts: a user's `restart`, or a dependency it holds
+    /// the address of moved to another port. The reason says which.
+    Renew(String),
     /// Give up: the service is Failed with this reason.
     Fail(String),
     /// A user's `stop`: the service is Stopped.
@@ -51,8 +52,13 @@ pub(crate) struct Record {
     pub stop_sent: bool,
     /// It reached Ready/Completed or a final state once: its startup is over.
     pub startup_done: bool,
-    /// A probe is out and not yet answered.
+    /// A probe is out and not yet answered (its number is `probe_seq`).
     pub probe_in_flight: Option<ProbePurpose>,
+    /// The service was stopped on request (`coord stop`) and not started since: its waiting
+    /// dependents keep waiting for it, their dependency timeouts suspended.
+    pub stopped_on_request: bool,
+    /// The number of the last probe sent.
+    pub probe_seq: ProbeSeq,
     /// Spawns so far; the generation of the current (or last) process.
     pub generation: Generation,
     /// Consecutive probe successes.
@@ -67,6 +73,9 @@ pub(crate) struct Record {
     pub spawned_at: Option<Timestamp>,
     /// Per dependency edge: the dependent stopped waiting for it (timeout).
     pub dep_timed_out: Vec<bool>,
+    /// Per dependency edge: the dependency's port handed to the current process in its
+    /// environment (`<NAME>_PORT`), if any.
+    pub dep_ports: Vec<Option<u16>>,
     /// What to do when the current process exits, if a stop is under way.
     pub exit_plan: Option<ExitPlan>,
     /// Its pid.
@@ -104,10 +113,13 @@ impl Record {
             restart_times: VecDeque::new(),
             backoff: Duration::ZERO,
             probe_in_flight: None,
+            stopped_on_request: false,
+            probe_seq: 0,
             probe_interval: Duration::ZERO,
             successes: 0,
             failures: 0,
             dep_timed_out: vec![false; dependency_count],
+            dep_ports: vec![None; dependency_count],
             exit_plan: None,
             doom: None,
             stop_sent: false,

@@ -12,13 +12,16 @@ impl Coordinator {
             .records
             .iter()
             .zip(&self.stack.services)
-            .map(|(rec, spec)| ServiceStatus {
+            .enumerate()
+            .map(|(id, (rec, spec))| ServiceStatus {
                 name: spec.name.clone(),
                 selected: rec.selected,
                 required: rec.required && rec.selected,
                 state: rec.state.clone(),
                 readiness: rec.state.readiness(),
+                waiting_for: self.waiting_reason(id),
                 port: rec.port,
+                url: rec.port.map(|p| self.url_of(id, p)),
                 pid: rec.pid,
                 generation: rec.generation,
                 attempts: rec.attempts,

@@ -10,7 +10,8 @@ use crate::time::Timestamp;
 
 impl Coordinator {
     /// A liveness result: count failures up to the threshold (Unhealthy, then the restart
-    /// policy), count successes back to Ready.
+    /// policy), count successes back to Ready. Anything but a success (an outsider, an
+    /// unattributable answer, a lost answer) is a failure.
     pub(super) fn on_liveness_result(
         &mut self,
         now: Timestamp,
@@ -40,12 +41,11 @@ impl Coordinator {
             rec.successes = 0;
             rec.failures += 1;
             if rec.failures >= live.failure_threshold && state == ServiceState::Ready {
-                let reason = match &outcome {
-                    ProbeOutcome::Failure(r) | ProbeOutcome::Outsider(r) => {
-                        format!("liveness failed {} times: {r}", live.failure_threshold)
-                    }
-                    ProbeOutcome::Success => unreachable!("handled above"),
-                };
+                let reason = format!(
+                    "liveness failed {} times: {}",
+                    live.failure_threshold,
+                    outcome.detail()
+                );
                 self.set_state(now, service, ServiceState::Unhealthy, &reason);
                 if self.stack.services[service].restart.policy != RestartPolicy::No {
                     self.stop_process(now, service, ExitPlan::Restart(reason));

@@ -63,6 +63,15 @@ impl ServiceState {
         }
     }
 
+    /// The state recorded for the service once the run is over (no process is left): `failed`
+    /// for a failed service, `stopped` for every other.
+    pub fn name_after_run(&self) -> &'static str {
+        match self {
+            ServiceState::Failed(_) => "failed",
+            _ => "stopped",
+        }
+    }
+
     /// The readiness view of the original design.
     pub fn readiness(&self) -> ReadinessView {
         match self {

@@ -35,8 +35,13 @@ pub struct ServiceStatus {
     pub state: ServiceState,
     /// Readiness view of the state.
     pub readiness: ReadinessView,
+    /// Why it waits, for a waiting service held back by dependencies: `waiting for slow
+    /// (stopped on request)`.
+    pub waiting_for: Option<String>,
     /// Port it owns or has reserved.
     pub port: Option<u16>,
+    /// Its URL on that port (the service's `url` template filled in).
+    pub url: Option<String>,
     /// Pid of its current process (also its process group).
     pub pid: Option<u32>,
     /// Current generation (spawns so far).

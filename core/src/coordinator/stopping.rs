@@ -14,7 +14,7 @@ impl Coordinator {
             ExitPlan::RetryOrFail(r) | ExitPlan::Restart(r) => {
                 (ServiceState::Restarting, r.clone())
             }
-            ExitPlan::UserRestart => (ServiceState::Restarting, "restart requested".into()),
+            ExitPlan::Renew(r) => (ServiceState::Restarting, r.clone()),
             ExitPlan::Fail(r) => (ServiceState::Stopping, r.clone()),
             ExitPlan::Stop => (ServiceState::Stopping, "stop requested".into()),
             ExitPlan::Shutdown => (ServiceState::Stopping, "shutting down".into()),
@@ -76,15 +76,18 @@ impl Coordinator {
         self.timers.cancel_where(service, |_| true);
     }
 
-    /// `Input::StopService`: stop it; dependents keep running.
+    /// `Input::StopService`: stop it; dependents keep running, and those waiting for it keep
+    /// waiting (a user stop never fails the run) until it is started again.
     pub(super) fn stop_service(&mut self, now: Timestamp, service: ServiceId) {
         if self.phase != Phase::Running || service >= self.records.len() {
             return;
         }
         let rec = &self.records[service];
         if rec.has_process() {
+            self.records[service].stopped_on_request = true;
             self.stop_process(now, service, ExitPlan::Stop);
         } else if rec.selected && !rec.state.is_final() {
+            self.records[service].stopped_on_request = true;
             self.drop_pending_work(service);
             self.set_state(now, service, ServiceState::Stopped, "stopped on request");
         }
@@ -100,7 +103,7 @@ impl Coordinator {
             return;
         }
         if rec.has_process() {
-            self.stop_process(now, service, ExitPlan::UserRestart);
+            self.stop_process(now, service, ExitPlan::Renew("restart requested".into()));
         } else {
             self.drop_pending_work(service);
             self.records[service].attempts = 0;
@@ -194,7 +197,17 @@ impl Coordinator {
         }
     }
 
-    /// `Input::ForceShutdown`: SIGKILL every process now.
+    /// `Input::Interrupt`: the first stops the stack in reverse dependency order; any later one
+    /// kills every process now.
+    pub(super) fn on_interrupt(&mut self, now: Timestamp) {
+        if std::mem::replace(&mut self.interrupted, true) {
+            self.force_shutdown(now);
+        } else {
+            self.begin_shutdown(now);
+        }
+    }
+
+    /// A second interrupt: SIGKILL every process now.
     pub(super) fn force_shutdown(&mut self, now: Timestamp) {
         self.begin_shutdown(now);
         self.force = true;

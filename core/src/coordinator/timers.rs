@@ -21,6 +21,8 @@ pub(crate) enum TimerKind {
     Readiness,
     /// Send the next readiness or liveness probe.
     Probe,
+    /// The probe in flight was not answered in time: it counts as a failure.
+    ProbeDeadline,
     /// A service without a readiness probe is Ready once it has run this long.
     Uptime,
     /// The backoff before the next attempt or restart is over.
@@ -30,9 +32,10 @@ pub(crate) enum TimerKind {
 }
 
 /// The kinds other than `Dependency`, in slot order (see [`TimerKind::place`]).
-const FIXED: [TimerKind; 5] = [
+const FIXED: [TimerKind; 6] = [
     TimerKind::Readiness,
     TimerKind::Probe,
+    TimerKind::ProbeDeadline,
     TimerKind::Uptime,
     TimerKind::Backoff,
     TimerKind::StopGrace,
@@ -42,7 +45,7 @@ const FIXED: [TimerKind; 5] = [
 #[derive(Debug, Default, Clone)]
 struct Slots {
     /// One per kind of [`FIXED`].
-    fixed: [Option<Timestamp>; 5],
+    fixed: [Option<Timestamp>; 6],
     /// One per dependency edge.
     deps: Vec<Option<Timestamp>>,
 }
@@ -61,9 +64,10 @@ impl TimerKind {
             TimerKind::Dependency(edge) => Place::Edge(edge),
             TimerKind::Readiness => Place::Fixed(0),
             TimerKind::Probe => Place::Fixed(1),
-            TimerKind::Uptime => Place::Fixed(2),
-            TimerKind::Backoff => Place::Fixed(3),
-            TimerKind::StopGrace => Place::Fixed(4),
+            TimerKind::ProbeDeadline => Place::Fixed(2),
+            TimerKind::Uptime => Place::Fixed(3),
+            TimerKind::Backoff => Place::Fixed(4),
+            TimerKind::StopGrace => Place::Fixed(5),
         }
     }
 }
@@ -109,12 +113,13 @@ pub(crate) struct Timers {
 
 impl TimerKind {
     /// An integer ordered as the kinds are: a dependency timer is its edge, the others the top
-    /// five values in declaration order.
+    /// six values in declaration order.
     fn code(self) -> u64 {
         match self {
             TimerKind::Dependency(edge) => edge as u64,
-            TimerKind::Readiness => u64::MAX - 4,
-            TimerKind::Probe => u64::MAX - 3,
+            TimerKind::Readiness => u64::MAX - 5,
+            TimerKind::Probe => u64::MAX - 4,
+            TimerKind::ProbeDeadline => u64::MAX - 3,
             TimerKind::Uptime => u64::MAX - 2,
             TimerKind::Backoff => u64::MAX - 1,
             TimerKind::StopGrace => u64::MAX,
@@ -127,8 +132,9 @@ impl TimerKind {
             0 => TimerKind::StopGrace,
             1 => TimerKind::Backoff,
             2 => TimerKind::Uptime,
-            3 => TimerKind::Probe,
-            4 => TimerKind::Readiness,
+            3 => TimerKind::ProbeDeadline,
+            4 => TimerKind::Probe,
+            5 => TimerKind::Readiness,
             _ => TimerKind::Dependency(code as usize),
         }
     }
@@ -137,7 +143,7 @@ impl TimerKind {
     /// from the many long dependency, readiness and grace deadlines, so popping them stays cheap.
     fn lane(self) -> usize {
         match self {
-            TimerKind::Probe | TimerKind::Uptime => 0,
+            TimerKind::Probe | TimerKind::ProbeDeadline | TimerKind::Uptime => 0,
             _ => 1,
         }
     }
@@ -339,6 +345,7 @@ mod tests {
             TimerKind::Dependency(2),
             TimerKind::Readiness,
             TimerKind::Probe,
+            TimerKind::ProbeDeadline,
             TimerKind::Uptime,
             TimerKind::Backoff,
             TimerKind::StopGrace,
@@ -393,6 +400,7 @@ mod tests {
             TimerKind::Dependency(7),
             TimerKind::Readiness,
             TimerKind::Probe,
+            TimerKind::ProbeDeadline,
             TimerKind::Uptime,
             TimerKind::Backoff,
             TimerKind::StopGrace,

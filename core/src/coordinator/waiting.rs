@@ -86,8 +86,13 @@ impl Coordinator {
         required
     }
 
-    /// Puts `service` to waiting for its dependencies, arming one timer per dependency edge.
+    /// Puts `service` to waiting for its dependencies, arming one timer per dependency edge. A
+    /// service stopped on request that is started again resumes the suspended dependency
+    /// timeouts of the dependents that waited for it (afresh).
     pub(super) fn enter_waiting(&mut self, now: Timestamp, service: ServiceId) {
+        if std::mem::take(&mut self.records[service].stopped_on_request) {
+            self.resume_dependency_timeouts(now, service);
+        }
         self.set_state(
             now,
             service,
@@ -105,13 +110,37 @@ impl Coordinator {
         self.reevaluate(now, service);
     }
 
-    /// A dependency timer fired: the dependent stops waiting for that dependency.
+    /// The waiting dependents of `dependency`, which was stopped on request and is now started
+    /// again, get their timeout for it back, in full.
+    fn resume_dependency_timeouts(&mut self, now: Timestamp, dependency: ServiceId) {
+        for i in 0..self.graph.dependents(dependency).len() {
+            let dependent = self.graph.dependents(dependency)[i].0;
+            if self.records[dependent].state != ServiceState::Waiting {
+                continue;
+            }
+            let deps = &self.stack.services[dependent].depends_on;
+            for (edge, dep) in deps.iter().enumerate() {
+                if dep.service == dependency {
+                    self.records[dependent].dep_timed_out[edge] = false;
+                    self.timers
+                        .set(dependent, TimerKind::Dependency(edge), now.add(dep.timeout));
+                }
+            }
+        }
+    }
+
+    /// A dependency timer fired: the dependent stops waiting for that dependency, unless the
+    /// dependency is stopped on request (its timeout is suspended until it is started again).
     pub(super) fn on_dependency_timeout(
         &mut self,
         now: Timestamp,
         service: ServiceId,
         edge: usize,
     ) {
+        let dependency = self.stack.services[service].depends_on[edge].service;
+        if self.records[dependency].stopped_on_request {
+            return;
+        }
         if self.records[service].state == ServiceState::Waiting {
             self.records[service].dep_timed_out[edge] = true;
             self.reevaluate(now, service);
@@ -148,6 +177,11 @@ impl Coordinator {
             }
             let gone = match &d.state {
                 ServiceState::Ready | ServiceState::Completed if d.doom.is_none() => continue,
+                // A user stop never fails the run: wait until it is started again.
+                _ if d.stopped_on_request => {
+                    wait = true;
+                    continue;
+                }
                 ServiceState::Failed(_) => Some("failed"),
                 ServiceState::Skipped(_) => Some("was skipped"),
                 ServiceState::Stopped => Some("was stopped"),
@@ -170,6 +204,33 @@ impl Coordinator {
             }
         }
         if wait { Verdict::Wait } else { Verdict::Go }
+    }
+
+    /// Why a waiting service waits: `waiting for db, cache (stopped on request)`; `None` when it
+    /// does not wait or waits for nothing in particular (a start slot).
+    pub(super) fn waiting_reason(&self, service: ServiceId) -> Option<String> {
+        if self.records[service].state != ServiceState::Waiting {
+            return None;
+        }
+        let mut holding = Vec::new();
+        for (edge, &(dep, _)) in self.graph.dependencies(service).iter().enumerate() {
+            let d = &self.records[dep];
+            let up = matches!(d.state, ServiceState::Ready | ServiceState::Completed)
+                && d.doom.is_none();
+            if !d.selected || up || d.state.is_final() && !d.stopped_on_request {
+                continue;
+            }
+            if self.records[service].dep_timed_out[edge] && !d.stopped_on_request {
+                continue;
+            }
+            let name = &self.stack.services[dep].name;
+            holding.push(if d.stopped_on_request {
+                format!("{name} (stopped on request)")
+            } else {
+                name.clone()
+            });
+        }
+        (!holding.is_empty()).then(|| format!("waiting for {}", holding.join(", ")))
     }
 
     /// Whether the dependencies of `service` allow it to start now.

@@ -69,7 +69,7 @@ pub struct Harness {
     /// Answer probes automatically (false: tests answer them by hand).
     pub auto_probe: bool,
     /// Probes sent and not answered (when auto_probe is off).
-    pub pending_probes: Vec<(usize, u32, ProbePurpose)>,
+    pub pending_probes: Vec<(usize, u32, ProbePurpose, u64)>,
     /// Every probe sent: (time, service, generation, purpose).
     pub probes: Vec<(u64, usize, u32, ProbePurpose)>,
 }
@@ -253,6 +253,7 @@ impl Harness {
                     service,
                     generation,
                     purpose,
+                    seq,
                 } => {
                     self.probes.push((self.now, service, generation, purpose));
                     if self.auto_probe {
@@ -261,10 +262,12 @@ impl Harness {
                             service,
                             generation,
                             purpose,
+                            seq,
                             outcome,
                         });
                     } else {
-                        self.pending_probes.push((service, generation, purpose));
+                        self.pending_probes
+                            .push((service, generation, purpose, seq));
                     }
                 }
                 Command::Signal {

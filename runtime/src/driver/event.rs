@@ -3,7 +3,9 @@
 use super::Driver;
 use super::control::ControlRequest;
 use crate::output::lines::LineSplitter;
-use coord_core::{ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ServiceId, Timestamp};
+use coord_core::{
+    ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ProbeSeq, ServiceId, Timestamp,
+};
 use futures_lite::{AsyncBufReadExt, AsyncRead, StreamExt};
 
 /// An event for the loop.
@@ -35,6 +37,8 @@ pub enum Event {
         generation: Generation,
         /// Readiness or liveness.
         purpose: ProbePurpose,
+        /// The probe's number.
+        seq: ProbeSeq,
         /// What it found.
         outcome: ProbeOutcome,
     },
@@ -159,54 +163,36 @@ impl Driver {
                 service,
                 generation,
                 purpose,
+                seq,
                 outcome,
             } => {
-                // An outsider answering on the port of a starting service means the service
-                // cannot have it: report the port taken for this generation too (the core then
-                // fails the attempt and moves to another port instead of probing the outsider).
-                let taken = match (&outcome, purpose) {
-                    (ProbeOutcome::Outsider(why), ProbePurpose::Readiness) => {
-                        tracing::warn!(
-                            "{}: {why}",
-                            self.coordinator.stack().services[service].name
-                        );
-                        self.services[service]
-                            .port
-                            .filter(|_| self.services[service].generation == generation)
-                    }
-                    _ => None,
-                };
+                if let ProbeOutcome::Outsider(why) | ProbeOutcome::Unattributable(why) = &outcome {
+                    let name = &self.coordinator.stack().services[service].name;
+                    tracing::info!("{name}: {why}");
+                }
                 self.coordinator.handle_input(
                     now,
                     Input::ProbeResult {
                         service,
                         generation,
                         purpose,
+                        seq,
                         outcome,
                     },
                 );
-                if let Some(port) = taken {
-                    self.immediate.push_back(Input::PortTaken {
-                        service,
-                        generation,
-                        port,
-                    });
-                }
             }
             Event::Notified {
                 service,
                 generation,
             } => self.services[service].notified = Some(generation),
             Event::Interrupt => {
-                self.interrupts += 1;
-                if self.interrupts == 1 {
+                self.coordinator.handle_input(now, Input::Interrupt);
+                if self.coordinator.is_forced() {
+                    tracing::warn!("interrupted again: killing every process now");
+                } else {
                     tracing::warn!(
                         "interrupted: stopping the stack in reverse order (interrupt again to kill everything now)"
                     );
-                    self.coordinator.handle_input(now, Input::Shutdown);
-                } else {
-                    tracing::warn!("interrupted again: killing every process now");
-                    self.coordinator.handle_input(now, Input::ForceShutdown);
                 }
             }
             Event::Control(request) => self.handle_control(now, request),

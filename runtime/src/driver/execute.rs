@@ -18,7 +18,8 @@ impl Driver {
                 service,
                 generation,
                 purpose,
-            } => self.probe(service, generation, purpose),
+                seq,
+            } => self.probe(service, generation, purpose, seq),
             Command::Signal {
                 service,
                 generation,
@@ -40,7 +41,11 @@ impl Driver {
                     }
                 }
             }
-            Command::ReleasePort { port, .. } => self.locks.release(port),
+            Command::ReleasePort {
+                service,
+                generation,
+                port,
+            } => self.locks.release(port, (service, generation)),
             Command::Transition(t) => {
                 self.registry_dirty = true;
                 let now_unix = crate::registry::unix_ms();

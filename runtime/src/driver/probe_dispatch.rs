@@ -5,7 +5,7 @@ use super::Driver;
 use super::event::Event;
 use crate::probe;
 use coord_core::stack::ProbeCheck;
-use coord_core::{Generation, Input, ProbeOutcome, ProbePurpose, ServiceId};
+use coord_core::{Generation, Input, ProbeOutcome, ProbePurpose, ProbeSeq, ServiceId};
 
 impl Driver {
     /// `Probe`: log and notify probes are answered at once; the others run as tasks.
@@ -14,6 +14,7 @@ impl Driver {
         service: ServiceId,
         generation: Generation,
         purpose: ProbePurpose,
+        seq: ProbeSeq,
     ) {
         let spec = &self.coordinator.stack().services[service];
         let probe = match purpose {
@@ -26,6 +27,7 @@ impl Driver {
             service,
             generation,
             purpose,
+            seq,
             outcome,
         };
         let Some(probe) = probe else {
@@ -92,24 +94,26 @@ impl Driver {
                         probe::exec::probe(&launcher, &command, &cwd, env, timeout).await
                     };
                     self.executor
-                        .spawn(report(events, service, generation, purpose, probe_task))
+                        .spawn(report(
+                            events,
+                            (service, generation, purpose, seq),
+                            probe_task,
+                        ))
                         .detach();
                     return;
                 }
             };
         let timed = probe::with_timeout(timeout, task);
         self.executor
-            .spawn(report(events, service, generation, purpose, timed))
+            .spawn(report(events, (service, generation, purpose, seq), timed))
             .detach();
     }
 }
 
-/// Runs a probe and sends its outcome to the loop.
+/// Runs a probe and sends its outcome to the loop, naming the probe it answers.
 async fn report(
     events: async_channel::Sender<Event>,
-    service: ServiceId,
-    generation: Generation,
-    purpose: ProbePurpose,
+    (service, generation, purpose, seq): (ServiceId, Generation, ProbePurpose, ProbeSeq),
     probe: impl std::future::Future<Output = ProbeOutcome>,
 ) {
     let began = std::time::Instant::now();
@@ -123,6 +127,7 @@ async fn report(
             service,
             generation,
             purpose,
+            seq,
             outcome,
         })
         .await;

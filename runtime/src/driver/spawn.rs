@@ -24,18 +24,18 @@ impl Driver {
         if let Some(p) = port {
             let reserved: Result<Option<std::net::TcpListener>, PortError> =
                 if spec.socket_activation {
-                    match self.locks.lock(p) {
+                    match self.locks.lock(p, (service, generation)) {
                         Ok(()) => match crate::ports::bind_listener(p) {
                             Ok(l) => Ok(Some(l)),
                             Err(source) => {
-                                self.locks.release(p);
+                                self.locks.release(p, (service, generation));
                                 Err(PortError::InUse { port: p, source })
                             }
                         },
                         Err(e) => Err(e),
                     }
                 } else {
-                    self.locks.reserve(p).map(|()| None)
+                    self.locks.reserve(p, (service, generation)).map(|()| None)
                 };
             match reserved {
                 Ok(l) => listener = l,

@@ -238,11 +238,12 @@ impl Driver {
                 continue;
             }
             let pid = if finished { None } else { s.pid };
-            let state = match (&s.state, finished) {
-                (coord_core::ServiceState::Failed(_), true) => "failed".into(),
-                (_, true) => "stopped".into(),
-                (state, false) => state.name().to_owned(),
-            };
+            let state = if finished {
+                s.state.name_after_run()
+            } else {
+                s.state.name()
+            }
+            .to_owned();
             services.push(Patch {
                 name: s.name.clone(),
                 state,
@@ -254,12 +255,7 @@ impl Driver {
                 pid,
                 pid_start_time: pid.and_then(|p| self.start_times.get(&p).copied()),
                 port: s.port,
-                url: s.port.map(|port| {
-                    stack.services[id]
-                        .url
-                        .replace("$HOST", "127.0.0.1")
-                        .replace("$PORT", &port.to_string())
-                }),
+                url: s.url.clone(),
                 started_unix_ms: self.started_unix_ms[id],
                 ready_unix_ms: self.ready_unix_ms[id],
             });

@@ -1,7 +1,9 @@
 //! Readiness and liveness probes, one attempt each: `tcp`, `http` and `exec` run here as async
 //! tasks; `log` and `notify` are answered by the driver from what the attempt has printed or
-//! sent (see [`notify`]). A tcp or http probe answered by a listener outside the service's
-//! process group is an [`ProbeOutcome::Outsider`], never readiness.
+//! sent (see [`notify`]). Probes report facts, the core decides what they mean: a tcp or http
+//! probe answered by a listener outside the service's process group is an
+//! [`ProbeOutcome::Outsider`], one answered with no listener to attribute is
+//! [`ProbeOutcome::Unattributable`].
 
 pub mod exec;
 pub mod http;
@@ -26,7 +28,8 @@ pub async fn with_timeout(
 }
 
 /// After something answered on `port`: Success if the listener belongs to process group `pgid`,
-/// else Outsider naming the owner when it can be found.
+/// Outsider (naming the owner when it can be found) if it belongs to someone else, and
+/// Unattributable when no listener of the port is visible at all (it answered, then went away).
 pub async fn attribute_listener(pgid: u32, port: u16) -> ProbeOutcome {
     // The fast check runs inline (well under a millisecond); naming an outsider may have to
     // read every socket of the machine, so that runs off the loop's thread.
@@ -35,7 +38,10 @@ pub async fn attribute_listener(pgid: u32, port: u16) -> ProbeOutcome {
         _ => smol::unblock(move || crate::procfs::listener_owner(pgid, port)).await,
     };
     match owner {
-        ListenerOwner::Group | ListenerOwner::Unknown => ProbeOutcome::Success,
+        ListenerOwner::Group => ProbeOutcome::Success,
+        ListenerOwner::Unknown => ProbeOutcome::Unattributable(format!(
+            "port {port} answered, but no listener of the service's process group is seen on it"
+        )),
         ListenerOwner::Outsider(Some((pid, name))) => ProbeOutcome::Outsider(format!(
             "port {port} is answered by pid {pid} ({name}), outside the service's process group"
         )),

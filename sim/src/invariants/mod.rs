@@ -96,11 +96,20 @@ pub enum Invariant {
     RunOutcome,
     /// Transition records form a chain: each `from` is the previous `to`.
     TransitionsChain,
+    /// A `ReleasePort` names the owner of the reservation (the service and generation whose
+    /// spawn was handed the port): nobody else's release drops it.
+    OnlyOwnerReleases,
+    /// A user stop never fails the run: the stopped service ends Stopped, and a dependent that
+    /// waits for it keeps waiting rather than failing.
+    UserStopNeverFails,
+    /// When a dependency is Ready on another port than the one a running dependent was given
+    /// (`<NAME>_PORT`), that dependent is restarted in the same step.
+    DependentsFollowMoves,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 15] = [
+    pub const ALL: [Invariant; 18] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -116,6 +125,9 @@ impl Invariant {
         Invariant::Converges,
         Invariant::RunOutcome,
         Invariant::TransitionsChain,
+        Invariant::OnlyOwnerReleases,
+        Invariant::UserStopNeverFails,
+        Invariant::DependentsFollowMoves,
     ];
 
     /// Its short name, as printed.
@@ -136,6 +148,9 @@ impl Invariant {
             Invariant::Converges => "converges",
             Invariant::RunOutcome => "run_outcome",
             Invariant::TransitionsChain => "transitions_chain",
+            Invariant::OnlyOwnerReleases => "only_owner_releases",
+            Invariant::UserStopNeverFails => "user_stop_never_fails",
+            Invariant::DependentsFollowMoves => "dependents_follow_moves",
         }
     }
 }

@@ -52,6 +52,8 @@ pub(super) struct View {
     pub last_exit: Option<(Generation, ExitStatus)>,
     /// A required dependency failed before it was spawned: it must never start.
     pub must_fail: bool,
+    /// Stopped on request (`StopService`) and not restarted since.
+    pub user_stopped: bool,
 }
 
 /// A live process, from `Spawned` to `Exited`.
@@ -60,6 +62,10 @@ pub(super) struct Live {
     pub port: Option<u16>,
     pub spawned_at: Timestamp,
 }
+
+/// A running dependent that holds an old address of a dependency now Ready elsewhere: it must be
+/// stopped (restarted) before the next input.
+pub(super) type Stale = (ServiceId, Generation, ServiceId);
 
 /// Checks every invariant against a stream of [`Observation`]s. See the module docs.
 #[derive(Debug, Clone)]
@@ -78,11 +84,16 @@ pub struct Checker {
     pub(super) max_parallel: usize,
     pub(super) live: ByProcess<Live>,
     pub(super) pending_spawns: ByProcess<Option<u16>>,
+    /// Per process: the dependency ports its spawn's environment gave it, (dependency, port).
+    pub(super) env_ports: BTreeMap<(ServiceId, Generation), Vec<(ServiceId, u16)>>,
+    /// Dependents holding an old address, owed a restart in this step.
+    pub(super) stale: BTreeSet<Stale>,
     /// Pending stop signals: (service, generation) -> kill deadline.
     pub(super) stops: ByProcess<Timestamp>,
     pub(super) stop_deadlines: BTreeSet<(Timestamp, ServiceId, Generation)>,
-    /// Port -> the service the coordinator handed it to (not yet released).
-    pub(super) port_reservers: BTreeMap<u16, ServiceId>,
+    /// Port -> the owner the coordinator handed it to, service and generation (not yet
+    /// released).
+    pub(super) port_reservers: BTreeMap<u16, (ServiceId, Generation)>,
     /// Port -> live processes that were given it.
     pub(super) live_ports: BTreeMap<u16, Vec<(ServiceId, Generation)>>,
     /// Ports held by outsiders right now (world fact).
@@ -92,8 +103,10 @@ pub struct Checker {
     pub(super) starting: usize,
     pub(super) unsettled: usize,
     pub(super) shutdown_at: Option<Timestamp>,
-    /// `ForceShutdown` was fed: everything may be killed at once, in any order.
+    /// A second `Interrupt` was fed: everything may be killed at once, in any order.
     pub(super) forced: bool,
+    /// An `Interrupt` was fed.
+    pub(super) interrupted: bool,
     pub(super) calm_deadline: Option<Timestamp>,
     pub(super) shutdown_deadline: Option<Timestamp>,
     /// Fixed port -> the service it belongs to.
@@ -238,6 +251,7 @@ impl Checker {
                     live: 0,
                     last_exit: None,
                     must_fail: false,
+                    user_stopped: false,
                 };
                 n
             ],
@@ -249,6 +263,8 @@ impl Checker {
             max_parallel: c.max_parallel_starts,
             live: ByProcess::new(n),
             pending_spawns: ByProcess::new(n),
+            env_ports: BTreeMap::new(),
+            stale: BTreeSet::new(),
             stops: ByProcess::new(n),
             port_reservers: BTreeMap::new(),
             live_ports: BTreeMap::new(),
@@ -259,6 +275,7 @@ impl Checker {
             unsettled: n,
             shutdown_at: None,
             forced: false,
+            interrupted: false,
             calm_deadline: None,
             shutdown_deadline: None,
             fixed_owners,
@@ -343,6 +360,7 @@ impl Checker {
     }
 
     fn on_input(&mut self, now: Timestamp, input: &Input) -> Result<(), Violation> {
+        rules::dependents_follow_moves(self, now)?;
         match input {
             Input::Spawned {
                 service,
@@ -385,7 +403,7 @@ impl Checker {
                 if self.views[*service].generation == *generation
                     && self.views[*service].reserved == Some(*port)
                 {
-                    self.set_reserved(*service, None);
+                    self.set_reserved(*service, *generation, None);
                 }
             }
             Input::ProbeResult {
@@ -393,6 +411,7 @@ impl Checker {
                 generation,
                 purpose: ProbePurpose::Readiness,
                 outcome,
+                ..
             } => {
                 let view = &mut self.views[*service];
                 if *generation == view.generation {
@@ -426,11 +445,31 @@ impl Checker {
                     self.stop_deadlines
                         .remove(&(deadline, *service, *generation));
                 }
+                self.env_ports.remove(&(*service, *generation));
+                self.stale
+                    .retain(|(s, g, _)| (*s, *g) != (*service, *generation));
                 self.views[*service].last_exit = Some((*generation, *status));
             }
-            Input::ForceShutdown if self.shutdown_at.is_some() => self.forced = true,
-            Input::Shutdown | Input::ForceShutdown if self.shutdown_at.is_none() => {
-                self.forced = matches!(input, Input::ForceShutdown);
+            // A stop of a service that already ended (failed, completed...) stops nothing.
+            Input::StopService { service } => {
+                if let Some(view) = self.views.get_mut(*service)
+                    && !view.state.is_final()
+                {
+                    view.user_stopped = true;
+                }
+            }
+            Input::RestartService { service } => {
+                if let Some(view) = self.views.get_mut(*service) {
+                    view.user_stopped = false;
+                }
+            }
+            // A second interrupt (one during a shutdown) kills everything at once.
+            Input::Interrupt if self.interrupted => self.forced = true,
+            Input::Interrupt | Input::Shutdown => {
+                self.interrupted |= matches!(input, Input::Interrupt);
+                if self.shutdown_at.is_some() {
+                    return Ok(());
+                }
                 self.shutdown_at = Some(now);
                 self.calm_deadline = None;
                 self.shutdown_deadline =
@@ -457,17 +496,22 @@ impl Checker {
                     rules::fixed_port_kept(self, now, *service, *p)?;
                 }
                 rules::discovery_env(self, now, *service, env)?;
+                let ports = rules::env_dependency_ports(self, *service, env);
+                if !ports.is_empty() {
+                    self.env_ports.insert((*service, *generation), ports);
+                }
                 let view = &mut self.views[*service];
                 view.generation = *generation;
                 view.spawned = true;
                 view.successes = 0;
-                self.set_reserved(*service, *port);
+                self.set_reserved(*service, *generation, *port);
                 self.pending_spawns.insert((*service, *generation), *port);
             }
             Command::Probe {
                 service,
                 generation,
                 purpose: ProbePurpose::Liveness,
+                ..
             } => rules::liveness_after_ready(self, now, *service, *generation)?,
             Command::Probe { .. } => {}
             Command::Signal {
@@ -481,6 +525,7 @@ impl Checker {
                         self.stop_deadlines.remove(&(deadline, key.0, key.1));
                     }
                 } else if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
+                    self.stale.retain(|(s, g, _)| (*s, *g) != key);
                     rules::stops_dependents_first(self, now, *service)?;
                     let deadline = now.add(std::time::Duration::from_millis(
                         self.facts[*service].grace_ms + KILL_SLACK_MS,
@@ -489,9 +534,17 @@ impl Checker {
                     self.stop_deadlines.insert((deadline, key.0, key.1));
                 }
             }
-            Command::ReleasePort { service, port } => {
+            Command::ReleasePort {
+                service,
+                generation,
+                port,
+            } => {
+                rules::only_owner_releases(self, now, *service, *generation, *port)?;
+                if self.port_reservers.get(port) == Some(&(*service, *generation)) {
+                    self.port_reservers.remove(port);
+                }
                 if self.views[*service].reserved == Some(*port) {
-                    self.set_reserved(*service, None);
+                    self.views[*service].reserved = None;
                 }
             }
             Command::Transition(t) => self.on_transition(now, t)?,
@@ -519,7 +572,8 @@ impl Checker {
             ServiceState::Ready => rules::ready_proven(self, now, id)?,
             ServiceState::Completed => rules::completed_proven(self, now, id)?,
             ServiceState::Failed(_) | ServiceState::Skipped(_) => {
-                rules::optional_failure_contained(self, now, id, &t.to)?
+                rules::optional_failure_contained(self, now, id, &t.to)?;
+                rules::user_stop_never_fails(self, now, id, &t.to)?;
             }
             _ => {}
         }
@@ -547,10 +601,15 @@ impl Checker {
             (_, false, true) => self.unsettled -= 1,
             _ => {}
         }
+        if matches!(t.to, ServiceState::Restarting | ServiceState::Stopping) {
+            self.stale.retain(|(s, _, _)| *s != id);
+        }
+        let view = &mut self.views[id];
         match &t.to {
             ServiceState::Ready => {
                 view.ever_ready = true;
                 view.ready_gen = Some(view.generation);
+                self.note_stale_dependents(id);
             }
             ServiceState::Completed => view.ever_ready = true,
             ServiceState::Failed(_) | ServiceState::Skipped(_) => {
@@ -572,16 +631,45 @@ impl Checker {
         rules::max_parallel_starts(self, now)
     }
 
-    fn set_reserved(&mut self, s: ServiceId, port: Option<u16>) {
+    /// `s` now holds `port` for generation `g` (or nothing); the port it held before is no
+    /// longer its own in the model (a release of it must still name its owner, see
+    /// [`rules::only_owner_releases`]).
+    fn set_reserved(&mut self, s: ServiceId, g: Generation, port: Option<u16>) {
         if let Some(old) = self.views[s].reserved.take()
-            && self.port_reservers.get(&old) == Some(&s)
+            && self.port_reservers.get(&old).is_some_and(|o| o.0 == s)
         {
             self.port_reservers.remove(&old);
         }
         if let Some(p) = port {
-            self.port_reservers.insert(p, s);
+            self.port_reservers.insert(p, (s, g));
         }
         self.views[s].reserved = port;
+    }
+
+    /// `dependency` is Ready: its running dependents that were handed another port of it owe a
+    /// restart (outside a shutdown).
+    fn note_stale_dependents(&mut self, dependency: ServiceId) {
+        let Some(port) = self.views[dependency].reserved else {
+            return;
+        };
+        if self.run_is_ending() {
+            return;
+        }
+        for &d in self.dependents.of(dependency) {
+            let key = (d, self.views[d].generation);
+            if !self.live.contains_key(&key) || self.stops.contains_key(&key) {
+                continue;
+            }
+            let held = self.env_ports.get(&key).and_then(|ports| {
+                ports
+                    .iter()
+                    .find(|(dep, _)| *dep == dependency)
+                    .map(|(_, p)| *p)
+            });
+            if held.is_some_and(|old| old != port) {
+                self.stale.insert((key.0, key.1, dependency));
+            }
+        }
     }
 
     /// The names of services, for messages.

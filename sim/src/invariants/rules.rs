@@ -162,8 +162,8 @@ pub(super) fn port_exclusive(
     g: Generation,
     port: u16,
 ) -> Check {
-    if let Some(holder) = c.port_reservers.get(&port)
-        && *holder != s
+    if let Some(&(holder, _)) = c.port_reservers.get(&port)
+        && holder != s
     {
         return Err(c.violation(
             Invariant::PortExclusive,
@@ -171,7 +171,7 @@ pub(super) fn port_exclusive(
             format!(
                 "port {port} handed to {} while {} still holds it",
                 c.name(s),
-                c.name(*holder)
+                c.name(holder)
             ),
         ));
     }
@@ -186,6 +186,75 @@ pub(super) fn port_exclusive(
                  (generation {h}) on it is still alive",
                 c.name(s),
                 c.name(*t)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A `ReleasePort` comes from the owner of the reservation: a port the model has handed to
+/// another service, or to another generation, is not released in its name.
+pub(super) fn only_owner_releases(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+    g: Generation,
+    port: u16,
+) -> Check {
+    match c.port_reservers.get(&port) {
+        Some(&(owner, owner_gen)) if (owner, owner_gen) != (s, g) => Err(c.violation(
+            Invariant::OnlyOwnerReleases,
+            now,
+            format!(
+                "{} (generation {g}) released port {port}, which {} (generation {owner_gen}) \
+                 holds",
+                c.name(s),
+                c.name(owner)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A user stop never fails the run: a service stopped on request is not Failed for it, and a
+/// dependent that was not started is not Failed (or Skipped) while the only required
+/// dependencies it lacks are ones stopped on request.
+pub(super) fn user_stop_never_fails(
+    c: &Checker,
+    now: Timestamp,
+    s: ServiceId,
+    to: &ServiceState,
+) -> Check {
+    if c.run_is_ending() {
+        return Ok(());
+    }
+    if c.views[s].user_stopped {
+        return Err(c.violation(
+            Invariant::UserStopNeverFails,
+            now,
+            format!("{} became {to} after it was stopped on request", c.name(s)),
+        ));
+    }
+    let waiting = matches!(
+        c.views[s].state,
+        ServiceState::Waiting | ServiceState::Pending
+    );
+    let lacking: Vec<ServiceId> = c
+        .requires
+        .of(s)
+        .iter()
+        .copied()
+        .filter(|r| !up(&c.views[*r].state))
+        .collect();
+    if waiting && !lacking.is_empty() && lacking.iter().all(|r| c.views[*r].user_stopped) {
+        let names: Vec<&str> = lacking.iter().map(|r| c.name(*r)).collect();
+        return Err(c.violation(
+            Invariant::UserStopNeverFails,
+            now,
+            format!(
+                "{} became {to} while waiting for {}, stopped on request: it must keep waiting",
+                c.name(s),
+                names.join(", ")
             ),
         ));
     }
@@ -288,6 +357,45 @@ pub(super) fn discovery_env(
         }
     }
     Ok(())
+}
+
+/// The `<NAME>_PORT` values of a spawn's environment, per discovered dependency.
+pub(super) fn env_dependency_ports(
+    c: &Checker,
+    s: ServiceId,
+    env: &[(String, String)],
+) -> Vec<(ServiceId, u16)> {
+    c.discovers
+        .of(s)
+        .iter()
+        .filter_map(|d| {
+            let (_, v) = env
+                .iter()
+                .find(|(k, _)| is_env_key(k, c.name(*d), "_PORT"))?;
+            Some((*d, v.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Every dependent that held an old address of a dependency Ready elsewhere was restarted in
+/// the step that made the dependency Ready (checked when the next input comes).
+pub(super) fn dependents_follow_moves(c: &Checker, now: Timestamp) -> Check {
+    match c.stale.first() {
+        Some(&(s, g, d)) => Err(c.violation(
+            Invariant::DependentsFollowMoves,
+            now,
+            format!(
+                "{} (generation {g}) keeps running with an old address of {}, which is Ready on \
+                 port {}",
+                c.name(s),
+                c.name(d),
+                c.views[d]
+                    .reserved
+                    .map_or("?".to_string(), |p| p.to_string())
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Whether `key` is `<NAME><suffix>` for the service `name` (the core's prefix rule, one
