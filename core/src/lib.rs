@@ -14,8 +14,8 @@ pub mod time;
 
 pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};
 pub use coordinator::{
-    Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
-    ProbeSeq, RunOutcome, ServiceState, Transition,
+    Command, Coordinator, ExitStatus, Generation, Input, OperatorAnswer, Options, ProbeOutcome,
+    ProbePurpose, ProbeSeq, RunOutcome, ServiceState, Transition,
 };
 pub use stack::{ServiceId, Stack};
 pub use time::Timestamp;

@@ -206,3 +206,14 @@ pub enum Command {
     /// with the outcome.
     Finished(super::RunOutcome),
 }
+
+/// The core's answer to an operator's `stop` or `restart` ([`Input::StopService`],
+/// [`Input::RestartService`]), read with [`super::Coordinator::poll_answer`] right after the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "answer", content = "message")]
+pub enum OperatorAnswer {
+    /// The request is being carried out (what happens, in words).
+    Accepted(String),
+    /// The request changed nothing, and why.
+    Refused(String),
+}

@@ -26,7 +26,9 @@ mod stopping;
 mod timers;
 mod waiting;
 
-pub use io::{Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ProbeSeq};
+pub use io::{
+    Command, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
+};
 pub use state::{ServiceState, Transition};
 
 use crate::graph::StackGraph;
@@ -115,6 +117,8 @@ pub struct Coordinator {
     completed: bool,
     /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
     cadences: Vec<&'static cadence::Cadence>,
+    /// The answer to the last operator request, until polled.
+    answer: Option<OperatorAnswer>,
 }
 
 impl Coordinator {
@@ -162,6 +166,7 @@ impl Coordinator {
                         .map_or(&cadence::FAST, |p| p.check.cadence())
                 })
                 .collect(),
+            answer: None,
             stack,
         }
     }
@@ -240,8 +245,12 @@ impl Coordinator {
                     self.on_exited(now, service, status);
                 }
             }
-            Input::StopService { service } => self.stop_service(now, service),
-            Input::RestartService { service } => self.restart_service(now, service),
+            Input::StopService { service } => {
+                self.answer = Some(self.stop_service(now, service));
+            }
+            Input::RestartService { service } => {
+                self.answer = Some(self.restart_service(now, service));
+            }
             Input::Shutdown => self.begin_shutdown(now),
             Input::Interrupt => self.on_interrupt(now),
         }
@@ -260,6 +269,12 @@ impl Coordinator {
             self.on_reservation_expired(now, service, port);
         }
         self.settle(now);
+    }
+
+    /// The answer to the last [`Input::StopService`] or [`Input::RestartService`], once: whether
+    /// it was carried out, or why it changed nothing.
+    pub fn poll_answer(&mut self) -> Option<OperatorAnswer> {
+        self.answer.take()
     }
 
     /// The next command for the driver; drain until `None` after every `handle_*`.

@@ -3,7 +3,7 @@
 
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, Phase, ServiceState};
+use super::{Command, Coordinator, OperatorAnswer, Phase, ServiceState};
 use crate::stack::{ServiceId, StopSignal};
 use crate::time::Timestamp;
 
@@ -76,38 +76,64 @@ impl Coordinator {
         self.timers.cancel_where(service, |_| true);
     }
 
-    /// `Input::StopService`: stop it; dependents keep running, and those waiting for it keep
-    /// waiting (a user stop never fails the run) until it is started again.
-    pub(super) fn stop_service(&mut self, now: Timestamp, service: ServiceId) {
-        if self.phase != Phase::Running || service >= self.records.len() {
-            return;
+    /// `Input::StopService`: stop it; dependents keep running (those waiting for it keep
+    /// waiting). Answers what it did, or why it changed nothing.
+    pub(super) fn stop_service(&mut self, now: Timestamp, service: ServiceId) -> OperatorAnswer {
+        if let Err(why) = self.operator_may_act(service) {
+            return OperatorAnswer::Refused(why);
         }
+        let name = &self.stack.services[service].name;
         let rec = &self.records[service];
         if rec.has_process() {
+            if rec.state == ServiceState::Stopping {
+                return OperatorAnswer::Refused(format!("{name} is already stopping"));
+            }
+            let answer = OperatorAnswer::Accepted(format!("stopping {name}"));
             self.records[service].stopped_on_request = true;
             self.stop_process(now, service, ExitPlan::Stop);
-        } else if rec.selected && !rec.state.is_final() {
+            answer
+        } else if rec.state.is_final() {
+            OperatorAnswer::Refused(format!("{name} is already {}", rec.state.name()))
+        } else {
+            let answer = OperatorAnswer::Accepted(format!("{name} stopped (it had no process)"));
             self.records[service].stopped_on_request = true;
             self.drop_pending_work(service);
             self.set_state(now, service, ServiceState::Stopped, "stopped on request");
+            answer
         }
     }
 
     /// `Input::RestartService`: stop it if it runs, then start it again with fresh attempts.
-    pub(super) fn restart_service(&mut self, now: Timestamp, service: ServiceId) {
-        if self.phase != Phase::Running || service >= self.records.len() {
-            return;
+    /// Answers what it did, or why it changed nothing.
+    pub(super) fn restart_service(&mut self, now: Timestamp, service: ServiceId) -> OperatorAnswer {
+        if let Err(why) = self.operator_may_act(service) {
+            return OperatorAnswer::Refused(why);
         }
-        let rec = &self.records[service];
-        if !rec.selected {
-            return;
-        }
-        if rec.has_process() {
+        let name = self.stack.services[service].name.clone();
+        if self.records[service].has_process() {
             self.stop_process(now, service, ExitPlan::Renew("restart requested".into()));
+            OperatorAnswer::Accepted(format!("restarting {name}"))
         } else {
             self.drop_pending_work(service);
             self.records[service].attempts = 0;
             self.enter_waiting(now, service);
+            OperatorAnswer::Accepted(format!("starting {name} again"))
+        }
+    }
+
+    /// Whether an operator's stop or restart of `service` can do anything now; if not, why.
+    fn operator_may_act(&self, service: ServiceId) -> Result<(), String> {
+        let Some(rec) = self.records.get(service) else {
+            return Err(format!("no service with id {service} in this stack"));
+        };
+        let name = &self.stack.services[service].name;
+        match self.phase {
+            Phase::Idle => Err("the run has not started yet".into()),
+            Phase::ShuttingDown | Phase::Finished => Err("the stack is shutting down".into()),
+            Phase::Running if !rec.selected => Err(format!(
+                "{name} is not part of this run (start coord with it selected)"
+            )),
+            Phase::Running => Ok(()),
         }
     }
 

@@ -5,7 +5,7 @@
 use super::Driver;
 use super::event::Event;
 use crate::paths::StackPaths;
-use coord_core::{Input, Timestamp};
+use coord_core::{Input, OperatorAnswer, Timestamp};
 use futures_lite::{AsyncBufReadExt, AsyncWriteExt};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -127,10 +127,16 @@ impl Driver {
                         Input::RestartService { service }
                     };
                     self.coordinator.handle_input(now, input);
-                    ControlReply {
-                        ok: true,
-                        message: format!("{verb} {name}: requested"),
-                        status: None,
+                    match self.coordinator.poll_answer() {
+                        Some(OperatorAnswer::Accepted(message)) => ControlReply {
+                            ok: true,
+                            message,
+                            status: None,
+                        },
+                        Some(OperatorAnswer::Refused(why)) => {
+                            ControlReply::error(format!("{verb} {name}: nothing done: {why}"))
+                        }
+                        None => ControlReply::error(format!("{verb} {name}: no answer")),
                     }
                 }
                 None => ControlReply::error(format!("no service named `{name}` in this stack")),

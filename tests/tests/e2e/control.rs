@@ -97,3 +97,39 @@ ready = {{ http = "/health" }}
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
     procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
 }
+
+#[test]
+fn a_restart_the_core_ignores_says_why_and_exits_1() {
+    let dir = TestDir::new("control-refused");
+    let stack = format!(
+        r#"[services.api]
+command = {api}
+
+[services.extra]
+command = {extra}
+"#,
+        api = dir.toy("api", &["--sleep"]),
+        extra = dir.toy("extra", &["--sleep"]),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    let file = stack.to_string_lossy().into_owned();
+    // Only api is in the run.
+    let mut coord = CoordRun::start(dir.path(), &["run", "-f", &file, "api"]);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let (code, out, all) = coord_cmd(&dir, &file, &["restart", "extra"]);
+    assert_eq!(code, 1, "{all}");
+    assert!(!out.contains("requested"), "{all}");
+    assert!(
+        all.contains("restart extra: nothing done: extra is not part of this run"),
+        "{all}"
+    );
+    let (code, out, all) = coord_cmd(&dir, &file, &["stop", "api"]);
+    assert_eq!(code, 0, "{all}");
+    assert!(out.contains("stopping api"), "{all}");
+    coord.interrupt();
+    coord.exit_code(PATIENCE);
+    procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
+    assert!(starts(&dir.events().read(), "extra").is_empty());
+}
