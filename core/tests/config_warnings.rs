@@ -131,3 +131,31 @@ fn netra_warns_that_backend_requires_optional_redis_and_auth() {
     assert!(named.contains(&("redis", "backend")), "{w:#?}");
     assert!(named.contains(&("auth", "backend")), "{w:#?}");
 }
+
+/// With `required_services`, a service left out of the list is not required on its own; the
+/// warning and the coordinator read the same rule (`Stack::required_roots`).
+#[test]
+fn a_service_left_out_of_required_services_but_required_is_warned_about() {
+    let toml = r#"
+[coordination]
+required_services = ["api"]
+
+[services.db]
+command = "db"
+
+[services.api]
+command = "api"
+depends_on = ["db"]
+"#;
+    let parsed = coord_core::stack::Stack::parse_with_places("t.toml", toml).expect("valid");
+    let selected = vec![true; parsed.stack.services.len()];
+    let warnings =
+        coord_core::stack::optional_but_required(&parsed.stack, &parsed.places, &selected);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let text = warnings[0].to_string();
+    assert!(
+        text.contains("`db` is not in `required_services`, but `api` requires it"),
+        "{text}"
+    );
+    assert!(text.contains("add `db` to `required_services`"), "{text}");
+}

@@ -58,30 +58,12 @@ impl Coordinator {
         }
     }
 
-    /// Which selected services fail the run when they fail, decided here only:
-    /// - with `graceful_degradation = false`, every one;
-    /// - else, when `required_services` lists names, those; otherwise every service not marked
-    ///   optional;
-    /// - then closed over required edges: what a required service requires is required too
+    /// Which selected services fail the run when they fail: those required on their own
+    /// ([`crate::stack::Stack::required_roots`], shared with the load-time warning), then closed over required
+    /// edges: what a required service requires is required too
     ///   (the parser warns when that overrides an `optional` mark).
     fn required_for_run(&self, selected: &[bool]) -> Vec<bool> {
-        let coordination = &self.stack.coordination;
-        let mut required: Vec<bool> = if !coordination.graceful_degradation {
-            selected.to_vec()
-        } else if coordination.required_services.is_empty() {
-            self.stack.services.iter().map(|s| !s.optional).collect()
-        } else {
-            let mut listed = vec![false; selected.len()];
-            for name in &coordination.required_services {
-                if let Some(id) = self.stack.service_id(name) {
-                    listed[id] = true;
-                }
-            }
-            listed
-        };
-        for (r, s) in required.iter_mut().zip(selected) {
-            *r &= *s;
-        }
+        let mut required = self.stack.required_roots(selected);
         self.graph.close_required(selected, &mut required);
         required
     }

@@ -22,6 +22,7 @@ mod probe;
 mod ranges;
 mod raw;
 mod restart;
+mod run_set;
 mod service;
 mod syntax;
 mod values;

@@ -18,8 +18,8 @@ pub fn optional_but_required(
         return Vec::new(); // every service is required anyway
     }
     let n = stack.services.len();
-    let required_root =
-        |id: ServiceId| selected.get(id).copied().unwrap_or(false) && !stack.services[id].optional;
+    let roots = stack.required_roots(selected);
+    let required_root = |id: ServiceId| roots[id];
     // `root[id]`: the service required for the run whose required edges reach `id`.
     let mut root: Vec<Option<ServiceId>> = vec![None; n];
     let mut queue: VecDeque<ServiceId> = VecDeque::new();
@@ -49,12 +49,22 @@ pub fn optional_but_required(
                 file: places.file.clone(),
                 place,
                 message: format!(
-                    "`{}` is marked optional, but `{dependent}`{via} requires it, so it is required for this run: if it fails, `{dependent}` fails and so does the run",
-                    dep.name
+                    "`{}` is {}, but `{dependent}`{via} requires it, so it is required for this run: if it fails, `{dependent}` fails and so does the run",
+                    dep.name,
+                    if stack.services[dep.service].optional {
+                        "marked optional"
+                    } else {
+                        "not in `required_services`"
+                    }
                 ),
                 help: format!(
-                    "if `{dependent}` can run without it, make that dependency optional (`{} = \"optional\"`, or `kind = \"optional\"` in its table); otherwise drop `optional` from `{}`",
-                    dep.name, dep.name
+                    "if `{dependent}` can run without it, make that dependency optional (`{} = \"optional\"`, or `kind = \"optional\"` in its table); otherwise {}",
+                    dep.name,
+                    if stack.services[dep.service].optional {
+                        format!("drop `optional` from `{}`", dep.name)
+                    } else {
+                        format!("add `{}` to `required_services`", dep.name)
+                    }
                 ),
             });
         }
