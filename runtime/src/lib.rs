@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod driver;
 pub mod fdpass;
+pub mod kill_tree;
 pub mod output;
 pub mod paths;
 pub mod ports;

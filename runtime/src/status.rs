@@ -36,8 +36,8 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
             return Ok(0);
         }
         println!(
-            "{:<20} {:<11} {:<13} {:>7} {:>8}  READY AFTER",
-            "SERVICE", "STATE", "READINESS", "PID", "PORT"
+            "{:<20} {:<11} {:<13} {:>7} {:>7} {:>8}  READY AFTER",
+            "SERVICE", "STATE", "READINESS", "PID", "SHIM", "PORT"
         );
         for s in status["services"].as_array().into_iter().flatten() {
             if s["selected"] != serde_json::Value::Bool(true) {
@@ -55,11 +55,12 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
                 None => "-".into(),
             };
             println!(
-                "{:<20} {:<11} {:<13} {:>7} {:>8}  {}",
+                "{:<20} {:<11} {:<13} {:>7} {:>7} {:>8}  {}",
                 s["name"].as_str().unwrap_or("?"),
                 s["state"]["state"].as_str().unwrap_or("?"),
                 s["readiness"].as_str().unwrap_or("?"),
                 opt(&s["pid"]),
+                opt(&s["shim_pid"]),
                 opt(&s["port"]),
                 ready
             );
@@ -79,15 +80,16 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
         None => println!("no coord is running this stack; last recorded states:"),
     }
     println!(
-        "{:<20} {:<11} {:>7} {:>8}  URL",
-        "SERVICE", "STATE", "PID", "PORT"
+        "{:<20} {:<11} {:>7} {:>7} {:>8}  URL",
+        "SERVICE", "STATE", "PID", "SHIM", "PORT"
     );
     for (name, e) in &registry.services {
         let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
         println!(
-            "{:<20} {:<11} {:>7} {:>8}  {}",
+            "{:<20} {:<11} {:>7} {:>7} {:>8}  {}",
             name,
             e.state,
+            opt(e.service_pid.map(|p| p.to_string())),
             opt(e.pid.map(|p| p.to_string())),
             opt(e.port.map(|p| p.to_string())),
             opt(e.url.clone())

@@ -27,6 +27,11 @@ pub(super) fn claim_registry(
     for name in &cleanup.killed {
         tracing::warn!("{name}: killed the process group a previous coord left running");
     }
+    for (name, why) in &cleanup.refused {
+        tracing::warn!(
+            "{name}: the registry names a process that is not proven coord's, left alone: {why}"
+        );
+    }
     Ok(ports)
 }
 
@@ -71,6 +76,8 @@ impl Driver {
                 entry.pid = pid;
                 entry.pgid = pid;
                 entry.pid_start_time = pid.and_then(|p| self.start_times.get(&p).copied());
+                entry.shim_token = pid.and_then(|p| self.shim_token(p)).map(str::to_owned);
+                entry.service_pid = pid.and_then(|p| self.service_pid_of(p));
                 if let Some(port) = s.port {
                     entry.port = Some(port);
                     entry.url = Some(
