@@ -52,6 +52,12 @@ pub struct ToyArgs {
     pub sleep: bool,
     /// Also append every event line to this file (`--events PATH`).
     pub events: Option<PathBuf>,
+    /// Start daemons that leave the group and replace their child every millisecond or so (a
+    /// churn of short-lived processes, `--fork-churn`): what a single-snapshot kill misses.
+    pub fork_churn: bool,
+    /// Be one of those daemons (`--churn-child`): start a sleeping child, kill the previous one,
+    /// again and again.
+    pub churn_child: bool,
 }
 
 /// A command line the toy service does not understand.
@@ -72,7 +78,7 @@ pub const USAGE: &str = "usage: toy-service [--name N] [--port N] [--bind-after 
 [--crash-after MS] \
 [--exit-after MS] [--exit-code N] [--ignore-sigterm] [--fork-grandchild] [--require-env VAR]... \
 [--listen-fds] [--notify] [--hold-port N] [--print-env VAR]... [--log-ready LINE] \
-[--check-url VAR]... [--sleep] [--events PATH]";
+[--check-url VAR]... [--sleep] [--events PATH] [--fork-churn] [--churn-child]";
 
 impl ToyArgs {
     /// Parses the arguments after the program name. `env_port` is the value of `$PORT`, used when
@@ -130,6 +136,8 @@ impl ToyArgs {
                 "--check-url" => out.check_url.push(value(&flag)?),
                 "--sleep" => out.sleep = no_value(&flag, &inline)?,
                 "--events" => out.events = Some(value(&flag)?.into()),
+                "--fork-churn" => out.fork_churn = no_value(&flag, &inline)?,
+                "--churn-child" => out.churn_child = no_value(&flag, &inline)?,
                 other => return Err(ArgError(format!("unknown argument `{other}`"))),
             }
         }
@@ -266,6 +274,13 @@ mod tests {
         );
         let err = ToyArgs::parse(Vec::<String>::new(), Some("http")).unwrap_err();
         assert!(err.0.contains("$PORT"), "{err}");
+    }
+
+    #[test]
+    fn churn_switches() {
+        let a = parse(&["--fork-churn", "--churn-child"]).unwrap();
+        assert!(a.fork_churn && a.churn_child);
+        assert!(parse(&["--fork-churn=1"]).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod lifecycle;
 mod order;
 mod ports;
 mod postgres_redis;
+mod processes;
 mod readiness;
 mod shutdown;
 mod stacks;
