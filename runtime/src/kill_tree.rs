@@ -14,18 +14,23 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Freezes and kills, pass after pass, every process that `members` lists (it is called again
 /// on every pass, so it sees what the tree became), until a pass lists none. `reap` runs after
-/// every pass (a subreaper reaps what it adopted there). Returns the members left when patience
-/// ran out (empty on success). Zombies do not count: they run no code; pid 1 and the
-/// caller itself are never signalled.
+/// every pass (a subreaper reaps what it adopted there). Returns what could not be killed:
+/// members we have no permission to signal, and, if patience ran out, what was still there.
+/// Zombies do not count: they run no code; pid 1 and the caller itself are never signalled.
 pub fn kill_until_empty(mut members: impl FnMut() -> Vec<u32>, mut reap: impl FnMut()) -> Vec<u32> {
     let deadline = Instant::now() + PATIENCE;
     let me = std::process::id();
+    // What we may not signal (another user's, a setuid program): trying again cannot help.
+    let mut forbidden: Vec<u32> = Vec::new();
+    let mut passes = 0u32;
     loop {
         let mut left = members();
         // Never init, never ourselves, whatever the caller listed.
-        left.retain(|&p| p > 1 && p != me && !crate::procfs::is_zombie(p));
+        left.retain(|&p| {
+            p > 1 && p != me && !forbidden.contains(&p) && !crate::procfs::is_zombie(p)
+        });
         if left.is_empty() {
-            return left;
+            return forbidden;
         }
         let pids: Vec<Pid> = left
             .iter()
@@ -37,13 +42,22 @@ pub fn kill_until_empty(mut members: impl FnMut() -> Vec<u32>, mut reap: impl Fn
             let _ = rustix::process::kill_process(pid, Signal::STOP);
         }
         for &pid in &pids {
-            let _ = rustix::process::kill_process(pid, Signal::KILL);
+            if let Err(rustix::io::Errno::PERM) = rustix::process::kill_process(pid, Signal::KILL) {
+                forbidden.push(pid.as_raw_nonzero().get() as u32);
+            }
         }
         reap();
         if Instant::now() >= deadline {
+            left.extend(forbidden);
             return left;
         }
-        std::thread::yield_now();
+        // Killed processes take a moment to go: do not spin on a loaded machine.
+        passes += 1;
+        if passes < 100 {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 
