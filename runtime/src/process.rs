@@ -4,13 +4,18 @@
 
 use coord_core::stack::{CommandSpec, StopSignal};
 use rustix::process::{Pid, Signal};
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+/// The shims coord started (pids) and has not seen end: its only legitimate children. Anything
+/// else among coord's children is an orphan of a shim that died ([`reap_orphans`]).
+static SHIMS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 
 /// The soft file-descriptor limit coord was started with, recorded by [`raise_fd_limit`] and
 /// handed to every shim (which gives it back to its service).
@@ -69,6 +74,45 @@ pub fn new_token() -> String {
         bytes = (now ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Makes coord a child subreaper: what a dying shim leaves behind (its service's daemons that
+/// left the group) is re-parented to coord, for [`reap_orphans`] to kill.
+pub fn become_subreaper() {
+    let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+}
+
+/// Forgets the shim `pid`, which has ended and been reaped.
+pub fn shim_ended(pid: u32) {
+    SHIMS.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+}
+
+/// Kills (with their trees, until none is left) and reaps coord's children that are not shims
+/// it started: orphans re-parented to coord when a shim died. Returns how many there were.
+/// Blocking: run it off the loop.
+pub fn reap_orphans() -> usize {
+    let me = std::process::id();
+    let orphans: Vec<u32> = {
+        let shims = SHIMS.lock().unwrap_or_else(|e| e.into_inner());
+        crate::procfs::children(me)
+            .into_iter()
+            .filter(|c| !shims.contains(c))
+            .collect()
+    };
+    for &orphan in &orphans {
+        crate::kill_tree::kill_until_empty(|| crate::procfs::descendants(orphan), || {});
+        let Some(pid) = Pid::from_raw(orphan as i32) else {
+            continue;
+        };
+        // Reap exactly this pid (never "any child": the shims' statuses belong to their waiters).
+        for _ in 0..500 {
+            match rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::NOHANG) {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+    }
+    orphans.len()
 }
 
 /// Cuts the lifeline (end of file for the shim, whoever else holds a copy of coord's end): the
@@ -174,7 +218,13 @@ impl Launcher {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(false);
+        // Spawn and record under the lock: `reap_orphans` never sees a shim it does not know.
+        let mut shims = SHIMS.lock().unwrap_or_else(|e| e.into_inner());
         let result = command.spawn();
+        if let Ok(child) = &result {
+            shims.insert(child.id());
+        }
+        drop(shims);
         drop(command);
         drop(spec.listener);
         let mut child = result?;

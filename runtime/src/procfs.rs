@@ -205,6 +205,18 @@ pub fn children_listed() -> bool {
     std::path::Path::new(&format!("/proc/{me}/task/{me}/children")).exists()
 }
 
+/// The children of `pid`, of every one of its threads.
+pub fn children(pid: u32) -> Vec<u32> {
+    let Some(tasks) = process(pid).and_then(|p| p.tasks().ok()) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| t.children().ok())
+        .flatten()
+        .collect()
+}
+
 /// `root` and its descendants (through `/proc/<pid>/task/<tid>/children`), breadth first.
 pub fn descendants(root: u32) -> Vec<u32> {
     let mut out = vec![root];

@@ -146,6 +146,7 @@ async fn run_on(
         .ensure_dirs()
         .map_err(|e| setup(&format!("cannot create {}", paths.coord_dir.display()), e))?;
     let last_ports = sync::claim_registry(&paths, &stack)?;
+    crate::process::become_subreaper();
     let fd_limit = crate::process::raise_fd_limit();
     let fds_needed = crate::process::fds_needed(stack.services.len());
     if fds_needed > fd_limit {

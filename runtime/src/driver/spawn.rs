@@ -129,7 +129,10 @@ impl Driver {
                 // killed itself: then whatever of the service is still in its group dies now
                 // (the service's main process also got its parent-death signal), before the
                 // exit is reported and a new attempt may start on the same port.
+                crate::process::shim_ended(pid);
                 bury_group(pid).await;
+                // What had left the group is now coord's (a subreaper): kill and reap it.
+                smol::unblock(crate::process::reap_orphans).await;
                 let _ = events
                     .send(Event::Exited {
                         service,

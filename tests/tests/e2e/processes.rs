@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use coord_tests::harness::coord::{CoordRun, Pipe, is_summary};
 use coord_tests::harness::events::has;
-use coord_tests::harness::testdir::TestDir;
+use coord_tests::harness::testdir::{TestDir, toml_str};
 use coord_tests::harness::{PATIENCE, bins, procs};
 use rustix::process::Signal;
 
@@ -143,6 +143,40 @@ command = {api}
             "the service outlived its shim: {left:?}\n{}",
             dir.events().dump()
         );
+    }
+    coord.interrupt();
+    assert!(
+        coord.wait_exit(PATIENCE).is_some(),
+        "{}",
+        coord.transcript()
+    );
+    assert!(procs::wait_all_gone(&dir.events().pids(), PATIENCE).is_ok());
+}
+
+#[test]
+fn kill_9_of_the_shim_leaves_no_daemon_that_left_the_group() {
+    let dir = TestDir::new("kill-shim-daemon");
+    // A daemon in a session of its own whose parent is the service's main process.
+    let command = format!(
+        "setsid {} & exec {}",
+        dir.toy_shell("api-daemon", &["--sleep"]),
+        dir.toy_shell("api", &[])
+    );
+    let stack = dir.write(
+        "coord.toml",
+        &format!("[services.api]\ncommand = {}\n", toml_str(&command)),
+    );
+    let mut coord = CoordRun::run(&stack);
+    let events = coord.wait_events(dir.events(), |ev| {
+        has(ev, "api", "ready") && has(ev, "api-daemon", "start")
+    });
+    let pid_of = |name: &str| events.iter().find(|e| e.name == name).map(|e| e.pid);
+    let (api, daemon) = (pid_of("api").unwrap(), pid_of("api-daemon").unwrap());
+    let shim = parent_of(api).expect("api has a parent");
+    procs::signal(shim, Signal::KILL);
+    if let Err(left) = procs::wait_all_gone(&[api, daemon], PATIENCE) {
+        let left: Vec<String> = left.into_iter().map(procs::describe).collect();
+        panic!("outlived the shim: {left:?}\n{}", dir.events().dump());
     }
     coord.interrupt();
     assert!(
