@@ -391,7 +391,9 @@ mod tests {
             Leftover::Unproven(why) => assert!(why.contains("never be a coord shim"), "{why}"),
             other => panic!("pid 1 was accepted: {other:?}"),
         }
-        fake.kill().unwrap();
+        // The shell and its `sleep`: the whole group.
+        let group = rustix::process::Pid::from_raw(pid as i32).unwrap();
+        rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
         fake.wait().unwrap();
     }
 
@@ -408,7 +410,9 @@ mod tests {
         assert_eq!(report.refused.len(), 1, "{report:?}");
         assert_eq!(r.services["api"].pid, None);
         assert!(ProcessId::of(pid).is_some_and(|p| p.is_alive()), "it lives");
-        fake.kill().unwrap();
+        // The shell and its `sleep`: the whole group.
+        let group = rustix::process::Pid::from_raw(pid as i32).unwrap();
+        rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
         fake.wait().unwrap();
     }
 

@@ -317,7 +317,10 @@ fn a_forged_registry_never_gets_a_foreign_process_killed() {
     let alive = procs::alive(pid);
     coord.interrupt();
     let code = coord.wait_exit(PATIENCE).and_then(|s| s.code());
-    let _ = victim.kill();
+    // The shell and its `sleep`: the whole group.
+    if let Some(group) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process_group(group, Signal::KILL);
+    }
     let _ = victim.wait();
     assert!(alive, "a process named by the registry was killed");
     assert_eq!(code, Some(0), "{}", coord.transcript());
