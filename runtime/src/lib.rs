@@ -9,6 +9,7 @@ pub mod cli;
 pub mod driver;
 pub mod ephemeral;
 pub mod fdpass;
+pub mod kill_tree;
 pub mod load;
 pub mod output;
 pub mod paths;

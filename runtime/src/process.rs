@@ -4,12 +4,133 @@
 
 use coord_core::stack::{CommandSpec, StopSignal};
 use rustix::process::{Pid, Signal};
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Mutex, OnceLock};
+
+/// The shims coord started (pids) and has not seen end: its only legitimate children. Anything
+/// else among coord's children is an orphan of a shim that died ([`reap_orphans`]).
+static SHIMS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+/// The soft file-descriptor limit coord was started with, recorded by [`raise_fd_limit`] and
+/// handed to every shim (which gives it back to its service).
+static ORIGINAL_NOFILE: OnceLock<u64> = OnceLock::new();
+
+/// About how many descriptors coord holds per running service: the lifeline, stdout and stderr
+/// pipes, the child's pidfd, and room for a probe's socket and a notify socket.
+pub const FDS_PER_SERVICE: u64 = 6;
+
+/// Descriptors coord needs besides its services (registry, logs, control socket, runtime).
+pub const FDS_BASE: u64 = 64;
+
+/// Raises coord's soft `RLIMIT_NOFILE` to the hard limit (as most servers do) and returns the
+/// soft limit now in force. The original soft limit is remembered for the services.
+pub fn raise_fd_limit() -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    let Some(soft) = limit.current else {
+        // Unlimited already.
+        return u64::MAX;
+    };
+    let _ = ORIGINAL_NOFILE.set(soft);
+    if limit.maximum.is_none_or(|hard| hard > soft) {
+        // An unlimited hard limit is not a valid soft one for NOFILE: use the kernel's cap.
+        limit.current = Some(limit.maximum.unwrap_or_else(nr_open));
+        if setrlimit(Resource::Nofile, limit).is_ok() {
+            return limit.current.unwrap_or(soft);
+        }
+    }
+    soft
+}
+
+/// The kernel's cap on open files per process (`/proc/sys/fs/nr_open`).
+fn nr_open() -> u64 {
+    std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1 << 20)
+}
+
+/// The descriptors a stack of `services` services needs, about.
+pub fn fds_needed(services: usize) -> u64 {
+    FDS_BASE + FDS_PER_SERVICE * services as u64
+}
+
+/// A fresh random identity token for a shim (32 hex digits from the kernel's random source).
+pub fn new_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        // No random source: still unique per process and time, which is what a token needs.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = (now ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Makes coord a child subreaper: what a dying shim leaves behind (its service's daemons that
+/// left the group) is re-parented to coord, for [`reap_orphans`] to kill.
+pub fn become_subreaper() {
+    let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+}
+
+/// Forgets the shim `pid`, which has ended and been reaped.
+pub fn shim_ended(pid: u32) {
+    SHIMS.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+}
+
+/// Kills (with their trees, until none is left) and reaps coord's children that are not shims
+/// it started: orphans re-parented to coord when a shim died. Returns how many there were.
+/// Blocking: run it off the loop.
+pub fn reap_orphans() -> usize {
+    let me = std::process::id();
+    let orphans: Vec<u32> = {
+        let shims = SHIMS.lock().unwrap_or_else(|e| e.into_inner());
+        crate::procfs::children(me)
+            .into_iter()
+            .filter(|c| !shims.contains(c))
+            .collect()
+    };
+    for &orphan in &orphans {
+        crate::kill_tree::kill_until_empty(|| crate::procfs::descendants(orphan), || {});
+        let Some(pid) = Pid::from_raw(orphan as i32) else {
+            continue;
+        };
+        // Reap exactly this pid (never "any child": the shims' statuses belong to their waiters).
+        for _ in 0..500 {
+            match rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::NOHANG) {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+    }
+    orphans.len()
+}
+
+/// Cuts the lifeline (end of file for the shim, whoever else holds a copy of coord's end): the
+/// shim then kills the service's whole tree and group, itself last.
+pub fn cut_lifeline(lifeline: &UnixStream) {
+    let _ = lifeline.shutdown(std::net::Shutdown::Both);
+}
+
+/// Reads the service's own pid, which the shim reports on its lifeline (`pid N`); None if the
+/// shim ended before it could.
+pub async fn read_service_pid(lifeline: UnixStream) -> Option<u32> {
+    use futures_lite::{AsyncBufReadExt, AsyncReadExt};
+    let stream = async_io::Async::new(lifeline).ok()?;
+    let mut reader = futures_lite::io::BufReader::new(stream.take(64));
+    let mut line = String::new();
+    reader.read_line(&mut line).await.ok()?;
+    line.trim().strip_prefix("pid ")?.parse().ok()
+}
 
 /// How to start processes: where the `coord` executable (the shim) is.
 #[derive(Debug, Clone)]
@@ -42,7 +163,9 @@ pub struct Started {
     pub stdout: async_process::ChildStdout,
     /// The service's stderr.
     pub stderr: async_process::ChildStderr,
-    /// coord's end of the shim's lifeline: dropping it makes the shim kill the group.
+    /// coord's end of the shim's lifeline: closing or cutting it ([`cut_lifeline`]) makes the
+    /// shim kill the service's whole tree and group. The shim reports the service's pid on it
+    /// ([`read_service_pid`]).
     pub lifeline: UnixStream,
 }
 
@@ -64,6 +187,9 @@ impl Launcher {
         }
         let mut command = std::process::Command::new(&self.shim);
         command.arg("__supervise");
+        if let Some(soft) = ORIGINAL_NOFILE.get() {
+            command.env(crate::supervise::NOFILE_VAR, soft.to_string());
+        }
         if spec.listener.is_some() {
             command.arg("--listen");
             command.env("LISTEN_FDS", "1");
@@ -92,7 +218,13 @@ impl Launcher {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(false);
+        // Spawn and record under the lock: `reap_orphans` never sees a shim it does not know.
+        let mut shims = SHIMS.lock().unwrap_or_else(|e| e.into_inner());
         let result = command.spawn();
+        if let Ok(child) = &result {
+            shims.insert(child.id());
+        }
+        drop(shims);
         drop(command);
         drop(spec.listener);
         let mut child = result?;

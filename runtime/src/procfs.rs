@@ -1,17 +1,38 @@
-//! Small readers of Linux `/proc`: process groups, start times, command lines, and which
-//! processes hold the listening socket of a port (for outsider detection).
+//! What coord reads of Linux `/proc`: process groups, start times, command lines and
+//! environments, process trees, and which processes hold the listening socket of a port (for
+//! outsider detection).
+//!
+//! Parsing is the `procfs` crate's (it copes with a command name holding spaces or parentheses
+//! and with kernels that add fields); what it lacks is here: duplicating a process's sockets with
+//! `pidfd_getfd` to ask them directly, and walking a whole tree.
 
+use procfs::process::{FDTarget, Process};
 use rustix::process::Pid;
 use std::collections::BTreeSet;
-use std::fs;
+
+fn process(pid: u32) -> Option<Process> {
+    Process::new(i32::try_from(pid).ok()?).ok()
+}
+
+fn stat(pid: u32) -> Option<procfs::process::Stat> {
+    process(pid)?.stat().ok()
+}
 
 /// The pids of every live process whose process group is `pgid`, ascending.
 pub fn group_members(pgid: u32) -> Vec<u32> {
     // Read from /proc rather than getpgid(2): kernel threads have a process group of 0.
-    all_pids()
-        .into_iter()
-        .filter(|&pid| self::pgid(pid) == Some(pgid))
-        .collect()
+    let Ok(all) = procfs::process::all_processes() else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = all
+        .flatten()
+        .filter_map(|p| {
+            let st = p.stat().ok()?;
+            (u32::try_from(st.pgrp).ok()? == pgid).then_some(u32::try_from(st.pid).ok()?)
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
 }
 
 /// Whether any process of group `pgid` is still alive (zombies included).
@@ -25,98 +46,72 @@ pub fn group_alive(pgid: u32) -> bool {
 
 /// Every pid listed in `/proc`, ascending.
 pub fn all_pids() -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
+    let Ok(all) = procfs::process::all_processes() else {
         return Vec::new();
     };
-    let mut pids: Vec<u32> = entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+    let mut pids: Vec<u32> = all
+        .flatten()
+        .filter_map(|p| u32::try_from(p.pid()).ok())
         .collect();
     pids.sort_unstable();
     pids
 }
 
-/// The fields of `/proc/<pid>/stat` after the command name: index 0 is the state (field 3).
-fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &text[text.rfind(')')? + 1..];
-    Some(after.split_whitespace().map(str::to_owned).collect())
-}
-
 /// The start time of `pid` in clock ticks since boot (field 22 of `/proc/<pid>/stat`): with the
 /// pid it identifies one process across pid reuse.
 pub fn start_time(pid: u32) -> Option<u64> {
-    stat_fields(pid)?.get(19)?.parse().ok()
+    Some(stat(pid)?.starttime)
 }
 
 /// The process group of `pid` (field 5 of `/proc/<pid>/stat`).
 pub fn pgid(pid: u32) -> Option<u32> {
-    stat_fields(pid)?.get(2)?.parse().ok()
+    u32::try_from(stat(pid)?.pgrp).ok()
 }
 
 /// Whether `pid` is a zombie (ended, not yet reaped).
 pub fn is_zombie(pid: u32) -> bool {
-    stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s == "Z"))
+    stat(pid).is_some_and(|st| st.state == 'Z')
 }
 
 /// The command line of `pid`, split at NULs.
 pub fn cmdline(pid: u32) -> Option<Vec<String>> {
-    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    Some(
-        raw.split(|&b| b == 0)
-            .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect(),
-    )
+    process(pid)?.cmdline().ok()
 }
 
 /// The short name of `pid` (`/proc/<pid>/comm`).
 pub fn comm(pid: u32) -> Option<String> {
-    Some(
-        fs::read_to_string(format!("/proc/{pid}/comm"))
-            .ok()?
-            .trim_end()
-            .to_owned(),
-    )
+    Some(stat(pid)?.comm)
+}
+
+/// The value of the environment variable `name` in the environment `pid` was started with
+/// (readable only for our own user's processes).
+pub fn env_var(pid: u32, name: &str) -> Option<String> {
+    let env = process(pid)?.environ().ok()?;
+    env.get(std::ffi::OsStr::new(name))
+        .map(|v| v.to_string_lossy().into_owned())
 }
 
 /// Inodes of the TCP sockets listening on `port` (any address, IPv4 and IPv6).
 pub fn listening_inodes(port: u16) -> BTreeSet<u64> {
-    let mut inodes = BTreeSet::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        if let Ok(text) = fs::read_to_string(table) {
-            inodes.extend(parse_listening_inodes(&text, port));
-        }
-    }
-    inodes
-}
-
-/// Parses a `/proc/net/tcp{,6}` table: inodes of sockets in state LISTEN (`0A`) on `port`.
-pub fn parse_listening_inodes(table: &str, port: u16) -> Vec<u64> {
-    table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let local = f.get(1)?;
-            let local_port = u16::from_str_radix(local.rsplit(':').next()?, 16).ok()?;
-            let listening = *f.get(3)? == "0A";
-            (listening && local_port == port)
-                .then(|| f.get(9)?.parse().ok())
-                .flatten()
-        })
+    let tables = [procfs::net::tcp(), procfs::net::tcp6()];
+    tables
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.state == procfs::net::TcpState::Listen && e.local_address.port() == port)
+        .map(|e| e.inode)
         .collect()
 }
 
-/// Socket inodes among the open file descriptors of `pid` (`socket:[N]` links).
+/// Socket inodes among the open file descriptors of `pid`.
 pub fn socket_inodes(pid: u32) -> BTreeSet<u64> {
-    let Ok(entries) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+    let Some(fds) = process(pid).and_then(|p| p.fd().ok()) else {
         return BTreeSet::new();
     };
-    entries
-        .filter_map(|e| {
-            let link = fs::read_link(e.ok()?.path()).ok()?;
-            let s = link.to_str()?;
-            s.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+    fds.flatten()
+        .filter_map(|fd| match fd.target {
+            FDTarget::Socket(inode) => Some(inode),
+            _ => None,
         })
         .collect()
 }
@@ -179,22 +174,14 @@ pub fn process_listens(pid: u32, port: u16) -> Option<bool> {
         Err(rustix::io::Errno::SRCH) => return Some(false),
         Err(_) => return None,
     };
-    let Ok(entries) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+    let Some(fds) = process(pid).and_then(|p| p.fd().ok()) else {
         return Some(false);
     };
-    for entry in entries.flatten() {
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let is_socket = fs::read_link(entry.path())
-            .is_ok_and(|l| l.to_str().is_some_and(|s| s.starts_with("socket:[")));
-        if !is_socket {
+    for fd in fds.flatten() {
+        if !matches!(fd.target, FDTarget::Socket(_)) {
             continue;
         }
+        let fd = fd.fd;
         let dup = match pidfd_getfd(&pidfd, fd, PidfdGetfdFlags::empty()) {
             Ok(dup) => dup,
             Err(rustix::io::Errno::BADF) | Err(rustix::io::Errno::SRCH) => continue,
@@ -218,6 +205,18 @@ pub fn children_listed() -> bool {
     std::path::Path::new(&format!("/proc/{me}/task/{me}/children")).exists()
 }
 
+/// The children of `pid`, of every one of its threads.
+pub fn children(pid: u32) -> Vec<u32> {
+    let Some(tasks) = process(pid).and_then(|p| p.tasks().ok()) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| t.children().ok())
+        .flatten()
+        .collect()
+}
+
 /// `root` and its descendants (through `/proc/<pid>/task/<tid>/children`), breadth first.
 pub fn descendants(root: u32) -> Vec<u32> {
     let mut out = vec![root];
@@ -225,15 +224,12 @@ pub fn descendants(root: u32) -> Vec<u32> {
     while next < out.len() {
         let pid = out[next];
         next += 1;
-        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        let Some(tasks) = process(pid).and_then(|p| p.tasks().ok()) else {
             continue;
         };
         for task in tasks.flatten() {
-            if let Ok(text) = fs::read_to_string(task.path().join("children")) {
-                out.extend(
-                    text.split_whitespace()
-                        .filter_map(|c| c.parse::<u32>().ok()),
-                );
+            if let Ok(children) = task.children() {
+                out.extend(children);
             }
         }
         if out.len() > 100_000 {
@@ -279,17 +275,6 @@ pub fn listener_owner_by_inode(pgid: u32, port: u16) -> ListenerOwner {
 pub(crate) mod tests {
     use super::*;
     use std::net::TcpListener;
-
-    #[test]
-    fn parses_listeners_of_one_port() {
-        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
-   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0\n\
-   1: 0100007F:1F90 0100007F:A000 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0000000000000000 100 0 0 10 0\n\
-   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4444 1 0000000000000000 100 0 0 10 0\n";
-        assert_eq!(parse_listening_inodes(table, 8080), vec![4242]);
-        assert_eq!(parse_listening_inodes(table, 8081), vec![4444]);
-        assert!(parse_listening_inodes(table, 9999).is_empty());
-    }
 
     /// A `sleep` leading its own process group (kill and wait for it when done).
     pub(crate) fn other_group() -> std::process::Child {

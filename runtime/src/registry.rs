@@ -54,6 +54,13 @@ pub struct Entry {
     /// Start time of `pid`, to recognise it after a crash.
     #[serde(default)]
     pub pid_start_time: Option<u64>,
+    /// The identity token in the shim's environment (`COORD_SHIM_TOKEN`): a leftover shim is
+    /// only killed if it still carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shim_token: Option<String>,
+    /// The service's own pid (its shim is `pid`), once the shim reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_pid: Option<u32>,
     /// The port it owns (kept after it stops, for reuse by the next run).
     #[serde(default)]
     pub port: Option<u16>,
@@ -171,38 +178,111 @@ fn write_atomically(path: &Path, registry: &Registry) -> io::Result<()> {
 /// What [`clean_leftovers`] found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Cleanup {
-    /// Services whose leftover process group (of a crashed run) was killed.
+    /// Services whose leftover shim (of a crashed run) was killed with its tree and group.
     pub killed: Vec<String>,
-    /// Services whose recorded process was gone or not ours (entry cleared).
+    /// Services whose recorded process was gone (entry cleared).
     pub cleared: Vec<String>,
+    /// Services whose recorded process is alive but not proven coord's shim: left alone, with
+    /// the reason (entry cleared).
+    pub refused: Vec<(String, String)>,
 }
 
-/// Kills the process groups a crashed run left behind, after verifying each is ours (same pid
-/// and start time as recorded, and a `coord __supervise` command line), and clears the pids of
-/// every entry. Ports are kept for reuse.
+/// What the registry says of one leftover entry, checked against the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leftover {
+    /// No process recorded.
+    Nothing,
+    /// The recorded process is gone (or its pid now names another process).
+    Gone,
+    /// Proven coord's shim: its pid, which is also its process group.
+    Ours(u32),
+    /// Not proven ours: never signalled. Why.
+    Unproven(String),
+}
+
+/// Checks one entry: the recorded pid must be alive with the recorded start time, lead its own
+/// process group (the recorded `pgid` must be that very pid, never 1 or less), run coord's shim
+/// command line, and carry the recorded identity token in its environment. Anything less is
+/// [`Leftover::Unproven`]; nothing here sends a signal.
+pub fn check_leftover(entry: &Entry) -> Leftover {
+    let Some(pid) = entry.pid else {
+        return Leftover::Nothing;
+    };
+    let pgid = entry.pgid.unwrap_or(pid);
+    if pid <= 1 || pgid <= 1 {
+        return Leftover::Unproven(format!(
+            "the recorded pid {pid} / process group {pgid} can never be a coord shim"
+        ));
+    }
+    if pgid != pid {
+        return Leftover::Unproven(format!(
+            "the recorded process group {pgid} is not the shim's own (pid {pid})"
+        ));
+    }
+    let Some(start_time) = entry.pid_start_time else {
+        return Leftover::Unproven(format!("no start time is recorded for pid {pid}"));
+    };
+    if !(ProcessId { pid, start_time }).is_alive() {
+        return Leftover::Gone;
+    }
+    let what = || {
+        crate::procfs::cmdline(pid)
+            .map(|argv| argv.join(" "))
+            .unwrap_or_else(|| "?".into())
+    };
+    if crate::procfs::pgid(pid) != Some(pid) {
+        return Leftover::Unproven(format!(
+            "pid {pid} (`{}`) does not lead its own process group",
+            what()
+        ));
+    }
+    let is_shim = crate::procfs::cmdline(pid).is_some_and(|argv| {
+        argv.split_first()
+            .is_some_and(|(_, rest)| crate::supervise::parse_args(rest).is_some())
+    });
+    if !is_shim {
+        return Leftover::Unproven(format!("pid {pid} (`{}`) is not a coord shim", what()));
+    }
+    let Some(token) = &entry.shim_token else {
+        return Leftover::Unproven(format!("no identity token is recorded for pid {pid}"));
+    };
+    if crate::procfs::env_var(pid, crate::supervise::TOKEN_VAR).as_deref() != Some(token.as_str()) {
+        return Leftover::Unproven(format!(
+            "pid {pid} does not carry the recorded identity token"
+        ));
+    }
+    Leftover::Ours(pid)
+}
+
+/// Kills the shims a crashed run left behind, each with its service's tree and group, after
+/// proving each is ours ([`check_leftover`]); leaves alone (and reports) what is not proven;
+/// clears the pids of every entry. Ports are kept for reuse.
 pub fn clean_leftovers(registry: &mut Registry) -> Cleanup {
     let mut report = Cleanup::default();
     for (name, entry) in registry.services.iter_mut() {
-        let Some(pid) = entry.pid else { continue };
-        let ours = entry.pid_start_time.is_some_and(|start| {
-            ProcessId {
-                pid,
-                start_time: start,
+        match check_leftover(entry) {
+            Leftover::Nothing => continue,
+            Leftover::Gone => report.cleared.push(name.clone()),
+            Leftover::Unproven(why) => report.refused.push((name.clone(), why)),
+            Leftover::Ours(shim) => {
+                crate::kill_tree::kill_until_empty(
+                    || {
+                        let mut members = crate::procfs::descendants(shim);
+                        members.extend(crate::procfs::group_members(shim));
+                        members.sort_unstable();
+                        members.dedup();
+                        members
+                    },
+                    || {},
+                );
+                report.killed.push(name.clone());
             }
-            .is_alive()
-                && crate::procfs::cmdline(pid)
-                    .is_some_and(|argv| argv.iter().any(|a| a == "__supervise"))
-        });
-        if ours {
-            let group = entry.pgid.unwrap_or(pid);
-            let _ = crate::process::signal_group(group, rustix::process::Signal::KILL);
-            report.killed.push(name.clone());
-        } else {
-            report.cleared.push(name.clone());
         }
         entry.pid = None;
         entry.pgid = None;
         entry.pid_start_time = None;
+        entry.shim_token = None;
+        entry.service_pid = None;
         entry.state = "stopped".into();
     }
     report
@@ -271,9 +351,75 @@ mod tests {
         );
         let report = clean_leftovers(&mut r);
         assert_eq!(report.killed, Vec::<String>::new());
-        assert_eq!(report.cleared, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(report.cleared, vec!["a".to_string()]);
+        assert_eq!(report.refused.len(), 1, "{report:?}");
+        assert_eq!(report.refused[0].0, "b");
         assert_eq!(r.services["a"].pid, None);
+        assert_eq!(r.services["b"].pid, None);
         assert_eq!(r.services["a"].port, Some(8000));
+    }
+
+    /// A live process with a `__supervise` argument, in its own group, as a forged entry would
+    /// name it (kill and reap it when done).
+    fn fake_shim() -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("sleep 60")
+            .arg("__supervise")
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    }
+
+    fn entry_for(pid: u32, pgid: u32) -> Entry {
+        Entry {
+            state: "ready".into(),
+            pid: Some(pid),
+            pgid: Some(pgid),
+            pid_start_time: ProcessId::of(pid).map(|p| p.start_time),
+            shim_token: Some("0123".into()),
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn a_process_group_of_one_or_another_process_is_never_trusted() {
+        let mut fake = fake_shim();
+        let pid = fake.id();
+        for pgid in [0, 1, std::process::id()] {
+            match check_leftover(&entry_for(pid, pgid)) {
+                Leftover::Unproven(why) => assert!(why.contains("process group"), "{why}"),
+                other => panic!("pgid {pgid} was accepted: {other:?}"),
+            }
+        }
+        match check_leftover(&entry_for(1, 1)) {
+            Leftover::Unproven(why) => assert!(why.contains("never be a coord shim"), "{why}"),
+            other => panic!("pid 1 was accepted: {other:?}"),
+        }
+        // The shell and its `sleep`: the whole group.
+        let group = rustix::process::Pid::from_raw(pid as i32).unwrap();
+        rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
+        fake.wait().unwrap();
+    }
+
+    #[test]
+    fn a_process_with_a_shim_argument_but_no_token_is_left_alone() {
+        let mut fake = fake_shim();
+        let pid = fake.id();
+        // Its own group, its real start time, `__supervise` among its arguments: what the old
+        // check accepted. It is not coord's shim command line and carries no token.
+        let mut r = Registry::default();
+        r.services.insert("api".into(), entry_for(pid, pid));
+        let report = clean_leftovers(&mut r);
+        assert!(report.killed.is_empty(), "{report:?}");
+        assert_eq!(report.refused.len(), 1, "{report:?}");
+        assert_eq!(r.services["api"].pid, None);
+        assert!(ProcessId::of(pid).is_some_and(|p| p.is_alive()), "it lives");
+        // The shell and its `sleep`: the whole group.
+        let group = rustix::process::Pid::from_raw(pid as i32).unwrap();
+        rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
+        fake.wait().unwrap();
     }
 
     #[test]

@@ -42,11 +42,12 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
             return Ok(0);
         }
         crate::outln!(
-            "{:<20} {:<11} {:<13} {:>7} {:>8}  READY AFTER",
+            "{:<20} {:<11} {:<13} {:>7} {:>7} {:>8}  READY AFTER",
             "SERVICE",
             "STATE",
             "READINESS",
             "PID",
+            "SHIM",
             "PORT"
         );
         for s in status["services"].as_array().into_iter().flatten() {
@@ -67,11 +68,12 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
                 (None, None) => "-".into(),
             };
             crate::outln!(
-                "{:<20} {:<11} {:<13} {:>7} {:>8}  {}",
+                "{:<20} {:<11} {:<13} {:>7} {:>7} {:>8}  {}",
                 s["name"].as_str().unwrap_or("?"),
                 s["state"]["state"].as_str().unwrap_or("?"),
                 s["readiness"].as_str().unwrap_or("?"),
                 opt(&s["pid"]),
+                opt(&s["shim_pid"]),
                 opt(&s["port"]),
                 ready
             );
@@ -91,18 +93,20 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
         None => crate::outln!("no coord is running this stack; last recorded states:"),
     }
     crate::outln!(
-        "{:<20} {:<11} {:>7} {:>8}  URL",
+        "{:<20} {:<11} {:>7} {:>7} {:>8}  URL",
         "SERVICE",
         "STATE",
         "PID",
+        "SHIM",
         "PORT"
     );
     for (name, e) in &registry.services {
         let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
         crate::outln!(
-            "{:<20} {:<11} {:>7} {:>8}  {}",
+            "{:<20} {:<11} {:>7} {:>7} {:>8}  {}",
             name,
             e.state,
+            opt(e.service_pid.map(|p| p.to_string())),
             opt(e.pid.map(|p| p.to_string())),
             opt(e.port.map(|p| p.to_string())),
             opt(e.url.clone())

@@ -1,32 +1,56 @@
-//! The supervising shim: `coord __supervise [--listen-fd N] -- PROGRAM ARGS...`.
+//! The supervising shim: `coord __supervise [--listen] -- PROGRAM ARGS...`.
 //!
 //! coord starts every service (and every exec probe) through this shim, as the leader of a new
 //! process group. The shim runs the service in that same group and:
 //! - survives the stop signals coord sends to the group (TERM, INT, QUIT, HUP, USR1, USR2 are
 //!   caught), so it can reap the service and report its exit as its own;
-//! - watches its stdin, a pipe whose write end only coord holds: end of file means coord is gone
-//!   (even after SIGKILL), and the shim then kills the whole group with SIGKILL;
+//! - never loses a stop that races the start: a stop signal caught before the service exists
+//!   means the service is never started (the shim ends by that signal); one caught while the
+//!   service is being started is sent on to the group once the service runs;
+//! - tells coord the service's own pid (a `pid N` line on the lifeline);
+//! - gives the service a parent-death signal (SIGKILL): if the shim itself is killed, the
+//!   service dies with it instead of living on as an orphan;
+//! - watches its stdin, a socket whose other end only coord holds: end of file means coord is
+//!   gone (even after SIGKILL), and the shim then kills the whole tree and group;
 //! - is a child subreaper, so orphaned descendants of the service are re-parented to it (and
 //!   reaped by it); when the service's main process ends, it kills whatever is left of the
-//!   service's tree and group (grandchildren, daemons that left the group);
+//!   service's tree and group (grandchildren, daemons that left the group), freezing and killing
+//!   until nothing is left ([`crate::kill_tree`]);
+//! - carries coord's identity token in its own environment ([`TOKEN_VAR`], recorded in the
+//!   registry, so that a later run can prove a leftover shim is coord's) but not in the
+//!   service's;
 //! - for socket activation, receives the listener over the lifeline (`SCM_RIGHTS`) and hands it
 //!   to the service as fd 3 with `LISTEN_PID` set to the service's own pid (`sh` sets it to
 //!   `$$`, moves the listener from its stdin to fd 3, then `exec`s the service).
 
-use rustix::process::{Pid, Signal};
+use rustix::process::Signal;
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The signals the shim catches so that a stop signal sent to the group does not end it early.
-const CAUGHT: [async_signal::Signal; 6] = [
-    async_signal::Signal::Term,
-    async_signal::Signal::Int,
-    async_signal::Signal::Quit,
-    async_signal::Signal::Hup,
-    async_signal::Signal::Usr1,
-    async_signal::Signal::Usr2,
+const CAUGHT: [Signal; 6] = [
+    Signal::TERM,
+    Signal::INT,
+    Signal::QUIT,
+    Signal::HUP,
+    Signal::USR1,
+    Signal::USR2,
 ];
+
+/// One flag per signal of [`CAUGHT`], set by the signal handler itself (so a signal is seen
+/// the moment it is delivered, not when some thread gets round to reading it).
+static CAUGHT_FLAGS: [AtomicBool; 6] = [const { AtomicBool::new(false) }; 6];
+
+/// The environment variable that carries the shim's identity token (set by coord, recorded in
+/// the registry, removed from the service's environment).
+pub const TOKEN_VAR: &str = "COORD_SHIM_TOKEN";
+
+/// The environment variable that carries the soft file-descriptor limit coord was started with:
+/// coord raises its own, the service gets the usual one back.
+pub const NOFILE_VAR: &str = "COORD_NOFILE_SOFT";
 
 /// The `sh` script that sets `LISTEN_PID` to the final pid and moves the listener from stdin to
 /// fd 3 (stdin becomes /dev/null).
@@ -51,11 +75,8 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
     if rustix::process::getpgrp() != rustix::process::getpid() {
         let _ = rustix::process::setpgid(None, None);
     }
-    // Keep the caught signals' registration alive for the whole life of the shim.
-    let signals = async_signal::Signals::new(CAUGHT);
-    if let Err(e) = &signals {
-        eprintln!("coord supervise: cannot catch stop signals: {e}");
-    }
+    catch_stop_signals();
+    restore_fd_limit();
 
     let listener = if listen {
         match crate::fdpass::recv_fd(std::io::stdin()) {
@@ -88,8 +109,15 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
             c
         }
     };
+    command.env_remove(TOKEN_VAR).env_remove(NOFILE_VAR);
+    die_with_the_shim(&mut command);
     // Orphans of the service's tree come to us rather than to init: none can slip away.
     let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+    // A stop that came before the service exists: it is never started, and the shim ends the
+    // way the service would have.
+    if let Some(first) = take_caught().first() {
+        mirror(Ended::Signal(first.as_raw()));
+    }
     let child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -99,10 +127,78 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
     };
     let main = child.id();
     drop(child);
+    // A stop caught while the service was being started may have reached the shim only (it
+    // came before the fork) or the child before its exec (where the inherited handler ate it):
+    // send it on now that the service runs. (Had it come after the exec, the service sees it
+    // twice: a stop signal, which a service handles like the first.)
+    for signal in take_caught() {
+        let _ = rustix::process::kill_process_group(rustix::process::getpgrp(), signal);
+    }
+    report_pid(main);
     let status = reap_until(main);
     kill_leftovers();
-    drop(signals);
     mirror(status)
+}
+
+/// Catches the stop signals (each sets its flag in [`CAUGHT_FLAGS`]).
+fn catch_stop_signals() {
+    for (signal, flag) in CAUGHT.iter().zip(&CAUGHT_FLAGS) {
+        if let Err(e) = signal_hook::flag::register(signal.as_raw(), flag) {
+            eprintln!(
+                "coord supervise: cannot catch signal {}: {e}",
+                signal.as_raw()
+            );
+        }
+    }
+}
+
+/// The stop signals caught since the last call (flags cleared).
+fn take_caught() -> Vec<Signal> {
+    CAUGHT
+        .iter()
+        .zip(&CAUGHT_FLAGS)
+        .filter(|(_, flag)| flag.swap(false, Ordering::SeqCst))
+        .map(|(signal, _)| *signal)
+        .collect()
+}
+
+/// Gives the service the soft file-descriptor limit coord was started with (coord raised its
+/// own to the hard limit; programs using `select` break above 1024). The shim needs few.
+fn restore_fd_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let Some(soft) = std::env::var(NOFILE_VAR)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = Some(soft);
+    let _ = setrlimit(Resource::Nofile, limit);
+}
+
+/// Makes the service die (SIGKILL) when the shim dies, whatever kills the shim.
+fn die_with_the_shim(command: &mut Command) {
+    let shim = rustix::process::getpid();
+    #[allow(unsafe_code)]
+    // SAFETY: the closure runs in the child between fork and exec. It only makes two system
+    // calls (prctl and getppid, both async-signal-safe), allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+            // The shim may have died before the prctl: then no signal would ever come.
+            if rustix::process::getppid() != Some(shim) {
+                return Err(rustix::io::Errno::SRCH.into());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Tells coord the service's own pid: one line on the lifeline (ignored when started by hand).
+fn report_pid(pid: u32) {
+    let line = format!("pid {pid}\n");
+    let _ = rustix::io::write(std::io::stdin().as_fd(), line.as_bytes());
 }
 
 /// How the service's main process ended.
@@ -152,47 +248,39 @@ fn watch_parent() {
     kill_group_and_die();
 }
 
-/// SIGKILL to the service's whole tree and the shim's own group, the shim included.
-fn kill_group_and_die() -> ! {
+/// The service's processes: the shim's descendants (adopted orphans included, whatever group
+/// or session they moved to) and, when the kernel does not list children, the members of the
+/// shim's group. The shim itself excluded.
+fn service_processes() -> Vec<u32> {
     let me = std::process::id();
-    for pid in crate::procfs::descendants(me) {
-        if pid != me
-            && let Some(pid) = Pid::from_raw(pid as i32)
-        {
-            let _ = rustix::process::kill_process(pid, Signal::KILL);
-        }
+    let mut all = crate::procfs::descendants(me);
+    if !crate::procfs::children_listed() {
+        let group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
+        all.extend(crate::procfs::group_members(group));
     }
+    all.sort_unstable();
+    all.dedup();
+    all.retain(|&p| p != me);
+    all
+}
+
+/// Reaps whatever of our children has ended; never blocks.
+fn reap_ended() {
+    while let Ok(Some(_)) = rustix::process::wait(rustix::process::WaitOptions::NOHANG) {}
+}
+
+/// SIGKILL to the service's whole tree and the shim's own group, until none is left, then the
+/// shim itself.
+fn kill_group_and_die() -> ! {
+    crate::kill_tree::kill_until_empty(service_processes, reap_ended);
     let _ = rustix::process::kill_process_group(rustix::process::getpgrp(), Signal::KILL);
     std::process::exit(137);
 }
 
-/// SIGKILL to everything left of the service: the shim's descendants (adopted orphans
-/// included) and the other members of its group; reaps them, until none is left.
+/// SIGKILL to everything left of the service (its tree, adopted orphans included, and its
+/// group), reaping them, until none is left.
 fn kill_leftovers() {
-    let me = std::process::id();
-    let children_listed = crate::procfs::children_listed();
-    let group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
-    for _ in 0..100 {
-        // As a subreaper the shim has every process of the service's tree among its
-        // descendants, whatever group or session they moved to (no need to scan all of /proc,
-        // unless the kernel does not list children).
-        let mut others: Vec<u32> = crate::procfs::descendants(me);
-        if !children_listed {
-            others.extend(crate::procfs::group_members(group));
-        }
-        others.retain(|&p| p != me && !crate::procfs::is_zombie(p));
-        for &pid in &others {
-            if let Some(pid) = Pid::from_raw(pid as i32) {
-                let _ = rustix::process::kill_process(pid, Signal::KILL);
-            }
-        }
-        // Reap what died (our adopted children); never block.
-        while let Ok(Some(_)) = rustix::process::wait(rustix::process::WaitOptions::NOHANG) {}
-        if others.is_empty() {
-            return;
-        }
-        std::thread::yield_now();
-    }
+    crate::kill_tree::kill_until_empty(service_processes, reap_ended);
 }
 
 /// Ends the shim the way the service ended: same exit code, or death by the same signal.
@@ -201,7 +289,7 @@ fn mirror(status: Ended) -> ! {
         Ended::Code(code) => std::process::exit(code),
         Ended::Signal(signo) => signo,
     };
-    let caught = CAUGHT.iter().any(|s| *s as i32 == signo);
+    let caught = CAUGHT.iter().any(|s| s.as_raw() == signo);
     if caught {
         // Our handler would swallow it: exec a shell (handlers reset on exec) that kills itself
         // with the same signal, keeping our pid so coord sees exactly that death.

@@ -227,6 +227,7 @@ ready = { log = "up" }
         use std::os::unix::process::CommandExt;
         leftover
             .args(["__supervise", "--", "sleep", "300"])
+            .env(coord::supervise::TOKEN_VAR, "leftover-token")
             .stdin(std::process::Stdio::piped())
             .process_group(0);
     }
@@ -246,6 +247,7 @@ ready = { log = "up" }
                 pid: Some(pid),
                 pgid: Some(pid),
                 pid_start_time: coord::procfs::start_time(pid),
+                shim_token: Some("leftover-token".into()),
                 port: Some(free_port()),
                 ..Default::default()
             },

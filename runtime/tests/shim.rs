@@ -7,9 +7,13 @@ use common::*;
 use coord::process::{Launcher, ProcessSpec, exit_status};
 use coord_core::ExitStatus;
 use coord_core::stack::CommandSpec;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Starts `coord __supervise -- sh -c script` in its own group with a lifeline on stdin.
 fn shim(script: &str) -> std::process::Child {
@@ -224,4 +228,108 @@ fn an_orphaned_daemon_is_killed_when_coord_goes_away() {
             drop(child.stdin.take());
         },
     );
+}
+
+/// Starts `coord __supervise [--listen] -- ARGV` in its own group with `lifeline` as stdin.
+fn shim_with_lifeline(listen: bool, argv: &[&str], lifeline: UnixStream) -> Child {
+    let mut command = Command::new(coord_bin());
+    command.arg("__supervise");
+    if listen {
+        command.arg("--listen");
+    }
+    command
+        .arg("--")
+        .args(argv)
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(lifeline)))
+        .process_group(0)
+        .spawn()
+        .expect("start the shim")
+}
+
+/// Whether `pid` catches `signo` (its `SigCgt` mask in `/proc/<pid>/status`).
+fn catches(pid: u32, signo: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (signo - 1)) != 0)
+}
+
+/// Waits for `child` to exit within the patience; None (and the group killed) if it did not.
+fn exit_within_patience(child: &mut Child) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = rustix::process::kill_process_group(
+                rustix::process::Pid::from_raw(child.id() as i32).expect("a pid"),
+                rustix::process::Signal::KILL,
+            );
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_stop_before_the_service_exists_is_not_lost() {
+    // With `--listen`, the shim catches the stop signals, then waits for the listener before it
+    // starts the service: a SIGTERM to the group in that window must still end everything.
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let mut shim = shim_with_lifeline(true, &["sleep", "3600"], theirs);
+    let pid = shim.id();
+    let deadline = Instant::now() + PATIENCE;
+    while !catches(pid, 15) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(catches(pid, 15), "the shim never caught SIGTERM");
+    let group = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process_group(group, rustix::process::Signal::TERM).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    coord::fdpass::send_fd(&ours, &listener).unwrap();
+    let status = exit_within_patience(&mut shim).expect("the stop was lost: the service runs on");
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+}
+
+#[test]
+fn the_shim_reports_the_services_pid_and_the_service_dies_with_the_shim() {
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let mut shim = shim_with_lifeline(false, &["sleep", "3600"], theirs);
+    let mut line = String::new();
+    BufReader::new(&ours).read_line(&mut line).unwrap();
+    let service: u32 = line
+        .trim()
+        .strip_prefix("pid ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("not a pid line: {line:?}"));
+    assert_ne!(service, shim.id());
+    assert_eq!(
+        coord::procfs::cmdline(service).unwrap_or_default(),
+        vec!["sleep".to_string(), "3600".to_string()]
+    );
+    shim.kill().unwrap();
+    shim.wait().unwrap();
+    // Its parent-death signal: gone (or a zombie awaiting init) without anyone else's help.
+    let deadline = Instant::now() + PATIENCE;
+    while coord::procfs::start_time(service).is_some()
+        && !coord::procfs::is_zombie(service)
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let gone = coord::procfs::start_time(service).is_none() || coord::procfs::is_zombie(service);
+    if !gone {
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(service as i32).unwrap(),
+            rustix::process::Signal::KILL,
+        );
+    }
+    assert!(gone, "the service outlived its shim");
+    drop(ours);
 }

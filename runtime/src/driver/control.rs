@@ -117,7 +117,9 @@ impl Driver {
             ("status", None) => ControlReply {
                 ok: true,
                 message: String::new(),
-                status: serde_json::to_value(self.coordinator.status(now)).ok(),
+                status: serde_json::to_value(self.coordinator.status(now))
+                    .ok()
+                    .map(|v| self.with_process_ids(v)),
             },
             ("stop" | "restart", Some(name)) => match self.coordinator.stack().service_id(name) {
                 Some(service) => {

@@ -32,7 +32,9 @@ impl Driver {
                         // kill descendants that left the group. Cutting its lifeline makes it
                         // SIGKILL the whole tree and group, itself last.
                         tracing::debug!("{name}: killing process group {}", live.pid);
-                        live.lifeline = None;
+                        if let Some(lifeline) = live.lifeline.take() {
+                            crate::process::cut_lifeline(&lifeline);
+                        }
                     } else {
                         tracing::debug!("{name}: sending SIG{signal:?} to group {}", live.pid);
                         if let Err(e) = signal_group(live.pid, platform_signal(signal)) {

@@ -76,6 +76,10 @@ struct Live {
     lifeline: Option<std::os::unix::net::UnixStream>,
     /// The attempt's notify socket task, if its probe is `notify`.
     _notify: Option<smol::Task<()>>,
+    /// The service's own pid, once the shim reported it.
+    service_pid: std::rc::Rc<std::cell::Cell<Option<u32>>>,
+    /// The shim's identity token (in its environment, recorded in the registry).
+    token: String,
 }
 
 /// Per-service facts of the current generation that probes need.
@@ -155,6 +159,15 @@ async fn run_on(
         .ensure_dirs()
         .map_err(|e| setup(&format!("cannot create {}", paths.coord_dir.display()), e))?;
     let last_ports = sync::claim_registry(&paths, &stack)?;
+    crate::process::become_subreaper();
+    let fd_limit = crate::process::raise_fd_limit();
+    let fds_needed = crate::process::fds_needed(stack.services.len());
+    if fds_needed > fd_limit {
+        tracing::warn!(
+            "this stack may need about {fds_needed} file descriptors but coord may open only \
+             {fd_limit} (the hard limit, `ulimit -Hn`); raise it or a late service may fail to start"
+        );
+    }
     let runtime_dir = crate::paths::user_runtime_dir()
         .map_err(|e| setup("cannot create coord's runtime directory", e))?;
     let locks = PortLocks::machine_wide(runtime_dir.join("ports"))

@@ -29,6 +29,11 @@ pub(super) fn claim_registry(
     for name in &cleanup.killed {
         tracing::warn!("{name}: killed the process group a previous coord left running");
     }
+    for (name, why) in &cleanup.refused {
+        tracing::warn!(
+            "{name}: the registry names a process that is not proven coord's, left alone: {why}"
+        );
+    }
     Ok(ports)
 }
 
@@ -43,6 +48,8 @@ struct Patch {
     reason: Option<String>,
     pid: Option<u32>,
     pid_start_time: Option<u64>,
+    shim_token: Option<String>,
+    service_pid: Option<u32>,
     port: Option<u16>,
     url: Option<String>,
     started_unix_ms: Option<u64>,
@@ -69,6 +76,8 @@ impl Snapshot {
             entry.pid = p.pid;
             entry.pgid = p.pid;
             entry.pid_start_time = p.pid_start_time;
+            entry.shim_token = p.shim_token;
+            entry.service_pid = p.service_pid;
             if p.port.is_some() {
                 entry.port = p.port;
                 entry.url = p.url;
@@ -254,6 +263,8 @@ impl Driver {
                 },
                 pid,
                 pid_start_time: pid.and_then(|p| self.start_times.get(&p).copied()),
+                shim_token: pid.and_then(|p| self.shim_token(p)).map(str::to_owned),
+                service_pid: pid.and_then(|p| self.service_pid_of(p)),
                 port: s.port,
                 url: s.url.clone(),
                 started_unix_ms: self.started_unix_ms[id],

@@ -34,9 +34,15 @@ pub struct CoordRun {
 impl CoordRun {
     /// Starts `coord ARGS...` in `dir` with colours off.
     pub fn start(dir: &Path, args: &[&str]) -> CoordRun {
-        let mut child = Command::new(bins::coord())
-            .args(args)
-            .current_dir(dir)
+        let mut command = Command::new(bins::coord());
+        command.args(args).current_dir(dir);
+        CoordRun::spawn(command)
+    }
+
+    /// Starts `command` (which runs coord, possibly through a shell that `exec`s it) with
+    /// colours off and its output read as for [`CoordRun::start`].
+    pub fn spawn(mut command: Command) -> CoordRun {
+        let mut child = command
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -60,6 +60,12 @@ pub struct ToyArgs {
     /// At start, print one line of this many bytes (`--long-line BYTES`), then the event
     /// `flooded`.
     pub long_line: Option<u64>,
+    /// Start daemons that leave the group and replace their child every millisecond or so (a
+    /// churn of short-lived processes, `--fork-churn`): what a single-snapshot kill misses.
+    pub fork_churn: bool,
+    /// Be one of those daemons (`--churn-child`): start a sleeping child, kill the previous one,
+    /// again and again.
+    pub churn_child: bool,
 }
 
 /// A command line the toy service does not understand.
@@ -80,7 +86,7 @@ pub const USAGE: &str = "usage: toy-service [--name N] [--port N] [--bind-after 
 [--crash-after MS] \
 [--exit-after MS] [--exit-code N] [--ignore-sigterm] [--fork-grandchild] [--require-env VAR]... \
 [--listen-fds] [--notify] [--hold-port N] [--print-env VAR]... [--log-ready LINE] \
-[--check-url VAR]... [--sleep] [--events PATH] [--bind6] [--flood-lines N] [--long-line BYTES]";
+[--check-url VAR]... [--sleep] [--events PATH] [--bind6] [--flood-lines N] [--long-line BYTES] [--fork-churn] [--churn-child]";
 
 impl ToyArgs {
     /// Parses the arguments after the program name. `env_port` is the value of `$PORT`, used when
@@ -141,6 +147,8 @@ impl ToyArgs {
                 "--bind6" => out.bind6 = no_value(&flag, &inline)?,
                 "--flood-lines" => out.flood_lines = Some(parse_count(&flag, &value(&flag)?)?),
                 "--long-line" => out.long_line = Some(parse_count(&flag, &value(&flag)?)?),
+                "--fork-churn" => out.fork_churn = no_value(&flag, &inline)?,
+                "--churn-child" => out.churn_child = no_value(&flag, &inline)?,
                 other => return Err(ArgError(format!("unknown argument `{other}`"))),
             }
         }
@@ -292,6 +300,13 @@ mod tests {
         );
         let err = ToyArgs::parse(Vec::<String>::new(), Some("http")).unwrap_err();
         assert!(err.0.contains("$PORT"), "{err}");
+    }
+
+    #[test]
+    fn churn_switches() {
+        let a = parse(&["--fork-churn", "--churn-child"]).unwrap();
+        assert!(a.fork_churn && a.churn_child);
+        assert!(parse(&["--fork-churn=1"]).is_err());
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub fn main() -> ! {
 }
 
 fn run(args: &ToyArgs, events: &Events) -> ! {
+    if args.churn_child {
+        churn_daemon(args);
+    }
     let started = Instant::now();
     let port_field = args.port.map(|p| format!("port={p}")).unwrap_or_default();
     events.emit("start", &port_field);
@@ -86,6 +89,14 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
     }
     if args.flood_lines.is_some() || args.long_line.is_some() {
         flood(args, events);
+    }
+    if args.fork_churn {
+        for _ in 0..CHURN_DAEMONS {
+            match spawn_detached(&format!("{}-churn", args.name), "--churn-child") {
+                Ok(child) => events.emit("churning", &format!("child_pid={}", child.id())),
+                Err(e) => eprintln!("toy-service {}: cannot start the churn: {e}", args.name),
+            }
+        }
     }
     exit_timer(args.crash_after, args.exit_code.unwrap_or(1), events);
     exit_timer(args.exit_after, args.exit_code.unwrap_or(0), events);
@@ -222,6 +233,40 @@ fn fork_grandchild(args: &ToyArgs, events: &Events) {
         // The child handle is dropped on purpose: the grandchild lives on unsupervised.
         Ok(child) => events.emit("grandchild", &format!("child_pid={}", child.id())),
         Err(e) => eprintln!("toy-service {}: cannot fork a grandchild: {e}", args.name),
+    }
+}
+
+/// Starts this binary with `name` and `extra` arguments in a process group of its own (it
+/// leaves the service's group, as a daemon does), with no stdio.
+fn spawn_detached(name: &str, extra: &str) -> std::io::Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let exe = std::env::current_exe()?;
+    std::process::Command::new(exe)
+        .arg("--name")
+        .arg(name)
+        .arg(extra)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+}
+
+/// How many daemons `--fork-churn` starts.
+const CHURN_DAEMONS: usize = 4;
+
+/// One churn daemon: forever start a new sleeping child, then kill and reap the previous one,
+/// so that a new process appears about every millisecond (the time of one fork and exec).
+/// Emits no events: there are a thousand a second.
+fn churn_daemon(args: &ToyArgs) -> ! {
+    let mut previous: Option<std::process::Child> = None;
+    loop {
+        let next = spawn_detached(&args.name, "--sleep").ok();
+        if let Some(mut old) = std::mem::replace(&mut previous, next) {
+            let _ = old.kill();
+            let _ = old.wait();
+        }
     }
 }
 

@@ -18,6 +18,7 @@ mod output;
 mod ports;
 mod postgres_redis;
 mod probe_facts;
+mod processes;
 mod readiness;
 mod shutdown;
 mod stacks;

@@ -162,6 +162,11 @@ command = {polite}
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
+    // Without a probe, "ready" comes with the spawn: wait until both toys really run (a stop
+    // that reaches a shim before its service started means the service is never started).
+    coord.wait_events(dir.events(), |ev| {
+        has(ev, "polite", "start") && has(ev, "stubborn", "grandchild")
+    });
     coord.interrupt();
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
     assert_all_gone(&dir, "after the grace");
