@@ -2,7 +2,7 @@
 
 use super::timers::TimerKind;
 use super::{Coordinator, Phase, ServiceState};
-use crate::stack::{DependencyKind, PortSpec, ServiceId, ServiceKind};
+use crate::stack::{PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
 
 /// What a waiting service's dependencies allow.
@@ -149,10 +149,10 @@ impl Coordinator {
         let mut wait = false;
         for (edge, &(dep, kind)) in self.graph.dependencies(service).iter().enumerate() {
             let d = &self.records[dep];
-            let required = kind == DependencyKind::Required;
+            let meaning = kind.semantics();
             let spec = || &self.stack.services[service].depends_on[edge];
             if !d.selected {
-                if required {
+                if meaning.absence_fails_dependent {
                     return Verdict::Fail(format!("dependency {} is not in the run", spec().name));
                 }
                 continue;
@@ -173,7 +173,11 @@ impl Coordinator {
                     continue;
                 }
             };
-            if required {
+            let fails = match gone {
+                Some(_) => meaning.failure_propagates,
+                None => meaning.timeout_fails_dependent,
+            };
+            if fails {
                 let spec = spec();
                 return Verdict::Fail(match gone {
                     Some(what) => format!("dependency {} {what}", spec.name),
@@ -301,7 +305,7 @@ impl Coordinator {
                 let settled = rec.state.is_final()
                     || rec.doom.is_some()
                     || matches!(rec.exit_plan, Some(super::record::ExitPlan::Fail(_)));
-                if kind != DependencyKind::Required || !rec.selected || settled {
+                if !kind.semantics().failure_propagates || !rec.selected || settled {
                     continue;
                 }
                 let reason = format!("dependency {name} failed");

@@ -142,8 +142,9 @@ impl StackGraph {
         &self.dependents[id]
     }
 
-    /// The run set when the user selects `roots`: the roots plus, transitively, their required and
-    /// optional dependencies (soft ones are not pulled in). Indexed by service id.
+    /// The run set when the user selects `roots`: the roots plus, transitively, the dependencies
+    /// whose kind is pulled in ([`crate::stack::KindSemantics::pulled_in`]: required and optional,
+    /// not soft). Indexed by service id.
     ///
     /// A soft dependency is not followed even when reached through a pulled-in service; it is in
     /// the run only if something else pulls it in. Empty `roots` select nothing (a caller meaning
@@ -160,7 +161,7 @@ impl StackGraph {
         }
         while let Some(id) = stack.pop() {
             for &(dep, kind) in &self.dependencies[id] {
-                if kind != DependencyKind::Soft && !selected[dep] {
+                if kind.semantics().pulled_in && !selected[dep] {
                     selected[dep] = true;
                     stack.push(dep);
                 }
@@ -170,7 +171,9 @@ impl StackGraph {
     }
 
     /// The run's required set closed over required edges: every selected dependency that a
-    /// required service needs with a `required` edge becomes required too, transitively. `required`
+    /// required service needs with an edge whose failure propagates
+    /// ([`crate::stack::KindSemantics::failure_propagates`]: `required`) becomes required too,
+    /// transitively. `required`
     /// holds the roots (indexed by service id) and is extended in place; unselected services are
     /// never made required. One pass in reverse startup order (dependents before their
     /// dependencies), so O(V + E).
@@ -180,7 +183,7 @@ impl StackGraph {
                 continue;
             }
             for &(dep, kind) in &self.dependencies[id] {
-                if kind == DependencyKind::Required && selected[dep] {
+                if kind.semantics().failure_propagates && selected[dep] {
                     required[dep] = true;
                 }
             }

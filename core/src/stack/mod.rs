@@ -7,6 +7,7 @@
 mod checks;
 mod coordination;
 mod dependencies;
+mod dependency_kind;
 mod diagnostics;
 mod duration;
 mod encoding;
@@ -28,6 +29,7 @@ mod syntax;
 mod values;
 mod warnings;
 
+pub use dependency_kind::{DependencyKind, KindSemantics, WaitsFor};
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
 pub use encoding::decode;
 pub use error::{ConfigError, ConfigErrors, ConfigWarning};

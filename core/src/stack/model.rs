@@ -1,6 +1,7 @@
 //! The validated stack: services, their dependencies, probes, ports and the coordination settings.
 //! Every field here has already been checked; defaults have been filled in.
 
+use super::DependencyKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -190,19 +191,6 @@ impl PortSpec {
             PortSpec::Allocated { preferred, .. } => *preferred,
         }
     }
-}
-
-/// The kind of a dependency edge (systemd's Requires / Wants / After).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DependencyKind {
-    /// Pulled in; the dependent waits for Ready (or Completed) and fails if the dependency fails.
-    Required,
-    /// Pulled in; the dependent waits for Ready, a final failure or the timeout, then starts anyway.
-    Optional,
-    /// Ordering only: not pulled in; if in the run, the dependent waits for its outcome up to the
-    /// timeout, then starts anyway.
-    Soft,
 }
 
 /// One dependency edge: `dependent` (the service holding it) depends on `service`.

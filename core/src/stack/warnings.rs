@@ -2,7 +2,7 @@
 //! (over `required` edges, transitively) is in fact required, because its failure fails its
 //! dependent and so the run.
 
-use super::{ConfigWarning, DependencyKind, Places, ServiceId, Stack};
+use super::{ConfigWarning, Places, ServiceId, Stack};
 use std::collections::VecDeque;
 
 /// The warnings for a run of the services marked in `selected` (indexed by id, as
@@ -31,7 +31,7 @@ pub fn optional_but_required(
     while let Some(id) = queue.pop_front() {
         let from = root[id].unwrap_or(id);
         for (i, dep) in stack.services[id].depends_on.iter().enumerate() {
-            if dep.kind != DependencyKind::Required || root[dep.service].is_some() {
+            if !dep.kind.semantics().failure_propagates || root[dep.service].is_some() {
                 continue;
             }
             root[dep.service] = Some(from);
