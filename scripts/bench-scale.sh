@@ -31,7 +31,7 @@ for n in "${sizes[@]}"; do
     } >"$dir/coord.toml"
     : >"$dir/err"
     t0=$(now)
-    RUST_LOG=info,coord::driver::sync=debug NO_COLOR=1 \
+    RUST_LOG=info,coord::driver::registry_writer=debug NO_COLOR=1 \
         "$coord" run -f "$dir/coord.toml" >/dev/null 2>"$dir/err" &
     pid=$!
     until grep -q ' ready in ' "$dir/err"; do

@@ -125,10 +125,10 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
         CliCommand::Run { file, services } => run(&file, services),
         CliCommand::Check { file } => check(&file),
         CliCommand::Graph { file, dot } => graph(&file, dot),
-        CliCommand::Status { file, json } => crate::status::status(&file, json),
-        CliCommand::Discover { name, file, wait } => crate::status::discover(&file, &name, wait),
-        CliCommand::Stop { name, file } => crate::status::control(&file, "stop", &name),
-        CliCommand::Restart { name, file } => crate::status::control(&file, "restart", &name),
+        CliCommand::Status { file, json } => crate::client::status(&file, json),
+        CliCommand::Discover { name, file, wait } => crate::client::discover(&file, &name, wait),
+        CliCommand::Stop { name, file } => crate::client::control(&file, "stop", &name),
+        CliCommand::Restart { name, file } => crate::client::control(&file, "restart", &name),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }

@@ -6,6 +6,7 @@
 //! feeds back what happened.
 
 pub mod cli;
+pub mod client;
 pub mod driver;
 pub mod ephemeral;
 pub mod fdpass;
@@ -20,5 +21,4 @@ pub mod process;
 pub mod procfs;
 pub mod registry;
 pub mod safe_fs;
-pub mod status;
 pub mod supervise;

@@ -2,7 +2,7 @@
 //! a process, and retries with backoff.
 
 use super::backoff::{self, PORT_TAKEN_BACKOFF};
-use super::io::{ExitStatus, ProbeOutcome, ProbePurpose};
+use super::protocol::{ExitStatus, ProbeOutcome, ProbePurpose};
 use super::record::ExitPlan;
 use super::timers::TimerKind;
 use super::{Command, Coordinator, Phase, ServiceState};

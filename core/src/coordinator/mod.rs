@@ -7,7 +7,8 @@
 //! if let Some(t) = c.poll_timeout() { /* call c.handle_timeout(t) when t has passed */ }
 //! ```
 //!
-//! The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
+//! The protocol between the coordinator and its drivers (`Input`, `Command` and their parts) is
+//! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
 //! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
 //! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
 
@@ -15,8 +16,8 @@ mod attempt;
 mod backoff;
 pub mod cadence;
 mod discovery;
-mod io;
 mod moves;
+mod protocol;
 mod record;
 mod report;
 mod running;
@@ -26,7 +27,7 @@ mod stopping;
 mod timers;
 mod waiting;
 
-pub use io::{
+pub use protocol::{
     Command, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
 };
 pub use state::{ServiceState, Transition};

@@ -1,6 +1,6 @@
 //! What the coordinator remembers about one service during a run.
 
-use super::io::{Generation, ProbePurpose, ProbeSeq};
+use super::protocol::{Generation, ProbePurpose, ProbeSeq};
 use super::state::ServiceState;
 use crate::time::Timestamp;
 use std::collections::VecDeque;

@@ -1,7 +1,7 @@
 //! After Ready: liveness probes, exits, and the restart policy with its backoff and budget.
 
 use super::attempt::describe_exit;
-use super::io::{ExitStatus, ProbeOutcome};
+use super::protocol::{ExitStatus, ProbeOutcome};
 use super::record::ExitPlan;
 use super::timers::TimerKind;
 use super::{Coordinator, ServiceState};

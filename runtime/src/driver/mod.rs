@@ -12,8 +12,8 @@ mod control;
 mod event;
 mod execute;
 mod probe_dispatch;
+mod registry_writer;
 mod spawn;
-mod sync;
 
 pub use clock::Clock;
 pub use control::{ControlReply, control_request};
@@ -118,7 +118,7 @@ struct Driver {
     start_times: BTreeMap<u32, u64>,
     outcome: Option<RunOutcome>,
     registry_dirty: bool,
-    registry: sync::RegistryWriter,
+    registry: registry_writer::RegistryWriter,
     me: Option<ProcessId>,
     started_unix_ms: Vec<Option<u64>>,
     ready_unix_ms: Vec<Option<u64>>,
@@ -158,7 +158,7 @@ async fn run_on(
     paths
         .ensure_dirs()
         .map_err(|e| setup(&format!("cannot create {}", paths.coord_dir.display()), e))?;
-    let last_ports = sync::claim_registry(&paths, &stack)?;
+    let last_ports = registry_writer::claim_registry(&paths, &stack)?;
     crate::process::become_subreaper();
     let fd_limit = crate::process::raise_fd_limit();
     let fds_needed = crate::process::fds_needed(stack.services.len());
@@ -201,7 +201,7 @@ async fn run_on(
         },
         clock.now(),
     );
-    let registry = sync::RegistryWriter::start(paths.clone());
+    let registry = registry_writer::RegistryWriter::start(paths.clone());
     let mut driver = Driver {
         coordinator,
         clock,

@@ -359,7 +359,7 @@ fn registry_writes_for_1000_services_are_coalesced() {
         .args(["run", "-f", &stack.to_string_lossy()])
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info,coord::driver::sync=debug")
+        .env("RUST_LOG", "info,coord::driver::registry_writer=debug")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

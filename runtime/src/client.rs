@@ -1,5 +1,5 @@
-//! `coord status`, `coord discover` and `coord stop/restart`: the commands that look at (or
-//! talk to) a stack another coord is running.
+//! The CLI's clients: `coord status`, `coord discover` and `coord stop/restart`, the commands that
+//! look at (or talk to) a stack another coord is running.
 
 use crate::cli::Failure;
 use crate::driver::control_request;

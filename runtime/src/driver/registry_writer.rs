@@ -1,4 +1,4 @@
-//! Keeping `.coord/registry.json` in step with the run.
+//! The registry writer: keeps `.coord/registry.json` in step with the run.
 
 use super::{Driver, RunError};
 use crate::paths::StackPaths;

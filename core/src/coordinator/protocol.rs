@@ -1,4 +1,5 @@
-//! What drivers feed the coordinator ([`Input`]) and what it asks of them ([`Command`]).
+//! The protocol between the coordinator and its drivers: what drivers feed the coordinator
+//! ([`Input`]) and what it asks of them ([`Command`]), with the values both carry.
 
 use crate::stack::{ServiceId, StopSignal};
 use serde::Serialize;
