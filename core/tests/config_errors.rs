@@ -35,6 +35,7 @@ const FIRST_ERRORS: &[(&str, usize, usize, &str)] = &[
     ("duration_too_long.toml", 4, 42, "`backoff`: duration `300000000000y` is longer than the maximum of 1year"),
     ("empty_command.toml", 2, 11, "`command` is empty"),
     ("empty_range.toml", 2, 16, "`8010-8000` is empty"),
+    ("env_set_by_coord.toml", 10, 9, "`env` sets `PORT`, which coord sets for this service"),
     ("env_the_os_refuses.toml", 2, 31, "an argument of `command` contains a NUL byte"),
     ("invalid_regex.toml", 4, 36, "`body` is not a valid regex"),
     ("malformed_range.toml", 2, 9, "`8000:8010` is not a port range"),

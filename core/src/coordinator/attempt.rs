@@ -76,6 +76,7 @@ impl Coordinator {
         rec.failures = 0;
         rec.probe_in_flight = None;
         rec.stop_sent = false;
+        rec.killed_after_grace = false;
         self.live_processes += 1;
         self.commands.push_back(Command::Spawn {
             service,
@@ -460,12 +461,23 @@ impl Coordinator {
     /// What follows a stopped process (or an attempt that never had one).
     pub(super) fn apply_exit_plan(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
         let doom = self.records[service].doom.take();
+        let killed = std::mem::take(&mut self.records[service].killed_after_grace);
+        // Say so when the stop took a SIGKILL: the service did not stop within its grace.
+        let stopped = |what: &str| -> String {
+            if killed {
+                let grace = humantime::format_duration(self.stack.services[service].stop_grace);
+                format!("{what} (killed: still running {grace} after its stop signal)")
+            } else {
+                what.to_string()
+            }
+        };
         if self.phase == Phase::ShuttingDown {
             let to = match (plan, doom) {
                 (ExitPlan::Fail(reason), _) | (_, Some(reason)) => ServiceState::Failed(reason),
                 _ => ServiceState::Stopped,
             };
-            self.set_state(now, service, to, "shut down");
+            let why = stopped("shut down");
+            self.set_state(now, service, to, &why);
             return;
         }
         match plan {
@@ -481,9 +493,13 @@ impl Coordinator {
                 self.set_state(now, service, ServiceState::Failed(reason.clone()), &reason);
             }
             ExitPlan::Stop => {
-                self.set_state(now, service, ServiceState::Stopped, "stopped on request")
+                let why = stopped("stopped on request");
+                self.set_state(now, service, ServiceState::Stopped, &why)
             }
-            ExitPlan::Shutdown => self.set_state(now, service, ServiceState::Stopped, "shut down"),
+            ExitPlan::Shutdown => {
+                let why = stopped("shut down");
+                self.set_state(now, service, ServiceState::Stopped, &why)
+            }
         }
     }
 
@@ -539,6 +555,8 @@ impl Coordinator {
 /// `exited with code 3` / `killed by signal 9`.
 pub(crate) fn describe_exit(status: ExitStatus) -> String {
     match status {
+        ExitStatus::Code(127) => "exited with code 127 (command not found)".to_string(),
+        ExitStatus::Code(126) => "exited with code 126 (command not executable)".to_string(),
         ExitStatus::Code(c) => format!("exited with code {c}"),
         ExitStatus::Signal(s) => format!("killed by signal {s}"),
     }

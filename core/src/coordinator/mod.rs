@@ -118,6 +118,8 @@ pub struct Coordinator {
     completed: bool,
     /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
     cadences: Vec<&'static cadence::Cadence>,
+    /// When startup was over (the summary's clock for a failed startup).
+    startup_over_at: Option<Timestamp>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
 }
@@ -168,6 +170,7 @@ impl Coordinator {
                 })
                 .collect(),
             answer: None,
+            startup_over_at: None,
             stack,
         }
     }

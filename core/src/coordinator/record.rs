@@ -78,6 +78,8 @@ pub(crate) struct Record {
     pub dep_ports: Vec<Option<u16>>,
     /// What to do when the current process exits, if a stop is under way.
     pub exit_plan: Option<ExitPlan>,
+    /// The current process was SIGKILLed because it outlived its stop grace.
+    pub killed_after_grace: bool,
     /// Its pid.
     pub pid: Option<u32>,
     /// Port reserved or owned.
@@ -123,6 +125,7 @@ impl Record {
             exit_plan: None,
             doom: None,
             stop_sent: false,
+            killed_after_grace: false,
             queued: false,
             spawned_at: None,
             first_spawn_at: None,

@@ -35,7 +35,7 @@ impl Coordinator {
             file: self.stack.file.clone(),
             now_ms: now.millis_since(t0),
             services,
-            startup: self.startup_reported.then(|| self.startup_summary()),
+            startup: self.startup_over_at.map(|at| self.startup_summary(at)),
         }
     }
 
@@ -47,16 +47,17 @@ impl Coordinator {
     }
 
     /// Emits `StartupFinished` (once).
-    pub(super) fn report_startup(&mut self, _now: Timestamp) {
+    pub(super) fn report_startup(&mut self, now: Timestamp) {
         if self.startup_reported {
             return;
         }
         self.startup_reported = true;
-        let summary = self.startup_summary();
+        self.startup_over_at = Some(now);
+        let summary = self.startup_summary(now);
         self.commands.push_back(Command::StartupFinished(summary));
     }
 
-    fn startup_summary(&self) -> StartupSummary {
+    fn startup_summary(&self, now: Timestamp) -> StartupSummary {
         let t0 = self.run_started_at;
         let selected: Vec<usize> = (0..self.records.len())
             .filter(|&s| self.records[s].selected)
@@ -72,12 +73,17 @@ impl Coordinator {
             .iter()
             .map(|r| if r.selected { r.ready_at } else { None })
             .collect();
-        let total_ms = finished
-            .iter()
-            .flatten()
-            .map(|t| t.millis_since(t0))
-            .max()
-            .unwrap_or(0);
+        // A failed startup lasted until the failure, whatever was ready by then.
+        let total_ms = if self.run_failure.is_some() {
+            now.millis_since(t0)
+        } else {
+            finished
+                .iter()
+                .flatten()
+                .map(|t| t.millis_since(t0))
+                .max()
+                .unwrap_or(0)
+        };
         let critical_path = self
             .graph
             .critical_path(&finished)

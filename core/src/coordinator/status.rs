@@ -65,7 +65,8 @@ pub struct StartupSummary {
     pub ready: usize,
     /// Selected services.
     pub selected: usize,
-    /// Milliseconds from run start to the last Ready / Completed.
+    /// Milliseconds from run start to the last Ready / Completed (for a failed startup: to the
+    /// failure).
     pub total_ms: u64,
     /// The chain of dependencies that decided the total time, first to last.
     pub critical_path: Vec<String>,
@@ -76,11 +77,20 @@ pub struct StartupSummary {
 }
 
 impl std::fmt::Display for StartupSummary {
-    /// `5/5 ready in 1.21 s (critical path database > auth > backend > frontend)`.
+    /// `5/5 ready in 1.21 s (critical path database > auth > backend > frontend)`, or for a failed
+    /// startup `startup failed after 0.42 s with 1/3 ready; db: ...`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secs = self.total_ms as f64 / 1000.0;
-        write!(f, "{}/{} ready in {secs:.2} s", self.ready, self.selected)?;
-        if !self.critical_path.is_empty() {
+        if self.run_failed {
+            write!(
+                f,
+                "startup failed after {secs:.2} s with {}/{} ready",
+                self.ready, self.selected
+            )?;
+        } else {
+            write!(f, "{}/{} ready in {secs:.2} s", self.ready, self.selected)?;
+        }
+        if !self.run_failed && !self.critical_path.is_empty() {
             write!(f, " (critical path {})", self.critical_path.join(" > "))?;
         }
         for (name, why) in &self.failures {

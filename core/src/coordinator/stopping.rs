@@ -50,8 +50,9 @@ impl Coordinator {
 
     /// The grace after the stop signal is over: SIGKILL.
     pub(super) fn on_stop_grace_over(&mut self, service: ServiceId) {
-        let rec = &self.records[service];
+        let rec = &mut self.records[service];
         if rec.alive {
+            rec.killed_after_grace = true;
             self.commands.push_back(Command::Signal {
                 service,
                 generation: rec.generation,

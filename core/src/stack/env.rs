@@ -49,6 +49,30 @@ pub(crate) fn env(
     env
 }
 
+/// Reports every `env` key that coord itself sets for this service (`reserved`: the name, and
+/// why coord sets it), which would otherwise be silently overridden at spawn.
+pub(crate) fn no_reserved(
+    d: &mut Diagnostics,
+    raw: Option<&Keyed<Spanned<String>>>,
+    reserved: &[(String, String)],
+) {
+    let Some(raw) = raw else {
+        return;
+    };
+    for (key, _) in &raw.0 {
+        if let Some((_, why)) = reserved.iter().find(|(name, _)| name == key.get_ref()) {
+            d.error_at(
+                key,
+                format!(
+                    "`env` sets `{}`, which coord sets for this service",
+                    key.get_ref()
+                ),
+                why.clone(),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,13 +3,14 @@
 use super::coordination::CoordinationParts;
 use super::dependencies::{Edge, dependencies};
 use super::diagnostics::Diagnostics;
-use super::env::env;
+use super::env::{env, no_reserved};
 use super::names::NameIndex;
 use super::port::port_spec;
 use super::probe::{LIVE_PERIOD, READY_PERIOD, default_tcp_probe, probe};
 use super::ranges::Ranges;
 use super::raw::{RawCommand, RawService};
 use super::restart::{restart, stop_signal};
+use super::values::env_prefix;
 use super::values::{duration, no_nul};
 use super::{CommandSpec, RestartPolicy, Service, ServiceId, ServiceKind};
 use std::collections::BTreeSet;
@@ -43,6 +44,41 @@ pub(crate) struct Built {
     pub service: Service,
     /// Its resolved dependencies.
     pub edges: Vec<Edge>,
+}
+
+/// The variables coord sets for a service, which its `env` may not set: `PORT` when it has a
+/// port, `NOTIFY_SOCKET` for a `notify` readiness probe, and per dependency
+/// `<NAME>_HOST`, `<NAME>_PORT`, `<NAME>_URL` and `<NAME>_AVAILABLE`. Each with the help text.
+fn reserved_env(
+    has_port: bool,
+    edges: &[Edge],
+    ready: Option<&super::Probe>,
+) -> Vec<(String, String)> {
+    let mut reserved = Vec::new();
+    if has_port {
+        reserved.push((
+            "PORT".to_string(),
+            "coord sets `PORT` to the port it reserved for the service: to choose that port, write `port = N` (or `preferred`) and remove `PORT` from `env`".to_string(),
+        ));
+    }
+    if matches!(ready.map(|p| &p.check), Some(super::ProbeCheck::Notify)) {
+        reserved.push((
+            "NOTIFY_SOCKET".to_string(),
+            "coord sets `NOTIFY_SOCKET` for the `notify` readiness probe: remove it from `env`"
+                .to_string(),
+        ));
+    }
+    for edge in edges {
+        let name = &edge.dependency.name;
+        let prefix = env_prefix(name);
+        for suffix in ["_HOST", "_PORT", "_URL", "_AVAILABLE"] {
+            reserved.push((
+                format!("{prefix}{suffix}"),
+                format!("coord sets `{prefix}{suffix}` from the dependency `{name}` when it starts the service: remove it from `env`, or drop the dependency"),
+            ));
+        }
+    }
+    reserved
 }
 
 /// Converts the table of service `id`.
@@ -102,6 +138,11 @@ pub(crate) fn service(
         (None, ServiceKind::Service, true) => Some(default_tcp_probe()),
         (ready, _, _) => ready,
     };
+    no_reserved(
+        d,
+        r.env.as_ref(),
+        &reserved_env(has_port, &edges, ready.as_ref()),
+    );
     let service = Service {
         name: name_text.to_string(),
         kind,

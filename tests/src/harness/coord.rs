@@ -249,7 +249,9 @@ fn forward(pipe: impl Read + Send + 'static, which: Pipe, tx: Sender<(Pipe, Stri
 
 /// Whether `line` is coord's startup summary (`5/5 ready in 1.21 s (...)`).
 pub fn is_summary(line: &str) -> bool {
-    let re = regex::Regex::new(r"\b\d+/\d+ ready in ").expect("valid regex");
+    let re =
+        regex::Regex::new(r"\b\d+/\d+ ready in |startup failed after [0-9.]+ s with \d+/\d+ ready")
+            .expect("valid regex");
     re.is_match(line)
 }
 
