@@ -151,8 +151,24 @@ pub fn update<T>(paths: &StackPaths, change: impl FnOnce(&mut Registry) -> T) ->
         .open(paths.registry_lock())?;
     lock.lock()?;
     let path = paths.registry();
-    // A corrupt registry is replaced rather than blocking every later run.
-    let mut registry = read_file(&path).unwrap_or_default();
+    // A corrupt registry is replaced rather than blocking every later run, but not without a
+    // word: it is kept beside as `registry.json.corrupt` for the user to look at.
+    let mut registry = match read_file(&path) {
+        Ok(registry) => registry,
+        Err(e) => {
+            let kept = path.with_extension("json.corrupt");
+            let saved = fs::rename(&path, &kept).is_ok();
+            tracing::warn!(
+                "{e}; starting a new one{}",
+                if saved {
+                    format!(" (the old one is kept as {})", kept.display())
+                } else {
+                    String::new()
+                }
+            );
+            Registry::default()
+        }
+    };
     let out = change(&mut registry);
     write_atomically(&path, &registry)?;
     drop(lock);
@@ -320,6 +336,22 @@ mod tests {
         assert_eq!(r.last_ports(), BTreeMap::from([("db".to_string(), 5432)]));
         let mode = fs::metadata(paths.registry()).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        fs::remove_dir_all(&paths.stack_dir).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_registry_is_replaced_and_kept_aside() {
+        let paths = temp_stack("corrupt");
+        paths.ensure_dirs().unwrap();
+        fs::write(paths.registry(), "{ not json").unwrap();
+        assert!(read(&paths).is_err());
+        update(&paths, |r| {
+            r.services.insert("db".into(), Entry::default());
+        })
+        .unwrap();
+        assert!(read(&paths).unwrap().services.contains_key("db"));
+        let kept = paths.registry().with_extension("json.corrupt");
+        assert_eq!(fs::read_to_string(kept).unwrap(), "{ not json");
         fs::remove_dir_all(&paths.stack_dir).unwrap();
     }
 
