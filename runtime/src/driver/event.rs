@@ -157,6 +157,14 @@ impl Driver {
                 if rt.live_log.as_ref().is_some_and(|re| re.is_match(&text)) {
                     rt.live_log_seen = Some(generation);
                 }
+                if self.subscribers.want_logs() {
+                    let name = self.coordinator.stack().services[service].name.clone();
+                    let line = text.clone();
+                    self.publish(Some(service), || crate::protocol::StreamEvent::Log {
+                        service: name,
+                        line,
+                    });
+                }
                 self.output.line(service, &text);
             }
             Event::Probed {
@@ -166,8 +174,21 @@ impl Driver {
                 seq,
                 outcome,
             } => {
+                let name = self.coordinator.stack().services[service].name.clone();
+                let (passed, detail) = (
+                    outcome == ProbeOutcome::Success,
+                    outcome.detail().to_owned(),
+                );
+                self.publish(Some(service), || crate::protocol::StreamEvent::Probe {
+                    service: name.clone(),
+                    purpose: match purpose {
+                        ProbePurpose::Readiness => "readiness".into(),
+                        ProbePurpose::Liveness => "liveness".into(),
+                    },
+                    passed,
+                    detail,
+                });
                 if let ProbeOutcome::Outsider(why) | ProbeOutcome::Unattributable(why) = &outcome {
-                    let name = &self.coordinator.stack().services[service].name;
                     tracing::info!("{name}: {why}");
                 }
                 self.coordinator.handle_input(
