@@ -54,6 +54,11 @@ pub fn events(file: &Path, request: EventsRequest) -> Result<i32, Failure> {
     if !matches!(connection.reply, Reply::Subscribed { .. }) {
         return Err(Failure::new(1, reply_words(&connection.reply)));
     }
+    // On stderr, so that stdout stays the events alone (`--json`: JSON lines only).
+    crate::errln!(
+        "coord: following the stack {} (Ctrl-C stops following, not the stack)",
+        file.display()
+    );
     let mut lines = connection.rest;
     // Events may be minutes apart: only the first answer had to come quickly.
     lines
