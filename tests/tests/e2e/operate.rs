@@ -185,3 +185,59 @@ fn a_subscriber_that_never_reads_is_dropped_and_slows_nothing() {
     procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
     drop(stalled);
 }
+
+/// One raw request line on the control socket; the reply line.
+fn raw_request(socket: &std::path::Path, line: &str) -> String {
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+    stream.write_all(line.as_bytes()).expect("send");
+    let mut reply = String::new();
+    std::io::BufReader::new(&stream)
+        .read_line(&mut reply)
+        .expect("a reply line");
+    reply
+}
+
+#[test]
+fn bad_requests_get_typed_error_replies_and_coord_carries_on() {
+    let dir = TestDir::new("operate-bad");
+    let file = db_and_api(&dir, &[]);
+    let mut coord = CoordRun::start(dir.path(), &["run", "-f", &file]);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let socket = dir.path().join(".coord").join("control.sock");
+    for (line, error) in [
+        ("{\"v\":2,\"request\":\"status\"}\n", "unsupported_version"),
+        ("{\"request\":\"status\"}\n", "unsupported_version"),
+        ("status\n", "bad_request"),
+        ("{\"v\":1,\"request\":\"explode\"}\n", "bad_request"),
+        (
+            "{\"v\":1,\"request\":\"stop\",\"service\":\"nosuch\"}\n",
+            "unknown_service",
+        ),
+        (
+            "{\"v\":1,\"request\":\"subscribe\",\"services\":[\"nosuch\"]}\n",
+            "unknown_service",
+        ),
+    ] {
+        let reply = raw_request(&socket, line);
+        let json: serde_json::Value =
+            serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"));
+        assert_eq!(json["v"], 1, "{line} -> {reply}");
+        assert_eq!(json["reply"], "error", "{line} -> {reply}");
+        assert_eq!(json["error"], error, "{line} -> {reply}");
+    }
+    let reply = raw_request(&socket, "{\"v\":1,\"request\":\"status\"}\n");
+    assert!(reply.starts_with(r#"{"v":1,"reply":"status""#), "{reply}");
+    let mode = std::fs::metadata(&socket)
+        .expect("the socket")
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+    procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
+}
