@@ -174,21 +174,20 @@ impl Driver {
                 seq,
                 outcome,
             } => {
-                let name = self.coordinator.stack().services[service].name.clone();
-                let (passed, detail) = (
-                    outcome == ProbeOutcome::Success,
-                    outcome.detail().to_owned(),
-                );
-                self.publish(Some(service), || crate::protocol::StreamEvent::Probe {
-                    service: name.clone(),
-                    purpose: match purpose {
-                        ProbePurpose::Readiness => "readiness".into(),
-                        ProbePurpose::Liveness => "liveness".into(),
-                    },
-                    passed,
-                    detail,
-                });
+                if !self.subscribers.is_empty() {
+                    let event = crate::protocol::StreamEvent::Probe {
+                        service: self.coordinator.stack().services[service].name.clone(),
+                        purpose: match purpose {
+                            ProbePurpose::Readiness => "readiness".into(),
+                            ProbePurpose::Liveness => "liveness".into(),
+                        },
+                        passed: outcome == ProbeOutcome::Success,
+                        detail: outcome.detail().to_owned(),
+                    };
+                    self.publish(Some(service), || event);
+                }
                 if let ProbeOutcome::Outsider(why) | ProbeOutcome::Unattributable(why) = &outcome {
+                    let name = &self.coordinator.stack().services[service].name;
                     tracing::info!("{name}: {why}");
                 }
                 self.coordinator.handle_input(

@@ -43,8 +43,6 @@ struct Subscriber {
 pub struct Subscribers {
     list: Vec<Subscriber>,
     count: u64,
-    /// Tasks of subscribers already removed, still to be waited for at the end.
-    finishing: Vec<async_channel::Receiver<()>>,
 }
 
 impl Subscribers {
@@ -124,21 +122,21 @@ impl Subscribers {
                 Err(async_channel::TrySendError::Closed(_)) => gone.push(i),
             }
         }
+        // A dropped subscriber's task writes what it has and the notice when its client reads
+        // again; nobody waits for it.
         for i in gone.into_iter().rev() {
-            let sub = self.list.remove(i);
-            sub.lines.close();
-            self.finishing.push(sub.done);
+            self.list.remove(i).lines.close();
         }
     }
 
     /// Ends every subscription (after the run's last event) and waits a little for the
-    /// connections' tasks to write what is queued.
+    /// connections' tasks to write what is queued (a dropped subscriber is not waited for).
     pub async fn finish(&mut self) {
+        let mut tasks = Vec::new();
         for sub in self.list.drain(..) {
             sub.lines.close();
-            self.finishing.push(sub.done);
+            tasks.push(sub.done);
         }
-        let tasks = std::mem::take(&mut self.finishing);
         futures_lite::future::or(
             async {
                 for done in tasks {
