@@ -174,14 +174,21 @@ impl Driver {
                 seq,
                 outcome,
             } => {
-                if !self.subscribers.is_empty() {
+                // A verdict is told when it changes (the first of a generation, then each flip
+                // between passed and failed), not on every probe of a startup poll.
+                let passed = outcome == ProbeOutcome::Success;
+                let changed = self
+                    .probe_verdicts
+                    .insert((service, purpose), (generation, passed))
+                    != Some((generation, passed));
+                if changed && !self.subscribers.is_empty() {
                     let event = crate::protocol::StreamEvent::Probe {
                         service: self.coordinator.stack().services[service].name.clone(),
                         purpose: match purpose {
                             ProbePurpose::Readiness => "readiness".into(),
                             ProbePurpose::Liveness => "liveness".into(),
                         },
-                        passed: outcome == ProbeOutcome::Success,
+                        passed,
                         detail: outcome.detail().to_owned(),
                     };
                     self.publish(Some(service), || event);

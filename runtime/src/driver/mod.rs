@@ -125,6 +125,9 @@ struct Driver {
     ready_unix_ms: Vec<Option<u64>>,
     /// The `coord events` subscribers.
     subscribers: subscribers::Subscribers,
+    /// The last probe verdict (passed?) per service and purpose, and its generation: only
+    /// changes are told to subscribers.
+    probe_verdicts: BTreeMap<(ServiceId, coord_core::ProbePurpose), (Generation, bool)>,
     /// Test hook (`COORD_TEST_PANIC_WHEN_READY`): panic once when a service is ready, so the
     /// e2e tests can check what a panic does (one paragraph, no backtrace, an ordered stop).
     panic_when_ready: bool,
@@ -226,6 +229,7 @@ async fn run_on(
         started_unix_ms: vec![None; n],
         ready_unix_ms: vec![None; n],
         subscribers: subscribers::Subscribers::default(),
+        probe_verdicts: BTreeMap::new(),
         panic_when_ready: std::env::var_os("COORD_TEST_PANIC_WHEN_READY").is_some(),
     };
     let now = driver.clock.now();

@@ -109,6 +109,14 @@ fn two_subscribers_see_a_restart_as_json_transitions() {
                 .any(|o| o["kind"] == "port" && o["service"] == "api" && o["port"].is_u64()),
             "the new generation's port is told: {objects:#?}"
         );
+        // Probe verdicts are told when they change, never twice the same in a row.
+        let verdicts: Vec<bool> = objects
+            .iter()
+            .filter(|o| o["kind"] == "probe" && o["service"] == "api")
+            .map(|o| o["passed"].as_bool().expect("passed is a bool"))
+            .collect();
+        assert_eq!(verdicts.last(), Some(&true), "{objects:#?}");
+        assert!(verdicts.windows(2).all(|w| w[0] != w[1]), "{verdicts:?}");
     }
 
     coord.interrupt();
