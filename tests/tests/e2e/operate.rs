@@ -249,3 +249,43 @@ fn bad_requests_get_typed_error_replies_and_coord_carries_on() {
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
     procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
 }
+
+#[test]
+fn events_of_one_service_with_its_output_lines() {
+    let dir = TestDir::new("operate-logs");
+    let file = db_and_api(&dir, &[]);
+    let mut coord = CoordRun::start(dir.path(), &["run", "-f", &file]);
+    coord
+        .wait_line(PATIENCE, is_summary)
+        .unwrap_or_else(|t| panic!("{t}"));
+    let mut events = CoordRun::start(
+        dir.path(),
+        &["events", "--json", "--logs", "api", "-f", &file],
+    );
+    events
+        .wait_line(PATIENCE, |l| l.starts_with("coord: following the stack"))
+        .unwrap_or_else(|t| panic!("coord events did not subscribe: {t}"));
+    let (code, all) = coord_cmd(&dir, &file, &["restart", "db"]);
+    assert_eq!(code, 0, "{all}");
+    let (code, all) = coord_cmd(&dir, &file, &["restart", "api"]);
+    assert_eq!(code, 0, "{all}");
+    events
+        .wait_line(PATIENCE, |l| l.contains(r#""to":"ready""#))
+        .unwrap_or_else(|t| panic!("no ready transition: {t}"));
+    events
+        .wait_line(PATIENCE, |l| {
+            l.contains(r#""kind":"log""#) && l.contains("event=ready")
+        })
+        .unwrap_or_else(|t| panic!("no output line of api: {t}"));
+    let objects = printed(&mut events);
+    for o in &objects {
+        assert!(
+            o["service"].is_null() || o["service"] == "api",
+            "only api's events: {o}"
+        );
+    }
+    coord.interrupt();
+    assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
+    assert_eq!(events.exit_code(PATIENCE), 0, "{}", events.transcript());
+    procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
+}
