@@ -1,4 +1,4 @@
-//! The command line: `coord run | check | graph | status | discover | stop | restart`.
+//! The command line: `coord run | check | graph | status | discover | stop | restart | events`.
 
 use crate::driver::{self, RunRequest};
 use crate::paths::StackPaths;
@@ -81,6 +81,21 @@ pub enum CliCommand {
         #[arg(short = 'f', long = "file", default_value = "coord.toml")]
         file: PathBuf,
     },
+    /// Follow the running stack: print every state change, port, probe verdict, the startup
+    /// summary and the run's end as they happen (until the run ends).
+    Events {
+        /// Only these services' events (and those of the run as a whole); default: all.
+        services: Vec<String>,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// One JSON object per line (schema in the README, "Control protocol").
+        #[arg(long)]
+        json: bool,
+        /// Also print the services' output lines.
+        #[arg(long)]
+        logs: bool,
+    },
     /// Internal: the supervising shim coord starts each service through.
     #[command(name = "__supervise", hide = true)]
     Supervise {
@@ -129,6 +144,19 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
         CliCommand::Discover { name, file, wait } => crate::client::discover(&file, &name, wait),
         CliCommand::Stop { name, file } => crate::client::control(&file, "stop", &name),
         CliCommand::Restart { name, file } => crate::client::control(&file, "restart", &name),
+        CliCommand::Events {
+            services,
+            file,
+            json,
+            logs,
+        } => crate::events::events(
+            &file,
+            crate::events::EventsRequest {
+                services,
+                json,
+                logs,
+            },
+        ),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }

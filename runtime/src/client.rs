@@ -4,6 +4,7 @@
 use crate::cli::Failure;
 use crate::driver::control_request;
 use crate::paths::StackPaths;
+use crate::protocol::{Reply, Request};
 use crate::registry::{self, Registry};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,15 +26,25 @@ fn read_registry(paths: &StackPaths) -> Result<Registry, Failure> {
 /// `coord status`: the live status from the running coord, else what the registry recorded.
 pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
     let paths = paths_of(file)?;
-    let live = match control_request(&paths, "status") {
+    let live = match control_request(&paths, &Request::Status) {
         Ok(reply) => reply,
         Err(e) => {
             crate::errln!("coord: {e}; showing the last recorded states instead");
             None
         }
     };
-    if let Some(reply) = live.filter(|r| r.ok) {
-        let status = reply.status.unwrap_or_default();
+    let live = match live {
+        Some(Reply::Status { status }) => Some(status),
+        Some(other) => {
+            crate::errln!(
+                "coord: the running coord did not give its status ({}); showing the last recorded states instead",
+                reply_words(&other)
+            );
+            None
+        }
+        None => None,
+    };
+    if let Some(status) = live {
         if json {
             crate::outln!(
                 "{}",
@@ -157,23 +168,52 @@ pub fn discover(file: &Path, name: &str, wait: Option<Duration>) -> Result<i32, 
 /// `coord stop NAME` / `coord restart NAME` through the running coord's control socket.
 pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
     let paths = paths_of(file)?;
-    match control_request(&paths, &format!("{verb} {name}")) {
-        Ok(Some(reply)) if reply.ok => {
-            crate::outln!("{}", reply.message);
+    let request = if verb == "stop" {
+        Request::Stop {
+            service: name.into(),
+        }
+    } else {
+        Request::Restart {
+            service: name.into(),
+        }
+    };
+    match control_request(&paths, &request) {
+        Ok(Some(Reply::Accepted { message })) => {
+            crate::outln!("{message}");
             Ok(0)
         }
-        Ok(Some(reply)) => Err(Failure::new(1, reply.message)),
-        Ok(None) => Err(Failure::new(
+        Ok(Some(Reply::Refused { message })) => Err(Failure::new(
             1,
-            format!(
-                "no coord is running the stack {}\n  help: start it with `coord run -f {}`",
-                file.display(),
-                file.display()
-            ),
+            format!("{verb} {name}: nothing done: {message}"),
         )),
+        Ok(Some(other)) => Err(Failure::new(1, reply_words(&other))),
+        Ok(None) => Err(not_running(file)),
         Err(e) => Err(Failure::new(
             1,
             format!("cannot reach the running coord: {e}"),
         )),
+    }
+}
+
+/// The failure of a client command when no coord runs the stack.
+pub fn not_running(file: &Path) -> Failure {
+    Failure::new(
+        1,
+        format!(
+            "no coord is running the stack {}\n  help: start it with `coord run -f {}`",
+            file.display(),
+            file.display()
+        ),
+    )
+}
+
+/// A reply that is not the one expected, in words (an error's own message).
+pub fn reply_words(reply: &Reply) -> String {
+    match reply {
+        Reply::Error { message, .. } => message.clone(),
+        other => format!(
+            "unexpected answer {}",
+            crate::protocol::to_line(other).trim()
+        ),
     }
 }

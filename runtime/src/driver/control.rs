@@ -1,42 +1,37 @@
-//! The control socket `.coord/control.sock`: `coord status`, `coord stop NAME` and
-//! `coord restart NAME` talk to the running coord through it. One request line
-//! (`status`, `stop NAME`, `restart NAME`), one JSON reply line.
+//! The control socket `.coord/control.sock`: `coord status`, `coord stop NAME`,
+//! `coord restart NAME` and `coord events` talk to the running coord through it, in the JSON
+//! lines of [`crate::protocol`]. The socket is mode 0600 and every peer's uid is checked
+//! ([`crate::peer`]).
 
 use super::Driver;
 use super::event::Event;
+use super::subscribers::Subscription;
 use crate::paths::StackPaths;
+use crate::protocol::{self, ErrorKind, Reply, Request, StreamEvent};
 use coord_core::{Input, OperatorAnswer, Timestamp};
-use futures_lite::{AsyncBufReadExt, AsyncWriteExt};
-use serde::{Deserialize, Serialize};
+use futures_lite::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 /// A request read from the control socket, with the way back to its client.
 #[derive(Debug)]
 pub struct ControlRequest {
-    line: String,
-    reply: async_channel::Sender<ControlReply>,
+    request: Request,
+    reply: async_channel::Sender<Answer>,
 }
 
-/// The answer to a control request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ControlReply {
-    /// Whether the request was carried out.
-    pub ok: bool,
-    /// A message for the user (the error when not ok).
-    #[serde(default)]
-    pub message: String,
-    /// For `status`: the coordinator's status report.
-    #[serde(default)]
-    pub status: Option<serde_json::Value>,
+/// The loop's answer to a request: the reply line, and for a subscription the event lines.
+#[derive(Debug)]
+struct Answer {
+    reply: Reply,
+    stream: Option<Subscription>,
 }
 
-impl ControlReply {
-    fn error(message: impl Into<String>) -> ControlReply {
-        ControlReply {
-            ok: false,
-            message: message.into(),
-            status: None,
+impl Answer {
+    fn only(reply: Reply) -> Answer {
+        Answer {
+            reply,
+            stream: None,
         }
     }
 }
@@ -54,107 +49,222 @@ impl Drop for ControlGuard {
 }
 
 /// Listens on the control socket (a stale file of a dead coord is replaced). Without a socket
-/// (path too long, ...) coord runs on and only `stop`/`restart` are unavailable.
+/// (path too long, ...) coord runs on and only `stop`/`restart`/`events` are unavailable.
 pub fn listen(
     executor: &std::rc::Rc<smol::LocalExecutor<'static>>,
     paths: &StackPaths,
     events: async_channel::Sender<Event>,
 ) -> Option<ControlGuard> {
+    use std::os::unix::fs::PermissionsExt;
     let path = paths.control_socket();
     let _ = std::fs::remove_file(&path);
     let listener = match async_net::unix::UnixListener::bind(&path) {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!(
-                "no control socket at {} ({e}): coord stop/restart will not reach this run",
+                "no control socket at {} ({e}): coord stop/restart/events will not reach this run",
                 path.display()
             );
             return None;
         }
     };
+    // The state directory is 0700 already; the socket itself is the user's alone too.
+    if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+        tracing::warn!("cannot make {} private: {e}", path.display());
+    }
+    let own_uid = crate::peer::own_uid();
     let spawner = executor.clone();
     executor
         .spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                spawner.spawn(serve(stream, events.clone())).detach();
+                spawner
+                    .spawn(serve(stream, events.clone(), own_uid))
+                    .detach();
             }
         })
         .detach();
     Some(ControlGuard { path })
 }
 
-async fn serve(stream: async_net::unix::UnixStream, events: async_channel::Sender<Event>) {
-    let mut reader = futures_lite::io::BufReader::new(stream.clone());
-    let mut line = String::new();
-    if reader.read_line(&mut line).await.is_err() {
+async fn write_line(stream: &mut async_net::unix::UnixStream, line: &str) -> bool {
+    stream.write_all(line.as_bytes()).await.is_ok()
+}
+
+/// One connection: the peer check, one request, its reply, and for a subscription the events.
+async fn serve(
+    mut stream: async_net::unix::UnixStream,
+    events: async_channel::Sender<Event>,
+    own_uid: u32,
+) {
+    let allowed = crate::peer::peer_uid(&stream)
+        .map_err(|e| format!("cannot tell who is connecting (SO_PEERCRED: {e})"))
+        .and_then(|uid| crate::peer::check_peer_uid(uid, own_uid));
+    if let Err(why) = allowed {
+        let reply = Reply::error(ErrorKind::PermissionDenied, why);
+        let _ = write_line(&mut stream, &protocol::to_line(&reply)).await;
         return;
     }
+    let mut reader = futures_lite::io::BufReader::new(
+        stream.clone().take(protocol::MAX_REQUEST_LINE as u64 + 1),
+    );
+    let mut line = String::new();
+    let answer = match reader.read_line(&mut line).await {
+        Err(e) => Answer::only(Reply::error(
+            ErrorKind::BadRequest,
+            format!("unreadable request: {e}"),
+        )),
+        Ok(_) if line.len() > protocol::MAX_REQUEST_LINE => Answer::only(Reply::error(
+            ErrorKind::BadRequest,
+            format!(
+                "the request is longer than {} bytes",
+                protocol::MAX_REQUEST_LINE
+            ),
+        )),
+        Ok(_) => match protocol::parse_line::<Request>(&line) {
+            Err(e) => Answer::only(Reply::error(e.kind, e.message)),
+            Ok(request) => ask_loop(&events, request).await,
+        },
+    };
+    if !write_line(&mut stream, &protocol::to_line(&answer.reply)).await {
+        return;
+    }
+    let Some(subscription) = answer.stream else {
+        return;
+    };
+    // Held until this task ends: the end of the run waits for that.
+    let _done = subscription.done;
+    while let Ok(line) = subscription.lines.recv().await {
+        if !write_line(&mut stream, &line).await {
+            return;
+        }
+    }
+    if subscription.dropped.get() {
+        let notice = Reply::Event {
+            unix_ms: crate::registry::unix_ms(),
+            run_ms: subscription.clock.now().as_millis(),
+            event: StreamEvent::Dropped {
+                message: format!(
+                    "coord dropped this subscriber: it read too slowly ({} events were waiting)",
+                    super::subscribers::SUBSCRIBER_QUEUE
+                ),
+            },
+        };
+        let _ = write_line(&mut stream, &protocol::to_line(&notice)).await;
+    }
+}
+
+async fn ask_loop(events: &async_channel::Sender<Event>, request: Request) -> Answer {
+    let shutting_down = || {
+        Answer::only(Reply::error(
+            ErrorKind::ShuttingDown,
+            "coord is shutting down",
+        ))
+    };
     let (tx, rx) = async_channel::bounded(1);
-    let request = ControlRequest {
-        line: line.trim().to_owned(),
-        reply: tx,
-    };
-    let reply = if events.send(Event::Control(request)).await.is_ok() {
-        rx.recv()
-            .await
-            .unwrap_or_else(|_| ControlReply::error("coord is shutting down"))
-    } else {
-        ControlReply::error("coord is shutting down")
-    };
-    let mut text = serde_json::to_string(&reply).unwrap_or_default();
-    text.push('\n');
-    let mut stream = stream;
-    let _ = stream.write_all(text.as_bytes()).await;
+    if events
+        .send(Event::Control(ControlRequest { request, reply: tx }))
+        .await
+        .is_err()
+    {
+        return shutting_down();
+    }
+    rx.recv().await.unwrap_or_else(|_| shutting_down())
 }
 
 impl Driver {
     /// Answers a control request.
     pub(super) fn handle_control(&mut self, now: Timestamp, request: ControlRequest) {
-        let mut words = request.line.split_whitespace();
-        let verb = words.next().unwrap_or("");
-        let name = words.next();
-        let reply = match (verb, name) {
-            ("status", None) => ControlReply {
-                ok: true,
-                message: String::new(),
-                status: serde_json::to_value(self.coordinator.status(now))
-                    .ok()
-                    .map(|v| self.with_process_ids(v)),
-            },
-            ("stop" | "restart", Some(name)) => match self.coordinator.stack().service_id(name) {
-                Some(service) => {
-                    let input = if verb == "stop" {
-                        Input::StopService { service }
-                    } else {
-                        Input::RestartService { service }
-                    };
-                    self.coordinator.handle_input(now, input);
-                    match self.coordinator.poll_answer() {
-                        Some(OperatorAnswer::Accepted(message)) => ControlReply {
-                            ok: true,
-                            message,
-                            status: None,
-                        },
-                        Some(OperatorAnswer::Refused(why)) => {
-                            ControlReply::error(format!("{verb} {name}: nothing done: {why}"))
-                        }
-                        None => ControlReply::error(format!("{verb} {name}: no answer")),
-                    }
-                }
-                None => ControlReply::error(format!("no service named `{name}` in this stack")),
-            },
-            _ => ControlReply::error(format!("unknown request `{}`", request.line)),
+        let unknown = |name: &str| {
+            Reply::error(
+                ErrorKind::UnknownService,
+                format!("no service named `{name}` in this stack"),
+            )
         };
-        let _ = request.reply.try_send(reply);
+        let answer = match request.request {
+            Request::Status => Answer::only(Reply::Status {
+                status: serde_json::to_value(self.coordinator.status(now))
+                    .map(|v| self.with_process_ids(v))
+                    .unwrap_or_default(),
+            }),
+            Request::Stop { service } => Answer::only(self.operator(now, true, &service)),
+            Request::Restart { service } => Answer::only(self.operator(now, false, &service)),
+            Request::Subscribe { services, logs } => {
+                let ids: Result<Vec<_>, String> = services
+                    .iter()
+                    .map(|n| {
+                        self.coordinator
+                            .stack()
+                            .service_id(n)
+                            .ok_or_else(|| n.clone())
+                    })
+                    .collect();
+                match ids {
+                    Err(name) => Answer::only(unknown(&name)),
+                    Ok(ids) => Answer {
+                        reply: Reply::Subscribed { services },
+                        stream: Some(self.subscribers.add(ids, logs, self.clock)),
+                    },
+                }
+            }
+        };
+        let _ = request.reply.try_send(answer);
+    }
+}
+
+impl Driver {
+    /// An operator's `stop` (or `restart`) of the service `name`, answered by the core.
+    fn operator(&mut self, now: Timestamp, stop: bool, name: &str) -> Reply {
+        let Some(service) = self.coordinator.stack().service_id(name) else {
+            return Reply::error(
+                ErrorKind::UnknownService,
+                format!("no service named `{name}` in this stack"),
+            );
+        };
+        let input = if stop {
+            Input::StopService { service }
+        } else {
+            Input::RestartService { service }
+        };
+        self.coordinator.handle_input(now, input);
+        match self.coordinator.poll_answer() {
+            Some(OperatorAnswer::Accepted(message)) => Reply::Accepted { message },
+            Some(OperatorAnswer::Refused(message)) => Reply::Refused { message },
+            None => Reply::Refused {
+                message: "the coordinator gave no answer".into(),
+            },
+        }
     }
 }
 
 /// How long a control client waits for the running coord's answer.
 pub const CONTROL_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Sends one request line to the coord running the stack at `paths`; `Ok(None)` when no coord
-/// listens there.
-pub fn control_request(paths: &StackPaths, line: &str) -> std::io::Result<Option<ControlReply>> {
+/// A connection to the running coord, after its first reply.
+#[derive(Debug)]
+pub struct Connection {
+    /// The first reply.
+    pub reply: Reply,
+    /// The rest of the connection (the event lines of a subscription), read timeout still set
+    /// to [`CONTROL_PATIENCE`].
+    pub rest: std::io::BufReader<std::os::unix::net::UnixStream>,
+}
+
+fn timed_out(e: std::io::Error) -> std::io::Error {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "the running coord did not answer within {} s",
+                CONTROL_PATIENCE.as_secs()
+            ),
+        ),
+        _ => e,
+    }
+}
+
+/// Sends `request` to the coord running the stack at `paths` and reads its reply; `Ok(None)`
+/// when no coord listens there. Every read and write waits at most [`CONTROL_PATIENCE`].
+pub fn connect(paths: &StackPaths, request: &Request) -> std::io::Result<Option<Connection>> {
     let mut stream = match std::os::unix::net::UnixStream::connect(paths.control_socket()) {
         Ok(s) => s,
         Err(e)
@@ -170,23 +280,32 @@ pub fn control_request(paths: &StackPaths, line: &str) -> std::io::Result<Option
     // A coord that does not answer (stopped with SIGSTOP, wedged) must not hang the client.
     stream.set_read_timeout(Some(CONTROL_PATIENCE))?;
     stream.set_write_timeout(Some(CONTROL_PATIENCE))?;
-    let timed_out = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!(
-                "the running coord did not answer within {} s",
-                CONTROL_PATIENCE.as_secs()
-            ),
-        ),
-        _ => e,
-    };
     stream
-        .write_all(format!("{line}\n").as_bytes())
+        .write_all(protocol::to_line(request).as_bytes())
         .map_err(timed_out)?;
     let mut reader = std::io::BufReader::new(stream);
     let mut answer = String::new();
     reader.read_line(&mut answer).map_err(timed_out)?;
-    serde_json::from_str(&answer)
-        .map(Some)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    if answer.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the running coord closed the connection without an answer",
+        ));
+    }
+    let reply = protocol::parse_line::<Reply>(&answer).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("cannot read the running coord's answer: {}", e.message),
+        )
+    })?;
+    Ok(Some(Connection {
+        reply,
+        rest: reader,
+    }))
+}
+
+/// Sends one request to the coord running the stack at `paths` and returns its reply;
+/// `Ok(None)` when no coord listens there.
+pub fn control_request(paths: &StackPaths, request: &Request) -> std::io::Result<Option<Reply>> {
+    Ok(connect(paths, request)?.map(|c| c.reply))
 }

@@ -157,6 +157,14 @@ impl Driver {
                 if rt.live_log.as_ref().is_some_and(|re| re.is_match(&text)) {
                     rt.live_log_seen = Some(generation);
                 }
+                if self.subscribers.want_logs() {
+                    let name = self.coordinator.stack().services[service].name.clone();
+                    let line = text.clone();
+                    self.publish(Some(service), || crate::protocol::StreamEvent::Log {
+                        service: name,
+                        line,
+                    });
+                }
                 self.output.line(service, &text);
             }
             Event::Probed {
@@ -166,6 +174,25 @@ impl Driver {
                 seq,
                 outcome,
             } => {
+                // A verdict is told when it changes (the first of a generation, then each flip
+                // between passed and failed), not on every probe of a startup poll.
+                let passed = outcome == ProbeOutcome::Success;
+                let changed = self
+                    .probe_verdicts
+                    .insert((service, purpose), (generation, passed))
+                    != Some((generation, passed));
+                if changed && !self.subscribers.is_empty() {
+                    let event = crate::protocol::StreamEvent::Probe {
+                        service: self.coordinator.stack().services[service].name.clone(),
+                        purpose: match purpose {
+                            ProbePurpose::Readiness => "readiness".into(),
+                            ProbePurpose::Liveness => "liveness".into(),
+                        },
+                        passed,
+                        detail: outcome.detail().to_owned(),
+                    };
+                    self.publish(Some(service), || event);
+                }
                 if let ProbeOutcome::Outsider(why) | ProbeOutcome::Unattributable(why) = &outcome {
                     let name = &self.coordinator.stack().services[service].name;
                     tracing::info!("{name}: {why}");

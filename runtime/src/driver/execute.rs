@@ -2,6 +2,7 @@
 
 use super::Driver;
 use crate::process::{platform_signal, signal_group};
+use crate::protocol::StreamEvent;
 use coord_core::Command;
 
 impl Driver {
@@ -13,7 +14,16 @@ impl Driver {
                 generation,
                 port,
                 env,
-            } => self.spawn(service, generation, port, env),
+            } => {
+                if let Some(port) = port {
+                    let name = self.coordinator.stack().services[service].name.clone();
+                    self.publish(Some(service), || StreamEvent::Port {
+                        service: name,
+                        port,
+                    });
+                }
+                self.spawn(service, generation, port, env)
+            }
             Command::Probe {
                 service,
                 generation,
@@ -58,6 +68,20 @@ impl Driver {
                     }
                     _ => {}
                 }
+                self.publish(Some(t.service), || StreamEvent::Transition {
+                    service: t.name.clone(),
+                    from: t.from.name().into(),
+                    to: t.to.name().into(),
+                    reason: match &t.to {
+                        coord_core::ServiceState::Failed(r)
+                        | coord_core::ServiceState::Skipped(r)
+                            if t.reason.is_empty() =>
+                        {
+                            r.clone()
+                        }
+                        _ => t.reason.clone(),
+                    },
+                });
                 let line = transition_line(&t);
                 match &t.to {
                     coord_core::ServiceState::Failed(_) => tracing::warn!("{line}"),
@@ -66,13 +90,31 @@ impl Driver {
             }
             Command::StartupFinished(summary) => {
                 self.write_registry_now();
+                self.publish(None, || StreamEvent::Startup {
+                    summary: summary.to_string(),
+                    failed: summary.run_failed,
+                });
                 if summary.run_failed {
                     tracing::error!("startup failed: {summary}");
                 } else {
                     tracing::info!("{summary}");
                 }
             }
-            Command::Finished(outcome) => self.outcome = Some(outcome),
+            Command::Finished(outcome) => {
+                self.publish(None, || {
+                    let (word, reason) = match &outcome {
+                        coord_core::RunOutcome::Stopped => ("stopped", None),
+                        coord_core::RunOutcome::Interrupted => ("interrupted", None),
+                        coord_core::RunOutcome::Failed(why) => ("failed", Some(why.clone())),
+                        coord_core::RunOutcome::Completed => ("completed", None),
+                    };
+                    StreamEvent::RunEnd {
+                        outcome: word.into(),
+                        reason,
+                    }
+                });
+                self.outcome = Some(outcome)
+            }
         }
     }
 }

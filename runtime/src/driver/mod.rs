@@ -14,9 +14,10 @@ mod execute;
 mod probe_dispatch;
 mod registry_writer;
 mod spawn;
+mod subscribers;
 
 pub use clock::Clock;
-pub use control::{ControlReply, control_request};
+pub use control::{CONTROL_PATIENCE, Connection, connect, control_request};
 pub use event::Event;
 
 use crate::output::Output;
@@ -122,6 +123,11 @@ struct Driver {
     me: Option<ProcessId>,
     started_unix_ms: Vec<Option<u64>>,
     ready_unix_ms: Vec<Option<u64>>,
+    /// The `coord events` subscribers.
+    subscribers: subscribers::Subscribers,
+    /// The last probe verdict (passed?) per service and purpose, and its generation: only
+    /// changes are told to subscribers.
+    probe_verdicts: BTreeMap<(ServiceId, coord_core::ProbePurpose), (Generation, bool)>,
     /// Test hook (`COORD_TEST_PANIC_WHEN_READY`): panic once when a service is ready, so the
     /// e2e tests can check what a panic does (one paragraph, no backtrace, an ordered stop).
     panic_when_ready: bool,
@@ -222,6 +228,8 @@ async fn run_on(
         me: ProcessId::of(std::process::id()),
         started_unix_ms: vec![None; n],
         ready_unix_ms: vec![None; n],
+        subscribers: subscribers::Subscribers::default(),
+        probe_verdicts: BTreeMap::new(),
         panic_when_ready: std::env::var_os("COORD_TEST_PANIC_WHEN_READY").is_some(),
     };
     let now = driver.clock.now();
@@ -241,6 +249,7 @@ async fn run_on(
         }
     };
     drop(control);
+    driver.subscribers.finish().await;
     driver.finish_registry();
     outcome
 }
@@ -314,6 +323,22 @@ enum Wake {
     Event(Event),
     Deadline,
     Registry,
+}
+
+impl Driver {
+    /// Tells the `coord events` subscribers about `event` (nothing is built when none listens).
+    fn publish(
+        &mut self,
+        service: Option<ServiceId>,
+        event: impl FnOnce() -> crate::protocol::StreamEvent,
+    ) {
+        if self.subscribers.is_empty() {
+            return;
+        }
+        let run_ms = self.clock.now().as_millis();
+        self.subscribers
+            .publish(crate::registry::unix_ms(), run_ms, service, event());
+    }
 }
 
 impl ServiceRuntime {

@@ -13,6 +13,7 @@ mod fixed_ports;
 mod invalid;
 mod ipv6;
 mod lifecycle;
+mod operate;
 mod order;
 mod output;
 mod ports;
