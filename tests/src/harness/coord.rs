@@ -31,6 +31,16 @@ pub struct CoordRun {
     status: Option<ExitStatus>,
 }
 
+/// Runs `coord ARGS... -f FILE` in `dir` to its end (a short command such as `status`, `stop`,
+/// `restart`, `events`): (exit code, its stdout, everything it printed).
+pub fn coord_cmd(dir: &Path, file: &str, args: &[&str]) -> (i32, String, String) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["-f", file]);
+    let mut run = CoordRun::start(dir, &all);
+    let code = run.exit_code(PATIENCE);
+    (code, run.lines(Pipe::Out).join("\n"), run.transcript())
+}
+
 impl CoordRun {
     /// Starts `coord ARGS...` in `dir` with colours off.
     pub fn start(dir: &Path, args: &[&str]) -> CoordRun {

@@ -1,6 +1,6 @@
 //! Talking to a running coord: `status`, `stop NAME`, `restart NAME`.
 
-use coord_tests::harness::coord::{CoordRun, Pipe, is_summary};
+use coord_tests::harness::coord::{CoordRun, coord_cmd, is_summary};
 use coord_tests::harness::events::{Event, has, listening_port};
 use coord_tests::harness::testdir::TestDir;
 use coord_tests::harness::{PATIENCE, procs};
@@ -11,15 +11,6 @@ fn starts(events: &[Event], name: &str) -> Vec<u32> {
         .filter(|e| e.name == name && e.event == "start")
         .map(|e| e.pid)
         .collect()
-}
-
-/// `coord SUB... -f FILE` next to the stack; (exit code, stdout).
-fn coord_cmd(dir: &TestDir, file: &str, args: &[&str]) -> (i32, String, String) {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["-f", file]);
-    let mut run = CoordRun::start(dir.path(), &all);
-    let code = run.exit_code(PATIENCE);
-    (code, run.lines(Pipe::Out).join("\n"), run.transcript())
 }
 
 #[test]
@@ -55,7 +46,7 @@ ready = {{ http = "/health" }}
         listening_port(&events, "api").unwrap(),
     );
 
-    let (code, out, all) = coord_cmd(&dir, &file, &["status", "--json"]);
+    let (code, out, all) = coord_cmd(dir.path(), &file, &["status", "--json"]);
     assert_eq!(code, 0, "{all}");
     let json: serde_json::Value =
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("status --json: {e}\n{out}"));
@@ -70,7 +61,7 @@ ready = {{ http = "/health" }}
     }
 
     let api_pid = starts(&events, "api")[0];
-    let (code, _, all) = coord_cmd(&dir, &file, &["stop", "api"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["stop", "api"]);
     assert_eq!(code, 0, "{all}");
     procs::wait_all_gone(&[api_pid], PATIENCE).expect("api stopped");
     let events = dir.events().read();
@@ -81,7 +72,7 @@ ready = {{ http = "/health" }}
     let db_pid = starts(&events, "db")[0];
     assert!(procs::alive(db_pid), "stopping api must leave db running");
 
-    let (code, _, all) = coord_cmd(&dir, &file, &["restart", "api"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "api"]);
     assert_eq!(code, 0, "{all}");
     let events = coord.wait_events(dir.events(), |ev| {
         ev.iter()
@@ -118,14 +109,14 @@ command = {extra}
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
-    let (code, out, all) = coord_cmd(&dir, &file, &["restart", "extra"]);
+    let (code, out, all) = coord_cmd(dir.path(), &file, &["restart", "extra"]);
     assert_eq!(code, 1, "{all}");
     assert!(!out.contains("requested"), "{all}");
     assert!(
         all.contains("restart extra: nothing done: extra is not part of this run"),
         "{all}"
     );
-    let (code, out, all) = coord_cmd(&dir, &file, &["stop", "api"]);
+    let (code, out, all) = coord_cmd(dir.path(), &file, &["stop", "api"]);
     assert_eq!(code, 0, "{all}");
     assert!(out.contains("stopping api"), "{all}");
     coord.interrupt();

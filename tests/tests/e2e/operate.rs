@@ -1,20 +1,11 @@
 //! Operating a running stack from other processes: `coord events` (the event stream of the
 //! control protocol) while `coord restart` acts, and a subscriber that never reads.
 
-use coord_tests::harness::coord::{CoordRun, Pipe, is_summary};
+use coord_tests::harness::coord::{CoordRun, Pipe, coord_cmd, is_summary};
 use coord_tests::harness::events::has;
 use coord_tests::harness::testdir::TestDir;
 use coord_tests::harness::{PATIENCE, procs};
 use std::io::{BufRead, Write};
-
-/// `coord SUB... -f FILE` next to the stack; (exit code, everything it printed).
-fn coord_cmd(dir: &TestDir, file: &str, args: &[&str]) -> (i32, String) {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["-f", file]);
-    let mut run = CoordRun::start(dir.path(), &all);
-    let code = run.exit_code(PATIENCE);
-    (code, run.transcript())
-}
 
 /// A stack of db and api (api depends on db, ready when its /health answers).
 fn db_and_api(dir: &TestDir, api_args: &[&str]) -> String {
@@ -81,7 +72,7 @@ fn two_subscribers_see_a_restart_as_json_transitions() {
     let mut first = subscribe(&dir, &file);
     let mut second = subscribe(&dir, &file);
 
-    let (code, all) = coord_cmd(&dir, &file, &["restart", "api"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "api"]);
     assert_eq!(code, 0, "{all}");
     for events in [&mut first, &mut second] {
         events
@@ -135,7 +126,7 @@ fn two_subscribers_see_a_restart_as_json_transitions() {
 fn events_of_a_stack_nobody_runs_say_so() {
     let dir = TestDir::new("operate-none");
     let file = db_and_api(&dir, &[]);
-    let (code, all) = coord_cmd(&dir, &file, &["events", "--json"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["events", "--json"]);
     assert_eq!(code, 1, "{all}");
     assert!(all.contains("no coord is running the stack"), "{all}");
 }
@@ -164,7 +155,7 @@ fn a_subscriber_that_never_reads_is_dropped_and_slows_nothing() {
     );
     // From here on the stalled subscriber reads nothing.
 
-    let (code, all) = coord_cmd(&dir, &file, &["restart", "api"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "api"]);
     assert_eq!(code, 0, "{all}");
     // The new api prints all its lines (coord keeps reading its output) and becomes ready.
     let events = coord.wait_events(dir.events(), |ev| {
@@ -183,7 +174,7 @@ fn a_subscriber_that_never_reads_is_dropped_and_slows_nothing() {
             l.contains("reads too slowly") && l.contains("dropped")
         })
         .unwrap_or_else(|t| panic!("coord did not drop the stalled subscriber: {t}"));
-    let (code, status) = coord_cmd(&dir, &file, &["status", "--json"]);
+    let (code, _, status) = coord_cmd(dir.path(), &file, &["status", "--json"]);
     assert_eq!(code, 0, "{status}");
     assert!(status.contains("\"api\""), "{status}");
 
@@ -265,9 +256,9 @@ fn events_of_one_service_with_its_output_lines() {
     events
         .wait_line(PATIENCE, |l| l.starts_with("coord: following the stack"))
         .unwrap_or_else(|t| panic!("coord events did not subscribe: {t}"));
-    let (code, all) = coord_cmd(&dir, &file, &["restart", "db"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "db"]);
     assert_eq!(code, 0, "{all}");
-    let (code, all) = coord_cmd(&dir, &file, &["restart", "api"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "api"]);
     assert_eq!(code, 0, "{all}");
     events
         .wait_line(PATIENCE, |l| l.contains(r#""to":"ready""#))

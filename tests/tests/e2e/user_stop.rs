@@ -2,18 +2,9 @@
 //! waiting, `coord status` says why, and `coord restart slow` lets it start.
 
 use coord_tests::harness::PATIENCE;
-use coord_tests::harness::coord::{CoordRun, Pipe, is_summary};
+use coord_tests::harness::coord::{CoordRun, coord_cmd, is_summary};
 use coord_tests::harness::events::has;
 use coord_tests::harness::testdir::TestDir;
-
-/// `coord SUB... -f FILE` next to the stack; (exit code, stdout, transcript).
-fn coord_cmd(dir: &TestDir, file: &str, args: &[&str]) -> (i32, String, String) {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["-f", file]);
-    let mut run = CoordRun::start(dir.path(), &all);
-    let code = run.exit_code(PATIENCE);
-    (code, run.lines(Pipe::Out).join("\n"), run.transcript())
-}
 
 #[test]
 fn stopping_a_dependency_keeps_its_waiting_dependent_waiting_until_it_is_restarted() {
@@ -42,7 +33,7 @@ depends_on = {{ slow = {{ kind = "required", timeout = "1s" }} }}
     let mut coord = CoordRun::run(&stack);
     coord.wait_events(dir.events(), |ev| has(ev, "slow", "start"));
 
-    let (code, _, all) = coord_cmd(&dir, &file, &["stop", "slow"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["stop", "slow"]);
     assert_eq!(code, 0, "{all}");
     coord
         .wait_line(PATIENCE, |l| l.contains("slow: stopping -> stopped"))
@@ -50,7 +41,7 @@ depends_on = {{ slow = {{ kind = "required", timeout = "1s" }} }}
     // api waits, and status says why (wait for the words, generously: no timing asserted).
     let deadline = std::time::Instant::now() + PATIENCE;
     let status = loop {
-        let (code, out, all) = coord_cmd(&dir, &file, &["status"]);
+        let (code, out, all) = coord_cmd(dir.path(), &file, &["status"]);
         assert_eq!(code, 0, "{all}");
         if out.contains("waiting for slow (stopped on request)") {
             break out;
@@ -72,7 +63,7 @@ depends_on = {{ slow = {{ kind = "required", timeout = "1s" }} }}
     assert!(!has(&dir.events().read(), "api", "start"));
 
     dir.touch("gate");
-    let (code, _, all) = coord_cmd(&dir, &file, &["restart", "slow"]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "slow"]);
     assert_eq!(code, 0, "{all}");
     let summary = coord
         .wait_line(PATIENCE, is_summary)
