@@ -4,7 +4,7 @@
 use crate::cli::Failure;
 use crate::driver::control_request;
 use crate::paths::StackPaths;
-use crate::protocol::{Reply, Request};
+use crate::protocol::{ErrorKind, Reply, Request};
 use crate::registry::{self, Registry};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -186,6 +186,13 @@ pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
             1,
             format!("{verb} {name}: nothing done: {message}"),
         )),
+        // A name that is not in the stack is a usage error, as for `coord run NAME`: exit 2.
+        Ok(Some(
+            other @ Reply::Error {
+                error: ErrorKind::UnknownService,
+                ..
+            },
+        )) => Err(Failure::new(2, reply_words(&other))),
         Ok(Some(other)) => Err(Failure::new(1, reply_words(&other))),
         Ok(None) => Err(not_running(file)),
         Err(e) => Err(Failure::new(

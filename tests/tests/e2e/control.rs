@@ -116,6 +116,9 @@ command = {extra}
         all.contains("restart extra: nothing done: extra is not part of this run"),
         "{all}"
     );
+    // A name the stack does not have is a usage error, exit 2, as for `coord run nosuch`.
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["stop", "nosuch"]);
+    assert_eq!(code, 2, "{all}");
     let (code, out, all) = coord_cmd(dir.path(), &file, &["stop", "api"]);
     assert_eq!(code, 0, "{all}");
     assert!(out.contains("stopping api"), "{all}");
