@@ -100,7 +100,6 @@ pub struct Coordinator {
     startup_pending: usize,
     phase: Phase,
     run_started_at: Timestamp,
-    startup_reported: bool,
     /// Why the run failed, once a required service failed.
     run_failure: Option<String>,
     /// Services whose state changed and whose neighbours still have to hear of it.
@@ -118,7 +117,7 @@ pub struct Coordinator {
     completed: bool,
     /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
     cadences: Vec<&'static cadence::Cadence>,
-    /// When startup was over (the summary's clock for a failed startup).
+    /// When startup was over and its summary emitted (the summary's clock for a failed startup).
     startup_over_at: Option<Timestamp>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
@@ -152,7 +151,6 @@ impl Coordinator {
             startup_pending: 0,
             phase: Phase::Idle,
             run_started_at: now,
-            startup_reported: false,
             run_failure: None,
             changed: VecDeque::new(),
             force: false,

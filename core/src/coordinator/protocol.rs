@@ -38,7 +38,8 @@ pub enum ProbeOutcome {
     Outsider(String),
     /// Something answered but no listener could be attributed: none of the service's tree is
     /// seen listening and no other owner was found (a listener that answered once and went
-    /// away, or a connection to itself: local address == peer address).
+    /// away). A connection to itself (local address == peer address) is not an answer at all:
+    /// the runtime reports it as a [`ProbeOutcome::Failure`].
     Unattributable(String),
 }
 

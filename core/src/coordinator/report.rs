@@ -48,10 +48,9 @@ impl Coordinator {
 
     /// Emits `StartupFinished` (once).
     pub(super) fn report_startup(&mut self, now: Timestamp) {
-        if self.startup_reported {
+        if self.startup_over_at.is_some() {
             return;
         }
-        self.startup_reported = true;
         self.startup_over_at = Some(now);
         let summary = self.startup_summary(now);
         self.commands.push_back(Command::StartupFinished(summary));

@@ -257,7 +257,7 @@ impl Coordinator {
         if self.phase != Phase::ShuttingDown || self.live_processes > 0 {
             return;
         }
-        let outcome = match (&self.run_failure, self.startup_reported) {
+        let outcome = match (&self.run_failure, self.startup_over_at.is_some()) {
             (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
             (None, _) if self.completed => super::RunOutcome::Completed,
             (None, true) => super::RunOutcome::Stopped,

@@ -19,11 +19,10 @@ pub fn optional_but_required(
     }
     let n = stack.services.len();
     let roots = stack.required_roots(selected);
-    let required_root = |id: ServiceId| roots[id];
     // `root[id]`: the service required for the run whose required edges reach `id`.
     let mut root: Vec<Option<ServiceId>> = vec![None; n];
     let mut queue: VecDeque<ServiceId> = VecDeque::new();
-    for id in (0..n).filter(|&id| required_root(id)) {
+    for id in (0..n).filter(|&id| roots[id]) {
         root[id] = Some(id);
         queue.push_back(id);
     }
