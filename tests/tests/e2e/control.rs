@@ -1,5 +1,6 @@
 //! Talking to a running coord: `status`, `stop NAME`, `restart NAME`.
 
+use crate::stacks::db_and_api;
 use coord_tests::harness::coord::{CoordRun, coord_cmd, is_summary};
 use coord_tests::harness::events::{Event, has, listening_port};
 use coord_tests::harness::testdir::TestDir;
@@ -16,26 +17,8 @@ fn starts(events: &[Event], name: &str) -> Vec<u32> {
 #[test]
 fn status_stop_and_restart_act_on_the_running_stack() {
     let dir = TestDir::new("control");
-    let stack = format!(
-        r#"[ports.ranges]
-test = "{range}"
-
-[services.db]
-command = {db}
-port = {{ range = "test" }}
-
-[services.api]
-command = {api}
-port = {{ range = "test" }}
-depends_on = {{ db = "required" }}
-ready = {{ http = "/health" }}
-"#,
-        range = dir.ports().range(0, 4),
-        db = dir.toy("db", &[]),
-        api = dir.toy("api", &["--check-url", "DB_URL"]),
-    );
-    let stack = dir.write("coord.toml", &stack);
-    let file = stack.to_string_lossy().into_owned();
+    let file = db_and_api(&dir, &[]);
+    let stack = std::path::PathBuf::from(&file);
     let mut coord = CoordRun::run(&stack);
     coord
         .wait_line(PATIENCE, is_summary)

@@ -1,38 +1,12 @@
 //! Operating a running stack from other processes: `coord events` (the event stream of the
 //! control protocol) while `coord restart` acts, and a subscriber that never reads.
 
+use crate::stacks::db_and_api;
 use coord_tests::harness::coord::{CoordRun, Pipe, coord_cmd, is_summary};
 use coord_tests::harness::events::has;
 use coord_tests::harness::testdir::TestDir;
 use coord_tests::harness::{PATIENCE, procs};
 use std::io::{BufRead, Write};
-
-/// A stack of db and api (api depends on db, ready when its /health answers).
-fn db_and_api(dir: &TestDir, api_args: &[&str]) -> String {
-    let mut api: Vec<&str> = vec!["--check-url", "DB_URL"];
-    api.extend(api_args);
-    let stack = format!(
-        r#"[ports.ranges]
-test = "{range}"
-
-[services.db]
-command = {db}
-port = {{ range = "test" }}
-
-[services.api]
-command = {api}
-port = {{ range = "test" }}
-depends_on = {{ db = "required" }}
-ready = {{ http = "/health" }}
-"#,
-        range = dir.ports().range(0, 4),
-        db = dir.toy("db", &[]),
-        api = dir.toy("api", &api),
-    );
-    dir.write("coord.toml", &stack)
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// `coord events --json` started against the running stack, once it is subscribed.
 fn subscribe(dir: &TestDir, file: &str) -> CoordRun {

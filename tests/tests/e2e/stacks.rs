@@ -115,3 +115,32 @@ pub const NETRA_EDGES: [(&str, &str); 6] = [
 
 /// The netra services in file order.
 pub const NETRA: [&str; 5] = ["database", "redis", "auth", "backend", "frontend"];
+
+/// A stack of db and api (api requires db and checks `DB_URL` answers before anything else, and
+/// is ready when its /health answers), both in a 4-port range; `api_args` go to api's toy.
+/// Returns the stack file's path.
+pub fn db_and_api(dir: &TestDir, api_args: &[&str]) -> String {
+    let mut api: Vec<&str> = vec!["--check-url", "DB_URL"];
+    api.extend(api_args);
+    let stack = format!(
+        r#"[ports.ranges]
+test = "{range}"
+
+[services.db]
+command = {db}
+port = {{ range = "test" }}
+
+[services.api]
+command = {api}
+port = {{ range = "test" }}
+depends_on = {{ db = "required" }}
+ready = {{ http = "/health" }}
+"#,
+        range = dir.ports().range(0, 4),
+        db = dir.toy("db", &[]),
+        api = dir.toy("api", &api),
+    );
+    dir.write("coord.toml", &stack)
+        .to_string_lossy()
+        .into_owned()
+}
