@@ -24,23 +24,23 @@ pub struct Cli {
 pub enum CliCommand {
     /// Bring the stack up, stream its output, stop it in reverse order on Ctrl-C.
     Run {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
     },
     /// Validate the stack file and print the startup order.
     Check {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Print the dependency graph.
     Graph {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Graphviz DOT instead of text.
         #[arg(long)]
         dot: bool,
@@ -137,9 +137,9 @@ impl Failure {
 /// Runs a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        CliCommand::Run { file, services } => run(&file, services),
-        CliCommand::Check { file } => check(&file),
-        CliCommand::Graph { file, dot } => graph(&file, dot),
+        CliCommand::Run { file, services } => run(&crate::stack_file::resolve(file)?, services),
+        CliCommand::Check { file } => check(&crate::stack_file::resolve(file)?),
+        CliCommand::Graph { file, dot } => graph(&crate::stack_file::resolve(file)?, dot),
         CliCommand::Status { file, json } => crate::client::status(&file, json),
         CliCommand::Discover { name, file, wait } => crate::client::discover(&file, &name, wait),
         CliCommand::Stop { name, file } => crate::client::control(&file, "stop", &name),

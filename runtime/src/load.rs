@@ -9,18 +9,19 @@ use coord_core::stack::{ConfigErrors, Parsed, optional_but_required};
 use std::io::Write;
 use std::path::Path;
 
-/// Reads and validates a stack file: exit code 2 with every error (file:line:col + help).
+/// Reads and validates a stack file of any format (picked from its name by the core): exit code
+/// 2 with every error (file:line:col + help).
 pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::new(
             2,
             format!(
-                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml is",
+                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml (or process-compose.yaml, or a Procfile) is",
                 file.display()
             ),
         )
     })?;
-    Stack::parse_bytes(&file.display().to_string(), &bytes)
+    Stack::parse_file_bytes(&file.display().to_string(), &bytes)
         .map_err(|errors| errors_failure(file, &errors))
 }
 

@@ -1,9 +1,9 @@
 //! Collects the errors found while validating a stack file, each located by a byte span.
 
 use super::location::LineIndex;
+use super::tree::Spanned;
 use super::{ConfigError, ConfigErrors, Place};
 use std::ops::Range;
-use toml::Spanned;
 
 /// The errors found so far in one stack file.
 pub(crate) struct Diagnostics<'t> {

@@ -1,9 +1,9 @@
-//! The stack file as written: serde structs that keep every value's byte span, before any
-//! validation. Every table rejects unknown keys. Values whose meaning needs checking (durations,
+//! The stack file as read from the format-neutral tree: serde structs that keep every value's
+//! byte span, before any validation. Every table rejects unknown keys. Values whose meaning needs checking (durations,
 //! names, numbers with limits) stay raw here so that all such problems can be reported at once.
 
+use crate::stack::tree::{self, RawNode, ShapeError, Spanned};
 use serde::Deserialize;
-use toml::Spanned;
 
 mod either;
 
@@ -108,7 +108,8 @@ pub(crate) struct RawDependencyTable {
     pub timeout: Option<Spanned<String>>,
 }
 
-/// Parses the text into the raw structure; a syntax or shape error stops at the first problem.
-pub(crate) fn from_str(text: &str) -> Result<RawStack, toml::de::Error> {
-    toml::from_str(text)
+/// Reads the tree into the raw structure; a shape error (unknown key, wrong type) stops at the
+/// first problem.
+pub(crate) fn from_tree(root: &RawNode) -> Result<RawStack, ShapeError> {
+    tree::from_tree(root)
 }
