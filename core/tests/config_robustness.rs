@@ -14,7 +14,12 @@ fn fixture(name: &str) -> String {
 
 /// Parses `text`; on errors, checks each is located within the text and says what to do.
 fn parse_checked(text: &str) -> bool {
-    match Stack::parse("x.toml", text) {
+    parse_checked_as("x.toml", text)
+}
+
+/// [`parse_checked`] for a file named `file` (which picks the format).
+fn parse_checked_as(file: &str, text: &str) -> bool {
+    match Stack::parse_file_bytes(file, text.as_bytes()) {
         Ok(_) => true,
         Err(errors) => {
             assert!(!errors.0.is_empty(), "an Err carries at least one error");
@@ -59,6 +64,32 @@ fn removing_any_one_line_is_handled() {
                 .collect();
             parse_checked(&damaged.join("\n"));
         }
+    }
+}
+
+#[test]
+fn every_truncation_and_line_removal_of_a_procfile_is_handled() {
+    let text = fixture("procfile/Procfile");
+    let mut rejected = 0;
+    for (cut, _) in text.char_indices() {
+        if !parse_checked_as("Procfile", &text[..cut]) {
+            rejected += 1;
+        }
+    }
+    assert!(rejected > 0, "some truncations must be rejected");
+    assert!(
+        parse_checked_as("Procfile", &text),
+        "the Procfile itself parses"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    for skip in 0..lines.len() {
+        let damaged: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, l)| *l)
+            .collect();
+        parse_checked_as("Procfile", &damaged.join("\n"));
     }
 }
 

@@ -20,6 +20,7 @@ mod ports;
 mod postgres_redis;
 mod probe_facts;
 mod processes;
+mod procfile;
 mod readiness;
 mod shutdown;
 mod stacks;

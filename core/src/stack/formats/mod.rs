@@ -5,6 +5,7 @@
 //! I/O: the runtime reads the file (and looks for the default files) and hands over the name and
 //! the bytes.
 
+pub mod procfile;
 pub(crate) mod toml_tree;
 
 use super::encoding::decode;
@@ -88,7 +89,8 @@ impl Stack {
         let format = Format::detect(file, text).map_err(|why| whole_file_error(file, why))?;
         match format {
             Format::Toml => Stack::parse_with_places(file, text),
-            Format::ProcessCompose | Format::Procfile => Err(whole_file_error(
+            Format::Procfile => Stack::from_tree(file, text, &procfile::parse(file, text)?),
+            Format::ProcessCompose => Err(whole_file_error(
                 file,
                 format!(
                     "{} files are not supported yet\n  help: describe the stack in coord.toml (see the README's configuration reference)",
@@ -143,6 +145,41 @@ mod tests {
         assert!(why.contains("Docker Compose"), "{why}");
         let nested = "services:\n  processes: 1\n";
         assert!(Format::detect("compose.yaml", nested).is_err());
+    }
+
+    #[test]
+    fn a_procfile_becomes_services_run_by_sh_with_foreman_ports() {
+        use crate::stack::{CommandSpec, PortSpec};
+        let text = "web: ./web --port $PORT\nworker: ./work\nadmin: ./admin -p ${PORT}\n";
+        let stack = Stack::parse_file_bytes("app/Procfile", text.as_bytes())
+            .unwrap()
+            .stack;
+        let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["web", "worker", "admin"]);
+        assert_eq!(
+            stack.services[1].command,
+            CommandSpec::Shell("./work".into())
+        );
+        let preferred = |id: usize| match &stack.services[id].port {
+            Some(PortSpec::Allocated { preferred, .. }) => *preferred,
+            _ => None,
+        };
+        assert_eq!(
+            (preferred(0), preferred(1), preferred(2)),
+            (Some(5000), None, Some(5200))
+        );
+        assert!(stack.services.iter().all(|s| s.depends_on.is_empty()));
+    }
+
+    #[test]
+    fn procfile_errors_name_the_procfile_line() {
+        let errors = Stack::parse_file_bytes("Procfile.dev", b"web: ./a\nweb: ./b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            errors.starts_with("Procfile.dev:2:1: error: `web` is defined twice, on lines 1 and 2"),
+            "{errors}"
+        );
     }
 
     #[test]
