@@ -5,11 +5,15 @@
 //! I/O: the runtime reads the file (and looks for the default files) and hands over the name and
 //! the bytes.
 
+pub(crate) mod process_compose;
 pub mod procfile;
 pub(crate) mod toml_tree;
+pub(crate) mod yaml_tree;
 
 use super::encoding::decode;
-use super::{ConfigError, ConfigErrors, Parsed, Stack};
+use super::syntax::reading_error;
+use super::tree::RawNode;
+use super::{ConfigError, ConfigErrors, ConfigWarning, Parsed, Stack};
 
 /// A stack file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,23 +85,56 @@ fn has_top_level_key(text: &str, key: &str) -> bool {
     })
 }
 
+/// A stack file read into the raw tree, before validation: what `coord import` writes out.
+#[derive(Debug, Clone)]
+pub struct Translation {
+    /// The format the file was read as.
+    pub format: Format,
+    /// The tree, in coord.toml's shape, its spans pointing into the file's text.
+    pub root: RawNode,
+    /// Every field translated approximately or dropped (process-compose files), in file order.
+    pub notes: Vec<ConfigWarning>,
+}
+
 impl Stack {
+    /// Reads the text of a stack file of any format into the raw tree (no validation yet).
+    pub fn read_tree(file: &str, text: &str) -> Result<Translation, ConfigErrors> {
+        let format = Format::detect(file, text).map_err(|why| whole_file_error(file, why))?;
+        let (root, notes) = match format {
+            Format::Toml => (
+                toml_tree::parse(text)
+                    .map_err(|e| reading_error(file, text, e.span, &e.message))?,
+                Vec::new(),
+            ),
+            Format::Procfile => (procfile::parse(file, text)?, Vec::new()),
+            Format::ProcessCompose => {
+                let translated = process_compose::parse(file, text)?;
+                (translated.root, translated.notes)
+            }
+        };
+        Ok(Translation {
+            format,
+            root,
+            notes,
+        })
+    }
+
     /// Reads a stack file of any format: decodes the bytes (UTF-8), picks the format from the
     /// file name ([`Format::detect`]), reads it into the raw tree and validates it.
     pub fn parse_file_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, ConfigErrors> {
+        Stack::parse_file_bytes_with_notes(file, bytes).map(|(parsed, _)| parsed)
+    }
+
+    /// Like [`Stack::parse_file_bytes`], with the notes about fields another format's file had
+    /// that coord translated approximately or dropped (to print as warnings).
+    pub fn parse_file_bytes_with_notes(
+        file: &str,
+        bytes: &[u8],
+    ) -> Result<(Parsed, Vec<ConfigWarning>), ConfigErrors> {
         let text = decode(file, bytes)?;
-        let format = Format::detect(file, text).map_err(|why| whole_file_error(file, why))?;
-        match format {
-            Format::Toml => Stack::parse_with_places(file, text),
-            Format::Procfile => Stack::from_tree(file, text, &procfile::parse(file, text)?),
-            Format::ProcessCompose => Err(whole_file_error(
-                file,
-                format!(
-                    "{} files are not supported yet\n  help: describe the stack in coord.toml (see the README's configuration reference)",
-                    format.name()
-                ),
-            )),
-        }
+        let translation = Stack::read_tree(file, text)?;
+        let parsed = Stack::from_tree(file, text, &translation.root)?;
+        Ok((parsed, translation.notes))
     }
 }
 
@@ -183,15 +220,18 @@ mod tests {
     }
 
     #[test]
-    fn yaml_formats_are_a_clear_error_until_they_are_read() {
-        let errors = Stack::parse_file_bytes("process-compose.yaml", b"processes: {}\n")
-            .unwrap_err()
-            .0;
-        assert_eq!((errors[0].line, errors[0].column), (1, 1));
-        assert!(
-            errors[0].message.contains("not supported yet"),
-            "{}",
-            errors[0].message
-        );
+    fn process_compose_files_are_read_with_notes() {
+        let text = "processes:\n  db:\n    command: postgres -D data\n    is_daemon: true\n  api:\n    command: ./api\n    depends_on:\n      db:\n        condition: process_started\n";
+        let (parsed, notes) =
+            Stack::parse_file_bytes_with_notes("process-compose.yaml", text.as_bytes()).unwrap();
+        let names: Vec<&str> = parsed
+            .stack
+            .services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["db", "api"]);
+        let lines: Vec<usize> = notes.iter().map(|n| n.place.line).collect();
+        assert_eq!(lines, [4, 9], "{notes:?}");
     }
 }
