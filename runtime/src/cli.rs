@@ -96,6 +96,15 @@ pub enum CliCommand {
         #[arg(long)]
         logs: bool,
     },
+    /// Write the coord.toml equivalent of a process-compose.yaml or Procfile, and report on
+    /// stderr every field translated approximately or dropped.
+    Import {
+        /// The file to import (process-compose.yaml/.yml, compose.yaml, Procfile, Procfile.*).
+        file: PathBuf,
+        /// Where to write the coord.toml (default: stdout).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Internal: the supervising shim coord starts each service through.
     #[command(name = "__supervise", hide = true)]
     Supervise {
@@ -157,6 +166,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
                 logs,
             },
         ),
+        CliCommand::Import { file, output } => crate::import::import(&file, output.as_deref()),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }

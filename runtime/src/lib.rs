@@ -11,6 +11,7 @@ pub mod driver;
 pub mod ephemeral;
 pub mod events;
 pub mod fdpass;
+pub mod import;
 pub mod kill_tree;
 pub mod load;
 pub mod output;

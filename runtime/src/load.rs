@@ -21,8 +21,13 @@ pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
             ),
         )
     })?;
-    Stack::parse_file_bytes(&file.display().to_string(), &bytes)
-        .map_err(|errors| errors_failure(file, &errors))
+    let (parsed, notes) = Stack::parse_file_bytes_with_notes(&file.display().to_string(), &bytes)
+        .map_err(|errors| errors_failure(file, &errors))?;
+    // What another format's file said that coord translated approximately or dropped.
+    for note in notes {
+        let _ = writeln!(std::io::stderr(), "{note}");
+    }
+    Ok(parsed)
 }
 
 /// Loads the stack for a run of `services` (empty: all of them): parses it, prints the warnings
@@ -90,7 +95,7 @@ pub fn load_for_run(file: &Path, stack_dir: &Path, services: &[String]) -> Resul
 }
 
 /// Every error of the file, then a count: exit 2, printed as is.
-fn errors_failure(file: &Path, errors: &ConfigErrors) -> Failure {
+pub fn errors_failure(file: &Path, errors: &ConfigErrors) -> Failure {
     let count = errors.0.len();
     Failure {
         code: 2,

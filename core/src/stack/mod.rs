@@ -37,7 +37,7 @@ pub use dependency_kind::{DependencyKind, KindSemantics, WaitsFor};
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
 pub use encoding::decode;
 pub use error::{ConfigError, ConfigErrors, ConfigWarning};
-pub use formats::{DEFAULT_FILES, Format};
+pub use formats::{DEFAULT_FILES, Format, Translation};
 pub use model::*;
 pub use places::{Parsed, Place, Places};
 pub use values::{env_prefix, env_prefix_char};

@@ -10,6 +10,7 @@ mod degradation;
 mod demo;
 mod files;
 mod fixed_ports;
+mod import;
 mod invalid;
 mod ipv6;
 mod lifecycle;

@@ -593,13 +593,13 @@ impl Translator<'_> {
             }
         }
         if ready.is_none() && !is_task {
-            if let Some(line) = body.get("ready_log_line") {
-                if let Some(text) = self.rendered(line, "`ready_log_line`", &vars) {
-                    ready = Some(RawNode::table(
-                        line.span.clone(),
-                        vec![string_entry(&line.span, "log", regex_escape(&text))],
-                    ));
-                }
+            if let Some(line) = body.get("ready_log_line")
+                && let Some(text) = self.rendered(line, "`ready_log_line`", &vars)
+            {
+                ready = Some(RawNode::table(
+                    line.span.clone(),
+                    vec![string_entry(&line.span, "log", regex_escape(&text))],
+                ));
             }
         } else if let Some(line) = body.get("ready_log_line") {
             self.note(&line.span, format!("`ready_log_line` of `{name}` is dropped: coord's readiness is one check and the readiness_probe (or the task's exit) is used"), "keep the check dependents need: the probe, or the log line (remove the readiness_probe)");

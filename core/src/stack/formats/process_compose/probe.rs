@@ -103,7 +103,11 @@ impl Translator<'_> {
     }
 
     fn shell_is_not_sh(&self) -> bool {
-        !(self.shell[0] == "sh" || self.shell[0] == "/bin/sh")
+        // bash reads sh commands the same way in practice; other shells may not.
+        !matches!(
+            self.shell[0].as_str(),
+            "sh" | "/bin/sh" | "bash" | "/bin/bash"
+        )
     }
 
     fn http_check(
@@ -156,15 +160,15 @@ impl Translator<'_> {
             );
             return None;
         };
-        if let Some((_, existing)) = port {
-            if *existing != n {
-                self.error(
-                    &port_span,
-                    format!("the probes use two ports ({existing} and {n})"),
-                    "coord probes a service on its one port: use an exec probe for the other",
-                );
-                return None;
-            }
+        if let Some((_, existing)) = port
+            && *existing != n
+        {
+            self.error(
+                &port_span,
+                format!("the probes use two ports ({existing} and {n})"),
+                "coord probes a service on its one port: use an exec probe for the other",
+            );
+            return None;
         }
         *port = Some((port_span, n));
         Some(string_entry(&node.span, "http", path))

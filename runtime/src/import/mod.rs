@@ -1,0 +1,74 @@
+//! `coord import FILE [-o coord.toml]`: reads a stack file of any format (process-compose.yaml,
+//! Procfile, coord.toml) through the same raw tree -> Stack path as `coord run`, and writes the
+//! equivalent coord.toml; every field translated approximately or dropped is reported on stderr
+//! with its line (and listed in the file's header comment).
+
+mod render;
+
+use crate::cli::Failure;
+use crate::load::errors_failure;
+use coord_core::Stack;
+use coord_core::stack::decode;
+use std::io::Write;
+use std::path::Path;
+
+pub use render::render;
+
+/// Runs `coord import`: exit 0 when written, 2 when the file is invalid.
+pub fn import(file: &Path, output: Option<&Path>) -> Result<i32, Failure> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| {
+        Failure::new(
+            2,
+            format!("cannot read {name}: {e}\n  help: pass the process-compose.yaml or Procfile to import"),
+        )
+    })?;
+    let text = decode(&name, &bytes).map_err(|e| errors_failure(file, &e))?;
+    let translation = Stack::read_tree(&name, text).map_err(|e| errors_failure(file, &e))?;
+    let parsed =
+        Stack::from_tree(&name, text, &translation.root).map_err(|e| errors_failure(file, &e))?;
+    let toml = render(&name, text, &translation);
+    // The output must load as the same stack: anything else is a bug in the importer.
+    let check = Stack::parse("coord.toml", &toml).map_err(|e| {
+        Failure::new(
+            1,
+            format!("coord import wrote a coord.toml that does not load (a bug in coord):\n{e}"),
+        )
+    })?;
+    if check.services.len() != parsed.stack.services.len() {
+        return Err(Failure::new(
+            1,
+            "coord import lost a service on the way (a bug in coord)",
+        ));
+    }
+    let mut stderr = std::io::stderr();
+    for note in &translation.notes {
+        let _ = writeln!(stderr, "{note}");
+    }
+    let services = parsed.stack.services.len();
+    match output {
+        Some(path) => {
+            std::fs::write(path, &toml)
+                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+            let _ = writeln!(
+                stderr,
+                "coord: imported {services} service{} from {name} into {}; {} field{} translated approximately or dropped{}",
+                if services == 1 { "" } else { "s" },
+                path.display(),
+                translation.notes.len(),
+                if translation.notes.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                if translation.notes.is_empty() {
+                    ""
+                } else {
+                    " (listed above)"
+                },
+            );
+        }
+        None => crate::out!("{toml}"),
+    }
+    Ok(0)
+}
