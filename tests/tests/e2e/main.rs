@@ -20,6 +20,7 @@ mod output;
 mod ports;
 mod postgres_redis;
 mod probe_facts;
+mod process_compose;
 mod processes;
 mod procfile;
 mod readiness;
