@@ -13,6 +13,19 @@ use std::ops::Range;
 /// Deeper nesting than this is refused (no stack file needs it, and it keeps recursion bounded).
 const MAX_DEPTH: usize = 64;
 
+/// Aliases may copy at most this many nodes in all (a "billion laughs" file is refused instead of
+/// filling the memory).
+const MAX_ALIASED_NODES: usize = 100_000;
+
+/// The number of nodes in `node`.
+fn size(node: &YNode) -> usize {
+    1 + match &node.value {
+        YValue::Map(entries) => entries.iter().map(|(_, v)| size(v)).sum(),
+        YValue::Seq(items) => items.iter().map(size).sum(),
+        YValue::Scalar { .. } => 0,
+    }
+}
+
 /// One YAML node and the byte span of its text.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct YNode {
@@ -99,6 +112,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<YNode, ConfigErrors> {
         parser: Parser::new_from_str(text),
         bytes: char_offsets(text),
         anchors: BTreeMap::new(),
+        aliased: 0,
         d: Diagnostics::new(file, text),
     };
     match reader.document() {
@@ -118,6 +132,8 @@ struct Reader<'t> {
     /// Byte offset of every character index (and of the end).
     bytes: Vec<usize>,
     anchors: BTreeMap<usize, YNode>,
+    /// Nodes copied by aliases so far.
+    aliased: usize,
     d: Diagnostics<'t>,
 }
 
@@ -219,7 +235,17 @@ impl Reader<'_> {
                 anchor,
             ),
             OwnedEvent::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => (node.clone(), 0),
+                Some(node) => {
+                    self.aliased += size(node);
+                    if self.aliased > MAX_ALIASED_NODES {
+                        return Err((
+                            span,
+                            format!("aliases copy more than {MAX_ALIASED_NODES} YAML nodes"),
+                            "write the repeated settings out, or alias fewer times".into(),
+                        ));
+                    }
+                    (node.clone(), 0)
+                }
                 None => {
                     return Err((
                         span,
