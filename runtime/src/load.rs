@@ -9,8 +9,9 @@ use coord_core::stack::{ConfigErrors, Parsed, optional_but_required};
 use std::io::Write;
 use std::path::Path;
 
-/// Reads and validates a stack file of any format (picked from its name by the core): exit code
-/// 2 with every error (file:line:col + help).
+/// Reads and validates a stack file of any format (picked from its name by the core), reads the
+/// env files it names and has the core resolve `${...}` references: exit code 2 with every error
+/// (file:line:col + help).
 pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::new(
@@ -21,7 +22,15 @@ pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
             ),
         )
     })?;
-    Stack::parse_file_bytes(&file.display().to_string(), &bytes)
+    let parsed = Stack::parse_file_bytes(&file.display().to_string(), &bytes)
+        .map_err(|errors| errors_failure(file, &errors))?;
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let inputs = crate::env_files::read(&parsed.places.env, dir);
+    parsed
+        .resolve_env(&inputs)
         .map_err(|errors| errors_failure(file, &errors))
 }
 

@@ -89,7 +89,11 @@ impl Stack {
         let format = Format::detect(file, text).map_err(|why| whole_file_error(file, why))?;
         match format {
             Format::Toml => Stack::parse_with_places(file, text),
-            Format::Procfile => Stack::from_tree(file, text, &procfile::parse(file, text)?),
+            Format::Procfile => {
+                let mut parsed = Stack::from_tree(file, text, &procfile::parse(file, text)?)?;
+                parsed.places.env = parsed.places.env.without_interpolation();
+                Ok(parsed)
+            }
             Format::ProcessCompose => Err(whole_file_error(
                 file,
                 format!(
