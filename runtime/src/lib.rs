@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod client;
 pub mod driver;
+pub mod env_files;
 pub mod ephemeral;
 pub mod events;
 pub mod fdpass;

@@ -9,8 +9,9 @@ use coord_core::stack::{ConfigErrors, Parsed, optional_but_required};
 use std::io::Write;
 use std::path::Path;
 
-/// Reads and validates a stack file of any format (picked from its name by the core): exit code
-/// 2 with every error (file:line:col + help).
+/// Reads and validates a stack file of any format (picked from its name by the core), reads the
+/// env files it names and has the core resolve `${...}` references: exit code 2 with every error
+/// (file:line:col + help).
 pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::new(
@@ -27,7 +28,14 @@ pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
     for note in notes {
         let _ = writeln!(std::io::stderr(), "{note}");
     }
-    Ok(parsed)
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let inputs = crate::env_files::read(&parsed.places.env, dir);
+    parsed
+        .resolve_env(&inputs)
+        .map_err(|errors| errors_failure(file, &errors))
 }
 
 /// Loads the stack for a run of `services` (empty: all of them): parses it, prints the warnings

@@ -56,6 +56,11 @@ impl<'t> Diagnostics<'t> {
         Place { line, column }
     }
 
+    /// The text at `span`, if it is inside the file.
+    pub(crate) fn source(&self, span: Range<usize>) -> Option<&'t str> {
+        self.lines.source(span)
+    }
+
     /// Whether any error was recorded.
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()

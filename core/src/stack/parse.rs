@@ -5,10 +5,12 @@ use super::checks::{check_fixed_ports, check_lists, check_names};
 use super::coordination::coordination;
 use super::dependencies::check_cycles;
 use super::diagnostics::Diagnostics;
+use super::env_files::plan;
 use super::formats::toml_tree;
 use super::names::NameIndex;
 use super::places::per_service;
 use super::ranges::port_ranges;
+use super::raw::RawService;
 use super::service::{Context, service};
 use super::syntax::reading_error;
 use super::tree::RawNode;
@@ -80,10 +82,13 @@ impl Stack {
             .collect();
         let edges: Vec<_> = built.iter().map(|b| &b.edges).collect();
         check_cycles(&mut d, &names, &edges);
+        let raw_services: Vec<&RawService> = tables.iter().map(|(_, t)| t.get_ref()).collect();
+        let env = plan(&mut d, raw.env_file.as_ref(), &raw_services);
         if !d.is_empty() {
             return Err(d.into_errors());
         }
         let places = Places {
+            env,
             file: file.to_string(),
             working_dir: per_service(tables.len(), |id| {
                 let dir = tables[id].1.get_ref().working_dir.as_ref();

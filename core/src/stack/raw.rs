@@ -6,8 +6,10 @@ use crate::stack::tree::{self, RawNode, ShapeError, Spanned};
 use serde::Deserialize;
 
 mod either;
+mod env_file;
 
 pub(crate) use either::{Keyed, RawCommand, RawDependency, RawDependsOn, RawPort};
+pub(crate) use env_file::{RawEnvFile, RawEnvFiles};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -19,6 +21,8 @@ pub(crate) struct RawStack {
     pub ports: Option<RawPorts>,
     /// `[services.NAME]` tables, in file order.
     pub services: Option<Spanned<Keyed<Spanned<RawService>>>>,
+    /// `env_file = [...]` for every service.
+    pub env_file: Option<Spanned<RawEnvFiles>>,
 }
 
 /// `[coordination]`.
@@ -50,6 +54,7 @@ pub(crate) struct RawService {
     pub command: Option<Spanned<RawCommand>>,
     pub working_dir: Option<Spanned<String>>,
     pub env: Option<Keyed<Spanned<String>>>,
+    pub env_file: Option<Spanned<RawEnvFiles>>,
     pub port: Option<Spanned<RawPort>>,
     pub socket_activation: Option<Spanned<bool>>,
     pub url: Option<Spanned<String>>,

@@ -8,6 +8,7 @@
 mod control;
 mod degradation;
 mod demo;
+mod env_files;
 mod files;
 mod fixed_ports;
 mod import;

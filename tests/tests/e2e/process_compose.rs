@@ -2,7 +2,8 @@
 //! `process_completed_successfully` migration, a `process_log_ready` broker (its
 //! `ready_log_line` is a plain substring with regex characters), an API with an http readiness
 //! probe and a `shutdown` block, and a web front waiting for the API to be healthy. It comes up in
-//! that order and stops cleanly on Ctrl-C.
+//! that order (the migration sees the file's `environment` and the `.env` beside it) and stops
+//! cleanly on Ctrl-C.
 
 use coord_tests::harness::coord::{CoordRun, is_summary};
 use coord_tests::harness::events::position;
@@ -47,7 +48,17 @@ processes:
       api:
         condition: process_healthy
 "#,
-        migrate = dir.toy_shell("migrate", &["--exit-after", "50", "--require-env", "STACK"]),
+        migrate = dir.toy_shell(
+            "migrate",
+            &[
+                "--exit-after",
+                "50",
+                "--require-env",
+                "STACK",
+                "--require-env",
+                "FROM_DOTENV"
+            ]
+        ),
         broker = dir.toy_shell("broker", &["--log-ready", line, "--ready-after", "200"]),
         api = dir.toy_shell(
             "api",
@@ -55,6 +66,8 @@ processes:
         ),
         web = dir.toy_shell("web", &["--sleep"]),
     );
+    // process-compose loads the `.env` beside the file; so does coord.
+    dir.write(".env", "FROM_DOTENV=yes\n");
     let file = dir.write("process-compose.yaml", &stack);
     let mut coord = CoordRun::start(dir.path(), &["run", "-f", &file.to_string_lossy()]);
     let summary = coord

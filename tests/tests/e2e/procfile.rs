@@ -1,5 +1,5 @@
 //! Procfile stacks: found without `-f`, entries using `$PORT` get foreman's ports (5000, 5100 by
-//! entry index) unless taken, the others get no port.
+//! entry index) unless taken, the others get no port; the `.env` beside the Procfile is loaded.
 
 use coord_tests::harness::PATIENCE;
 use coord_tests::harness::coord::{CoordRun, is_summary};
@@ -11,12 +11,13 @@ use coord_tests::harness::testdir::TestDir;
 fn a_procfile_with_port_comes_up_on_foremans_ports() {
     let dir = TestDir::new("procfile-port");
     let procfile = format!(
-        "# web entries read $PORT, the worker does not\nweb: {web} --port $PORT --print-env PORT\nweb2: {web2} --port ${{PORT}} --print-env PORT\n\nworker: {worker} --sleep --print-env PORT\n",
+        "# web entries read $PORT, the worker does not\nweb: {web} --port $PORT --print-env PORT\nweb2: {web2} --port ${{PORT}} --print-env PORT\n\nworker: {worker} --print-env PORT --print-env GREETING\n",
         web = dir.toy_shell("web", &[]),
         web2 = dir.toy_shell("web2", &[]),
         worker = dir.toy_shell("worker", &[]),
     );
     dir.write("Procfile", &procfile);
+    dir.write(".env", "GREETING=from-dotenv\n");
     let free = [port_is_free(5000), port_is_free(5100)];
     let mut coord = CoordRun::start(dir.path(), &["run"]);
     let summary = coord

@@ -133,7 +133,12 @@ impl Stack {
     ) -> Result<(Parsed, Vec<ConfigWarning>), ConfigErrors> {
         let text = decode(file, bytes)?;
         let translation = Stack::read_tree(file, text)?;
-        let parsed = Stack::from_tree(file, text, &translation.root)?;
+        let mut parsed = Stack::from_tree(file, text, &translation.root)?;
+        if translation.format != Format::Toml {
+            // Procfile and process-compose commands are the shell's, as foreman and
+            // process-compose run them: `$VAR` is left to the shell.
+            parsed.places.env = parsed.places.env.without_interpolation();
+        }
         Ok((parsed, translation.notes))
     }
 }

@@ -7,7 +7,9 @@
 //!   drop part of a stack without saying so), and so is a name written twice (foreman and honcho
 //!   keep one of them silently): the error names both lines.
 //!
-//! Each entry becomes a service whose command runs through `sh -c`, with no dependencies. An
+//! Each entry becomes a service whose command runs through `sh -c`, with no dependencies, and the
+//! `.env` beside the Procfile is loaded when there is one (as foreman and honcho do); commands are
+//! left to the shell (no `${...}` resolution at load, `$$` stays the shell's pid). An
 //! entry whose command uses `$PORT` or `${PORT}` gets a port, preferring foreman's numbering:
 //! 5000 + 100 x its index among all entries (web: 5000, worker: 5100, ...), so familiar URLs
 //! stay; coord picks another port from the `development` range when that one is taken.
@@ -51,9 +53,20 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<RawNode, ConfigErrors> {
         .map(|(index, entry)| service(index, entry))
         .collect();
     let key = |name: &str| Spanned::new(0..0, name.to_string());
+    // foreman and honcho load the `.env` beside the Procfile when there is one.
+    let dot_env = RawNode::table(
+        0..0,
+        vec![
+            (key("path"), RawNode::string(0..0, ".env")),
+            (key("required"), RawNode::bool(0..0, false)),
+        ],
+    );
     Ok(RawNode::table(
         0..text.len(),
-        vec![(key("services"), RawNode::table(0..text.len(), services))],
+        vec![
+            (key("env_file"), RawNode::array(0..0, vec![dot_env])),
+            (key("services"), RawNode::table(0..text.len(), services)),
+        ],
     ))
 }
 

@@ -237,13 +237,43 @@ impl<'t> Translator<'t> {
             .get("processes")
             .map(|p| p.span.clone())
             .unwrap_or(0..0);
+        // process-compose loads the `.env` of the directory it runs in when there is one (its
+        // `--env` default); coord loads the one beside the file.
+        let at = 0..0;
+        let dot_env = RawNode::table(
+            at.clone(),
+            vec![
+                string_entry(&at, "path", ".env".into()),
+                (key(&at, "required"), RawNode::bool(at.clone(), false)),
+            ],
+        );
         RawNode::table(
             whole,
-            vec![(
-                key(&services_span, "services"),
-                RawNode::table(services_span.clone(), services),
-            )],
+            vec![
+                (
+                    key(&at, "env_file"),
+                    RawNode::array(at.clone(), vec![dot_env]),
+                ),
+                (
+                    key(&services_span, "services"),
+                    RawNode::table(services_span.clone(), services),
+                ),
+            ],
         )
+    }
+
+    /// A process's `env_file`: one path or a list of paths (relative to the file).
+    fn env_file(&mut self, node: &YNode) -> Option<RawNode> {
+        let items: Vec<&YNode> = match &node.value {
+            YValue::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut paths = Vec::new();
+        for item in items {
+            let path = self.text(item, "an `env_file` path")?;
+            paths.push(RawNode::string(item.span.clone(), path));
+        }
+        Some(RawNode::array(node.span.clone(), paths))
     }
 
     fn shell_config(&mut self, node: &YNode) {
@@ -495,6 +525,7 @@ impl Translator<'_> {
         let mut restart = None;
         let mut stop = Vec::new();
         let mut working_dir = None;
+        let mut env_file = None;
         let mut env: Vec<(Spanned<String>, Spanned<String>)> = self.environment.clone();
         for (k, v) in body.entries() {
             let ks = k.span();
@@ -579,11 +610,7 @@ impl Translator<'_> {
                     "`launch_timeout_seconds` is dropped",
                     "set `readiness_timeout` in the coord.toml if the start needs a budget",
                 ),
-                "env_file" => self.note(
-                    &ks,
-                    "`env_file` is dropped by this build",
-                    "copy the file's variables under `environment:`",
-                ),
+                "env_file" => env_file = self.env_file(v),
                 other if other.starts_with("x-") => {}
                 other => self.note(
                     &ks,
@@ -606,6 +633,9 @@ impl Translator<'_> {
         }
         if let Some((dir_span, dir)) = working_dir {
             common.push(string_entry(&dir_span, "working_dir", dir));
+        }
+        if let Some(files) = env_file {
+            common.push((key(&files.span, "env_file"), files));
         }
         // The probe's port is the service's port: coord sets PORT itself then.
         if let Some((port_span, number)) = &port {
