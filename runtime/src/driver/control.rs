@@ -188,6 +188,13 @@ impl Driver {
             }),
             Request::Stop { service } => Answer::only(self.operator(now, true, &service)),
             Request::Restart { service } => Answer::only(self.operator(now, false, &service)),
+            Request::Shutdown => {
+                self.coordinator.handle_input(now, Input::Shutdown);
+                tracing::warn!("coord down: stopping the stack in reverse order");
+                Answer::only(Reply::Accepted {
+                    message: "stopping the stack in reverse order".into(),
+                })
+            }
             Request::Subscribe { services, logs } => {
                 let ids: Result<Vec<_>, String> = services
                     .iter()
