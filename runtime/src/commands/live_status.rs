@@ -16,9 +16,9 @@ pub struct LiveStatus {
     /// One entry per service, in stack file order.
     #[serde(default)]
     pub services: Vec<LiveService>,
-    /// Present once startup is over.
+    /// Present once startup is over: the core's own summary.
     #[serde(default)]
-    pub startup: Option<LiveStartup>,
+    pub startup: Option<coord_core::StartupSummary>,
 }
 
 /// One service of [`LiveStatus`].
@@ -41,14 +41,6 @@ pub struct LiveState {
     /// The reason of a `failed` or `skipped` state.
     #[serde(default)]
     pub reason: Option<String>,
-}
-
-/// How startup went, once it is over.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LiveStartup {
-    /// Whether the run failed.
-    #[serde(default)]
-    pub run_failed: bool,
 }
 
 /// The running coord's status; `Ok(None)` when no coord runs the stack.
@@ -91,6 +83,11 @@ mod tests {
             Some("exited with code 1")
         );
         assert!(!status.services[2].selected);
-        assert!(status.startup.unwrap().run_failed);
+        let startup = status.startup.unwrap();
+        assert!(startup.run_failed);
+        assert_eq!(
+            startup.to_string(),
+            "startup failed after 0.01 s with 1/2 ready"
+        );
     }
 }

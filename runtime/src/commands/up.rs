@@ -230,16 +230,10 @@ fn await_startup(paths: &StackPaths, follow: &mut Follow) -> Result<Startup, Fai
     if let Some(status) = live_status::fetch(paths)?
         && let Some(startup) = status.startup
     {
-        let ready = status
-            .services
-            .iter()
-            .filter(|s| s.selected && matches!(s.state.state.as_str(), "ready" | "completed"))
-            .count();
-        let selected = status.services.iter().filter(|s| s.selected).count();
         return Ok(if startup.run_failed {
-            Startup::Failed(format!("startup failed with {ready}/{selected} ready"))
+            Startup::Failed(startup.to_string())
         } else {
-            Startup::Up(format!("{ready}/{selected} ready"))
+            Startup::Up(startup.to_string())
         });
     }
     loop {
