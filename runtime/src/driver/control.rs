@@ -1,5 +1,6 @@
 //! The control socket `.coord/control.sock`: `coord status`, `coord stop NAME`,
-//! `coord restart NAME` and `coord events` talk to the running coord through it, in the JSON
+//! `coord restart NAME`, `coord events` and the commands of [`crate::commands`] (`up -d`,
+//! `down`, `attach`, `logs --follow`, `wait`) talk to the running coord through it, in the JSON
 //! lines of [`crate::protocol`]. The socket is mode 0600 and every peer's uid is checked
 //! ([`crate::peer`]).
 
