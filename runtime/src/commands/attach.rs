@@ -4,7 +4,7 @@
 //! `attach` ends (exit 0), the stack keeps running.
 
 use super::live_status;
-use super::stream::{Follow, Next, stop_on_signals};
+use super::stream::{Follow, Next, print_line, stop_on_signals};
 use crate::cli::Failure;
 use crate::client::not_running;
 use crate::events::in_words;
@@ -36,9 +36,13 @@ pub fn attach(file: &Path, services: &[String]) -> Result<i32, Failure> {
     loop {
         match follow.next(None, Some(&stop))? {
             Next::Event(_, StreamEvent::Log { service, line }) => {
-                match names.iter().position(|n| *n == service) {
-                    Some(id) => crate::outln!("{}", output.format(id, &line)),
-                    None => crate::outln!("{service} | {line}"),
+                let text = match names.iter().position(|n| *n == service) {
+                    Some(id) => output.format(id, &line),
+                    None => format!("{service} | {line}"),
+                };
+                if !print_line(&text) {
+                    // Nobody reads the output any more: detach.
+                    return Ok(0);
                 }
             }
             Next::Event(_, event @ StreamEvent::Transition { .. }) => {

@@ -9,7 +9,7 @@
 //! run ends or Ctrl-C. The stream is joined before the files are read, so no line is lost in
 //! between; a line written in that very instant may show twice.
 
-use super::stream::{Follow, Next, stop_on_signals};
+use super::stream::{Follow, Next, print_line, stop_on_signals};
 use crate::cli::Failure;
 use crate::output::Output;
 use crate::paths::StackPaths;
@@ -62,12 +62,13 @@ pub fn logs(file: &Path, request: LogsRequest) -> Result<i32, Failure> {
         request.services.clone()
     };
     let output = Output::new(all.clone());
-    let print = |name: &str, line: &str| {
+    // False once nobody reads stdout: then there is nothing more to do.
+    let print = |name: &str, line: &str| -> bool {
         if request.no_prefix {
-            crate::outln!("{line}");
+            print_line(line)
         } else {
             let id = all.iter().position(|n| n == name).unwrap_or(0);
-            crate::outln!("{}", output.format(id, line));
+            print_line(&output.format(id, line))
         }
     };
     let stop = request.follow.then(stop_on_signals);
@@ -79,7 +80,9 @@ pub fn logs(file: &Path, request: LogsRequest) -> Result<i32, Failure> {
     for name in &shown {
         let path = paths.log_file(name);
         for line in tail(&path, request.lines)? {
-            print(name, &line);
+            if !print(name, &line) {
+                return Ok(0);
+            }
         }
     }
     if !request.follow {
@@ -95,8 +98,8 @@ pub fn logs(file: &Path, request: LogsRequest) -> Result<i32, Failure> {
     loop {
         match follow.next(None, stop.as_deref())? {
             Next::Event(_, StreamEvent::Log { service, line }) => {
-                if shown.contains(&service) {
-                    print(&service, &line);
+                if shown.contains(&service) && !print(&service, &line) {
+                    return Ok(0);
                 }
             }
             Next::Event(_, StreamEvent::RunEnd { .. }) | Next::Stopped | Next::Closed => {

@@ -141,3 +141,11 @@ pub fn stop_on_signals() -> std::sync::Arc<AtomicBool> {
     }
     flag
 }
+
+/// Writes `line` and a newline on stdout at once; false when nobody reads stdout any more (a
+/// closed pipe: `coord logs --follow | head -1`), so that a following command ends.
+pub fn print_line(line: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}

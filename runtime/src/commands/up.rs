@@ -79,6 +79,19 @@ fn detach(request: &UpRequest) -> Result<i32, Failure> {
             format!("cannot create {}: {e}", paths.coord_dir.display()),
         )
     })?;
+    // Without its control socket the background coord would run on, unreachable: refuse first.
+    let socket = paths.control_socket();
+    if !socket_path_fits(&socket) {
+        return Err(Failure::new(
+            1,
+            format!(
+                "`up -d` follows the stack through its control socket {}, but that path is longer \
+                 than a Unix socket path may be ({MAX_SOCKET_PATH} bytes)\n  help: move the stack \
+                 to a shorter directory, or use `coord run` in a terminal",
+                socket.display()
+            ),
+        ));
+    }
     let lock = lock_up(&paths)?;
     if let Some(owner) = crate::registry::read(&paths)
         .ok()
@@ -123,6 +136,14 @@ fn detach(request: &UpRequest) -> Result<i32, Failure> {
             ))
         }
     }
+}
+
+/// The longest path of a Unix socket (`sun_path` is 108 bytes with its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Whether a Unix socket can be bound at `path`.
+pub fn socket_path_fits(path: &Path) -> bool {
+    path.as_os_str().len() <= MAX_SOCKET_PATH
 }
 
 /// Takes `.coord/up.lock` (waiting for another `up -d` that holds it).
@@ -286,6 +307,15 @@ fn drain_to_end(follow: &mut Follow) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_socket_path_must_fit_sun_path() {
+        assert!(socket_path_fits(Path::new("/srv/app/.coord/control.sock")));
+        let long = format!("/{}/.coord/control.sock", "d".repeat(100));
+        assert!(!socket_path_fits(Path::new(&long)));
+        let exact = format!("/{}", "x".repeat(MAX_SOCKET_PATH - 1));
+        assert!(socket_path_fits(Path::new(&exact)));
+    }
 
     #[test]
     fn the_background_flag_follows_the_subcommand() {

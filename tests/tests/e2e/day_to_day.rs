@@ -351,3 +351,29 @@ fn logs_usage_errors_exit_2() {
     let (code, out, all) = coord_cmd(dir.path(), &file, &["logs"]);
     assert_eq!((code, out.as_str()), (0, ""), "{all}");
 }
+
+#[test]
+fn logs_follow_into_a_closed_pipe_ends_at_the_next_line() {
+    let dir = TestDir::new("day-logs-pipe");
+    let file = demo_like(&dir, &[]);
+    let coord = up_detached(&dir, &file);
+    let script = format!(
+        "{} logs --follow api -f {} | head -1",
+        coord_tests::harness::testdir::sh_quote(
+            &coord_tests::harness::bins::coord().to_string_lossy()
+        ),
+        coord_tests::harness::testdir::sh_quote(&file)
+    );
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", &script]).current_dir(dir.path());
+    let mut piped = CoordRun::spawn(command);
+    piped
+        .wait_line(PATIENCE, |l| l.starts_with("api "))
+        .unwrap_or_else(|t| panic!("head printed the first line: {t}"));
+    // `head` is gone; the next line api writes makes `logs` see the closed pipe and end.
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["restart", "api"]);
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(piped.exit_code(PATIENCE), 0, "{}", piped.transcript());
+    assert!(procs::alive(coord.0), "the stack still runs");
+    down_and_check_gone(&dir, &file, &coord);
+}
