@@ -206,6 +206,11 @@ impl Driver {
                             .ok_or_else(|| n.clone())
                     })
                     .collect();
+                if logs {
+                    // The log files hold every line before the subscription, the stream every
+                    // line after it: `coord logs --follow` reads the files once subscribed.
+                    self.output.flush_logs();
+                }
                 match ids {
                     Err(name) => Answer::only(unknown(&name)),
                     Ok(ids) => Answer {
