@@ -377,3 +377,15 @@ fn logs_follow_into_a_closed_pipe_ends_at_the_next_line() {
     assert!(procs::alive(coord.0), "the stack still runs");
     down_and_check_gone(&dir, &file, &coord);
 }
+
+#[test]
+fn attach_and_logs_follow_without_a_running_coord_say_so() {
+    let dir = TestDir::new("day-none");
+    let file = demo_like(&dir, &[]);
+    let (code, _, all) = coord_cmd(dir.path(), &file, &["attach"]);
+    assert_eq!(code, 1, "{all}");
+    assert!(all.contains("no coord is running the stack"), "{all}");
+    let (code, out, all) = coord_cmd(dir.path(), &file, &["logs", "--follow"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{all}");
+    assert!(all.contains("no new lines will come"), "{all}");
+}
