@@ -1,4 +1,5 @@
-//! The command line: `coord run | check | graph | status | discover | stop | restart | events`.
+//! The command line: `coord run | up | down | attach | logs | wait | check | graph | status |
+//! discover | stop | restart | events`.
 
 use crate::driver::{self, RunRequest};
 use crate::paths::StackPaths;
@@ -29,6 +30,62 @@ pub enum CliCommand {
         file: PathBuf,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
+    },
+    /// Bring the stack up as `run` does; with -d in the background, returning once it is up.
+    Up {
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// Run only these services (and what they depend on); default: all.
+        services: Vec<String>,
+        /// Start coord in the background and exit 0 once the selection is up (1 if it failed).
+        #[arg(short = 'd', long = "detach")]
+        detach: bool,
+        /// Internal: this process is the background coord of `up -d`.
+        #[arg(long = "background-child", hide = true)]
+        background_child: bool,
+    },
+    /// Stop the running stack in reverse order and return once everything is gone.
+    Down {
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+    },
+    /// Follow the running stack's output and state changes; Ctrl-C detaches, it keeps running.
+    Attach {
+        /// Only these services' output and events; default: all.
+        services: Vec<String>,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+    },
+    /// Print the services' output from their log files (during the run and after).
+    Logs {
+        /// Only these services; default: all, in stack file order.
+        services: Vec<String>,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// Keep printing new lines while coord runs (until the run ends or Ctrl-C).
+        #[arg(long)]
+        follow: bool,
+        /// Only the last N lines of each service.
+        #[arg(short = 'n', long = "lines")]
+        lines: Option<usize>,
+        /// The raw output of exactly one service, without the `name |` prefix.
+        #[arg(long)]
+        no_prefix: bool,
+    },
+    /// Wait until services are ready (tasks: completed); exit 1 if one fails or on timeout.
+    Wait {
+        /// These services; default: every service in the run's selection.
+        services: Vec<String>,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+        /// Give up after this long ("30s", "500ms"); default: wait as long as it takes.
+        #[arg(long, value_parser = parse_wait)]
+        timeout: Option<Duration>,
     },
     /// Validate the stack file and print the startup order.
     Check {
@@ -138,6 +195,45 @@ impl Failure {
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         CliCommand::Run { file, services } => run(&file, services),
+        CliCommand::Up {
+            file,
+            services,
+            detach,
+            background_child,
+        } => crate::commands::up::up(
+            crate::commands::up::UpRequest {
+                file,
+                services,
+                detach,
+                background_child,
+            },
+            run,
+        ),
+        CliCommand::Down { file } => crate::commands::down::down(&file),
+        CliCommand::Attach { services, file } => crate::commands::attach::attach(&file, &services),
+        CliCommand::Logs {
+            services,
+            file,
+            follow,
+            lines,
+            no_prefix,
+        } => crate::commands::logs::logs(
+            &file,
+            crate::commands::logs::LogsRequest {
+                services,
+                follow,
+                lines,
+                no_prefix,
+            },
+        ),
+        CliCommand::Wait {
+            services,
+            file,
+            timeout,
+        } => crate::commands::wait::wait(
+            &file,
+            crate::commands::wait::WaitRequest { services, timeout },
+        ),
         CliCommand::Check { file } => check(&file),
         CliCommand::Graph { file, dot } => graph(&file, dot),
         CliCommand::Status { file, json } => crate::client::status(&file, json),

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod commands;
 pub mod driver;
 pub mod ephemeral;
 pub mod events;

@@ -51,6 +51,8 @@ pub enum Request {
         #[serde(default)]
         logs: bool,
     },
+    /// Stop the whole stack in reverse dependency order and end the run (`coord down`).
+    Shutdown,
 }
 
 /// Why a request was not carried out, as a stable word.
@@ -285,6 +287,10 @@ mod tests {
         assert_eq!(
             to_line(&Request::Status),
             "{\"v\":1,\"request\":\"status\"}\n"
+        );
+        assert_eq!(
+            to_line(&Request::Shutdown),
+            "{\"v\":1,\"request\":\"shutdown\"}\n"
         );
         assert_eq!(
             parse_line::<Request>(r#"{"v":1,"request":"subscribe"}"#),

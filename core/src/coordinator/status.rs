@@ -1,7 +1,7 @@
 //! The serialisable status snapshot: states, ports, pids, attempts, timings, critical path.
 
 use super::state::ServiceState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The readiness view of the original design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,8 +58,8 @@ pub struct ServiceStatus {
     pub ready_at_ms: Option<u64>,
 }
 
-/// How the startup went, once it is over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How the startup went, once it is over (read back by clients of the control socket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartupSummary {
     /// Selected services now Ready or Completed.
     pub ready: usize,

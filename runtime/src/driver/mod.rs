@@ -56,7 +56,7 @@ pub struct RunRequest {
 pub enum RunError {
     /// Another coord runs this stack.
     #[error(
-        "coord is already running this stack (pid {0}); stop it first (Ctrl-C in its terminal)"
+        "coord is already running this stack (pid {0}); stop it first with `coord down` (or Ctrl-C in its terminal)"
     )]
     AlreadyRunning(u32),
     /// A file or socket coord needs could not be set up.

@@ -6,6 +6,7 @@
 //! `cargo build -p coord --bin coord -p coord-tests --bin toy-service` (see `harness::bins`).
 
 mod control;
+mod day_to_day;
 mod degradation;
 mod demo;
 mod files;
