@@ -29,6 +29,9 @@ pub enum CliCommand {
         file: PathBuf,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
+        /// No live startup view on a terminal: print every line as it comes.
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Validate the stack file and print the startup order.
     Check {
@@ -137,7 +140,11 @@ impl Failure {
 /// Runs a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        CliCommand::Run { file, services } => run(&file, services),
+        CliCommand::Run {
+            file,
+            services,
+            no_progress,
+        } => run(&file, services, no_progress),
         CliCommand::Check { file } => check(&file),
         CliCommand::Graph { file, dot } => graph(&file, dot),
         CliCommand::Status { file, json } => crate::client::status(&file, json),
@@ -171,7 +178,7 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
         .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
 }
 
-fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
+fn run(file: &Path, services: Vec<String>, no_progress: bool) -> Result<i32, Failure> {
     let paths = stack_paths(file)?;
     let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
     crate::ephemeral::warn(&stack, file);
@@ -182,6 +189,10 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
         paths,
         services,
         launcher,
+        live_view: crate::output::live_view::wanted(
+            std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            no_progress,
+        ),
     })
     .map_err(|e| Failure::new(1, e.to_string()))?;
     if let coord_core::RunOutcome::Failed(why) = &outcome {

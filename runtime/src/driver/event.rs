@@ -165,6 +165,9 @@ impl Driver {
                         line,
                     });
                 }
+                if let Some(view) = &self.view {
+                    view.line(service, &text);
+                }
                 self.output.line(service, &text);
             }
             Event::Probed {
@@ -213,6 +216,7 @@ impl Driver {
                 generation,
             } => self.services[service].notified = Some(generation),
             Event::Interrupt => {
+                let _ = self.end_view();
                 self.coordinator.handle_input(now, Input::Interrupt);
                 if self.coordinator.is_forced() {
                     tracing::warn!("interrupted again: killing every process now");
