@@ -24,4 +24,5 @@ pub mod procfs;
 pub mod protocol;
 pub mod registry;
 pub mod safe_fs;
+pub mod status_view;
 pub mod supervise;

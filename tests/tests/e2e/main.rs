@@ -24,5 +24,6 @@ mod processes;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod status;
 mod tasks;
 mod user_stop;
