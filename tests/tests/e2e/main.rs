@@ -17,6 +17,7 @@ mod live_view;
 mod operate;
 mod order;
 mod output;
+mod partial_lines;
 mod ports;
 mod postgres_redis;
 mod probe_facts;
