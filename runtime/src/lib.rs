@@ -17,6 +17,7 @@ pub mod output;
 pub mod paths;
 pub mod peer;
 pub mod port_dir;
+pub mod port_holder;
 pub mod ports;
 pub mod probe;
 pub mod process;
