@@ -94,7 +94,7 @@ impl LiveView {
                         if state.finished {
                             break;
                         }
-                        draw(&state);
+                        draw(&state, false);
                     }
                     std::thread::sleep(TICK);
                 }
@@ -149,7 +149,7 @@ impl LiveView {
         if state.finished {
             return;
         }
-        draw(&state);
+        draw(&state, true);
         state.finished = true;
         terminal::end_frames();
     }
@@ -161,9 +161,9 @@ impl Drop for LiveView {
     }
 }
 
-fn draw(state: &ViewState) {
+fn draw(state: &ViewState, last: bool) {
     let (cols, rows) = super::frame::size().unwrap_or(FALLBACK_SIZE);
-    terminal::frame(render(&state.rows, Instant::now(), cols, rows));
+    terminal::frame(render(&state.rows, Instant::now(), cols, rows), last);
 }
 
 /// How soon a state's row is shown when not all fit: failures first, then what is starting,

@@ -55,6 +55,8 @@ enum Message {
 
 struct Shared {
     queued_msgs: AtomicUsize,
+    /// Frames of the live view waiting (a terminal that does not read gets no more).
+    queued_frames: AtomicUsize,
     queued_bytes: AtomicUsize,
     dropped: AtomicU64,
     out_closed: AtomicBool,
@@ -78,6 +80,7 @@ pub fn start() {
         let (tx, rx) = sync_channel(QUEUE);
         let shared = Arc::new(Shared {
             queued_msgs: AtomicUsize::new(0),
+            queued_frames: AtomicUsize::new(0),
             queued_bytes: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             out_closed: AtomicBool::new(false),
@@ -281,6 +284,7 @@ fn writer(rx: Receiver<Message>, shared: &Shared) {
                 batch.extend_from_slice(&bytes);
             }
             Message::Frame(lines) => {
+                shared.queued_frames.fetch_sub(1, Ordering::Relaxed);
                 write_batch(&screen, &mut batch, batch_stream);
                 if !FRAMES_OFF.load(Ordering::Relaxed) {
                     screen.frame(lines);
@@ -303,13 +307,24 @@ fn writer(rx: Receiver<Message>, shared: &Shared) {
 
 /// Draws the live view's frame `lines` (on stdout, a terminal) in place of the last one; coord's
 /// own messages written meanwhile appear above it. Lines must be shorter than the terminal is
-/// wide. Ignored before [`start`] and after [`restore_cursor`].
-pub fn frame(lines: Vec<String>) {
+/// wide. Ignored before [`start`] and after [`restore_cursor`]; skipped while an earlier frame
+/// still waits, unless it is the `last`.
+pub fn frame(lines: Vec<String>, last: bool) {
     if FRAMES_OFF.load(Ordering::Relaxed) {
         return;
     }
-    if let Some(t) = TERMINAL.get() {
-        let _ = t.tx.try_send(Message::Frame(lines));
+    let Some(t) = TERMINAL.get() else {
+        return;
+    };
+    // A frame replaces the one before: while one still waits (the terminal is behind, or
+    // paused with Ctrl-S), a new one is not queued.
+    let waiting = &t.shared.queued_frames;
+    if !last && waiting.load(Ordering::Relaxed) > 0 {
+        return;
+    }
+    waiting.fetch_add(1, Ordering::Relaxed);
+    if t.tx.try_send(Message::Frame(lines)).is_err() {
+        waiting.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
