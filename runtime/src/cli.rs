@@ -30,6 +30,9 @@ pub enum CliCommand {
         file: PathBuf,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
+        /// No live startup view on a terminal: print every line as it comes.
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Bring the stack up as `run` does; with -d in the background, returning once it is up.
     Up {
@@ -44,6 +47,9 @@ pub enum CliCommand {
         /// Internal: this process is the background coord of `up -d`.
         #[arg(long = "background-child", hide = true)]
         background_child: bool,
+        /// No live startup view on a terminal (as `run --no-progress`).
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Stop the running stack in reverse order and return once everything is gone.
     Down {
@@ -194,12 +200,17 @@ impl Failure {
 /// Runs a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        CliCommand::Run { file, services } => run(&file, services),
+        CliCommand::Run {
+            file,
+            services,
+            no_progress,
+        } => run(&file, services, no_progress),
         CliCommand::Up {
             file,
             services,
             detach,
             background_child,
+            no_progress,
         } => crate::commands::up::up(
             crate::commands::up::UpRequest {
                 file,
@@ -207,7 +218,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
                 detach,
                 background_child,
             },
-            run,
+            |file, services| run(file, services, no_progress),
         ),
         CliCommand::Down { file } => crate::commands::down::down(&file),
         CliCommand::Attach { services, file } => crate::commands::attach::attach(&file, &services),
@@ -267,7 +278,7 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
         .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
 }
 
-fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
+fn run(file: &Path, services: Vec<String>, no_progress: bool) -> Result<i32, Failure> {
     let paths = stack_paths(file)?;
     let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
     crate::ephemeral::warn(&stack, file);
@@ -278,6 +289,10 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
         paths,
         services,
         launcher,
+        live_view: crate::output::live_view::wanted(
+            std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            no_progress,
+        ),
     })
     .map_err(|e| Failure::new(1, e.to_string()))?;
     if let coord_core::RunOutcome::Failed(why) = &outcome {

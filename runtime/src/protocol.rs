@@ -77,7 +77,7 @@ pub enum ErrorKind {
 pub enum Reply {
     /// The answer to `status`: the core's status report with the processes' pids.
     Status {
-        /// The report (the schema of `coord status --json`).
+        /// The core's status report with the pids (`coord status --json` reshapes it).
         status: serde_json::Value,
     },
     /// A `stop`/`restart` the core accepted: what it does, in words.
