@@ -25,9 +25,9 @@ pub struct Cli {
 pub enum CliCommand {
     /// Bring the stack up, stream its output, stop it in reverse order on Ctrl-C.
     Run {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
         /// No live startup view on a terminal: print every line as it comes.
@@ -36,9 +36,9 @@ pub enum CliCommand {
     },
     /// Bring the stack up as `run` does; with -d in the background, returning once it is up.
     Up {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
         /// Start coord in the background and exit 0 once the selection is up (1 if it failed).
@@ -53,25 +53,25 @@ pub enum CliCommand {
     },
     /// Stop the running stack in reverse order and return once everything is gone.
     Down {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Follow the running stack's output and state changes; Ctrl-C detaches, it keeps running.
     Attach {
         /// Only these services' output and events; default: all.
         services: Vec<String>,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Print the services' output from their log files (during the run and after).
     Logs {
         /// Only these services; default: all, in stack file order.
         services: Vec<String>,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Keep printing new lines while coord runs (until the run ends or Ctrl-C).
         #[arg(long)]
         follow: bool,
@@ -86,33 +86,33 @@ pub enum CliCommand {
     Wait {
         /// These services; default: every service in the run's selection.
         services: Vec<String>,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Give up after this long ("30s", "500ms"); default: wait as long as it takes.
         #[arg(long, value_parser = parse_wait)]
         timeout: Option<Duration>,
     },
     /// Validate the stack file and print the startup order.
     Check {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Print the dependency graph.
     Graph {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Graphviz DOT instead of text.
         #[arg(long)]
         dot: bool,
     },
     /// Show the state of each service (live from the running coord, else from the registry).
     Status {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -121,9 +121,9 @@ pub enum CliCommand {
     Discover {
         /// The service.
         name: String,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// How long to wait for it to become ready ("30s", "500ms"); default: do not wait.
         #[arg(long, value_parser = parse_wait)]
         wait: Option<Duration>,
@@ -132,26 +132,26 @@ pub enum CliCommand {
     Stop {
         /// The service.
         name: String,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Restart one service of the running stack.
     Restart {
         /// The service.
         name: String,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Follow the running stack: print every state change, port, probe verdict, the startup
     /// summary and the run's end as they happen (until the run ends).
     Events {
         /// Only these services' events (and those of the run as a whole); default: all.
         services: Vec<String>,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// One JSON object per line (schema in the README, "Control protocol").
         #[arg(long)]
         json: bool,
@@ -199,12 +199,13 @@ impl Failure {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
+    let quiet = crate::stack_file::resolve_quietly;
     match cli.command {
         CliCommand::Run {
             file,
             services,
             no_progress,
-        } => run(&file, services, no_progress),
+        } => run(&crate::stack_file::resolve(file)?, services, no_progress),
         CliCommand::Up {
             file,
             services,
@@ -213,15 +214,17 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             no_progress,
         } => crate::commands::up::up(
             crate::commands::up::UpRequest {
-                file,
+                file: crate::stack_file::resolve(file)?,
                 services,
                 detach,
                 background_child,
             },
             |file, services| run(file, services, no_progress),
         ),
-        CliCommand::Down { file } => crate::commands::down::down(&file),
-        CliCommand::Attach { services, file } => crate::commands::attach::attach(&file, &services),
+        CliCommand::Down { file } => crate::commands::down::down(&quiet(file)?),
+        CliCommand::Attach { services, file } => {
+            crate::commands::attach::attach(&quiet(file)?, &services)
+        }
         CliCommand::Logs {
             services,
             file,
@@ -229,7 +232,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             lines,
             no_prefix,
         } => crate::commands::logs::logs(
-            &file,
+            &quiet(file)?,
             crate::commands::logs::LogsRequest {
                 services,
                 follow,
@@ -242,22 +245,26 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             file,
             timeout,
         } => crate::commands::wait::wait(
-            &file,
+            &quiet(file)?,
             crate::commands::wait::WaitRequest { services, timeout },
         ),
-        CliCommand::Check { file } => check(&file),
-        CliCommand::Graph { file, dot } => graph(&file, dot),
-        CliCommand::Status { file, json } => crate::client::status(&file, json),
-        CliCommand::Discover { name, file, wait } => crate::client::discover(&file, &name, wait),
-        CliCommand::Stop { name, file } => crate::client::control(&file, "stop", &name),
-        CliCommand::Restart { name, file } => crate::client::control(&file, "restart", &name),
+        CliCommand::Check { file } => check(&crate::stack_file::resolve(file)?),
+        CliCommand::Graph { file, dot } => graph(&crate::stack_file::resolve(file)?, dot),
+        CliCommand::Status { file, json } => crate::client::status(&quiet(file)?, json),
+        CliCommand::Discover { name, file, wait } => {
+            crate::client::discover(&quiet(file)?, &name, wait)
+        }
+        CliCommand::Stop { name, file } => crate::client::control(&quiet(file)?, "stop", &name),
+        CliCommand::Restart { name, file } => {
+            crate::client::control(&quiet(file)?, "restart", &name)
+        }
         CliCommand::Events {
             services,
             file,
             json,
             logs,
         } => crate::events::events(
-            &file,
+            &quiet(file)?,
             crate::events::EventsRequest {
                 services,
                 json,

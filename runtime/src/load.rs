@@ -9,18 +9,28 @@ use coord_core::stack::{ConfigErrors, Parsed, optional_but_required};
 use std::io::Write;
 use std::path::Path;
 
-/// Reads and validates a stack file: exit code 2 with every error (file:line:col + help).
+/// Reads and validates a stack file of any format (picked from its name by the core), reads the
+/// env files it names and has the core resolve `${...}` references: exit code 2 with every error
+/// (file:line:col + help).
 pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::new(
             2,
             format!(
-                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml is",
+                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml (or process-compose.yaml, or a Procfile) is",
                 file.display()
             ),
         )
     })?;
-    Stack::parse_bytes(&file.display().to_string(), &bytes)
+    let parsed = Stack::parse_file_bytes(&file.display().to_string(), &bytes)
+        .map_err(|errors| errors_failure(file, &errors))?;
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let inputs = crate::env_files::read(&parsed.places.env, dir);
+    parsed
+        .resolve_env(&inputs)
         .map_err(|errors| errors_failure(file, &errors))
 }
 

@@ -4,9 +4,9 @@ use super::coordination::CoordinationParts;
 use super::diagnostics::{Diagnostics, suggest};
 use super::names::NameIndex;
 use super::raw::{RawPort, RawService};
+use super::tree::Spanned;
 use super::values::{env_prefix, is_plain_name};
 use std::collections::{BTreeMap, BTreeSet};
-use toml::Spanned;
 
 /// The services as written: name and table, in file order.
 pub(crate) type Tables = [(Spanned<String>, Spanned<RawService>)];

@@ -3,8 +3,8 @@
 use super::Coordination;
 use super::diagnostics::Diagnostics;
 use super::raw::RawCoordination;
+use super::tree::Spanned;
 use super::values::{count, duration};
-use toml::Spanned;
 
 /// The coordination settings, plus the spanned service lists for the checks that need the
 /// service names.

@@ -3,12 +3,12 @@
 use super::diagnostics::{Diagnostics, suggest};
 use super::names::NameIndex;
 use super::raw::{RawDependency, RawDependsOn};
+use super::tree::Spanned;
 use super::values::duration;
 use super::{Dependency, DependencyKind, ServiceId};
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::time::Duration;
-use toml::Spanned;
 
 /// A resolved dependency and where the file names it (for cycle messages).
 pub(crate) struct Edge {

@@ -1,9 +1,9 @@
 //! Collects the errors found while validating a stack file, each located by a byte span.
 
 use super::location::LineIndex;
+use super::tree::Spanned;
 use super::{ConfigError, ConfigErrors, Place};
 use std::ops::Range;
-use toml::Spanned;
 
 /// The errors found so far in one stack file.
 pub(crate) struct Diagnostics<'t> {
@@ -54,6 +54,11 @@ impl<'t> Diagnostics<'t> {
     pub(crate) fn place(&self, offset: usize) -> Place {
         let (line, column) = self.lines.line_column(offset);
         Place { line, column }
+    }
+
+    /// The text at `span`, if it is inside the file.
+    pub(crate) fn source(&self, span: Range<usize>) -> Option<&'t str> {
+        self.lines.source(span)
     }
 
     /// Whether any error was recorded.

@@ -3,9 +3,9 @@
 
 use super::diagnostics::Diagnostics;
 use super::raw::Keyed;
+use super::tree::Spanned;
 use super::values::no_nul;
 use std::collections::BTreeMap;
-use toml::Spanned;
 
 /// Converts the `env` table (absent: empty), reporting every key or value the OS cannot take.
 pub(crate) fn env(
@@ -79,7 +79,8 @@ mod tests {
 
     fn messages(text: &str) -> Vec<String> {
         let mut d = Diagnostics::new("f", text);
-        let raw: Keyed<Spanned<String>> = toml::from_str(text).unwrap();
+        let tree = crate::stack::formats::toml_tree::parse(text).unwrap();
+        let raw: Keyed<Spanned<String>> = crate::stack::tree::from_tree(&tree).unwrap();
         env(&mut d, Some(&raw));
         d.into_errors().0.into_iter().map(|e| e.message).collect()
     }

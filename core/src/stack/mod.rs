@@ -1,8 +1,10 @@
-//! The stack model: a validated `coord.toml`.
+//! The stack model: a validated stack file (`coord.toml`, or another [`Format`]).
 //!
-//! [`Stack::parse`] turns the text of a stack file into a [`Stack`] or a list of
-//! [`ConfigError`]s, each naming the file, line and column and what to write instead. Parsing does
-//! no I/O: the caller reads the file and passes its name along for the messages.
+//! [`Stack::parse`] turns the text of a coord.toml into a [`Stack`] or a list of
+//! [`ConfigError`]s, each naming the file, line and column and what to write instead;
+//! [`Stack::parse_file_bytes`] does the same for any format. Every format is read into the
+//! format-neutral [`tree`] and validated by one pass ([`Stack::from_tree`]). Parsing does no I/O:
+//! the caller reads the file and passes its name along for the messages.
 
 mod checks;
 mod coordination;
@@ -12,7 +14,10 @@ mod diagnostics;
 mod duration;
 mod encoding;
 mod env;
+mod env_files;
 mod error;
+mod formats;
+mod interpolate;
 mod location;
 mod model;
 mod names;
@@ -26,13 +31,16 @@ mod restart;
 mod run_set;
 mod service;
 mod syntax;
+pub mod tree;
 mod values;
 mod warnings;
 
 pub use dependency_kind::{DependencyKind, KindSemantics, WaitsFor};
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
 pub use encoding::decode;
+pub use env_files::{EnvFile, EnvFileContent, EnvInputs, EnvPlan};
 pub use error::{ConfigError, ConfigErrors, ConfigWarning};
+pub use formats::{DEFAULT_FILES, Format};
 pub use model::*;
 pub use places::{Parsed, Place, Places};
 pub use values::{env_prefix, env_prefix_char};

@@ -5,11 +5,15 @@ use super::checks::{check_fixed_ports, check_lists, check_names};
 use super::coordination::coordination;
 use super::dependencies::check_cycles;
 use super::diagnostics::Diagnostics;
+use super::env_files::plan;
+use super::formats::toml_tree;
 use super::names::NameIndex;
 use super::places::per_service;
 use super::ranges::port_ranges;
+use super::raw::RawService;
 use super::service::{Context, service};
 use super::syntax::reading_error;
+use super::tree::RawNode;
 use super::{ConfigErrors, Parsed, Places, Stack, raw};
 
 impl Stack {
@@ -23,7 +27,20 @@ impl Stack {
 
     /// Like [`Stack::parse`], keeping where the keys that later messages point at are written.
     pub fn parse_with_places(file: &str, text: &str) -> Result<Parsed, ConfigErrors> {
-        let raw = raw::from_str(text).map_err(|e| reading_error(file, text, &e))?;
+        let root =
+            toml_tree::parse(text).map_err(|e| reading_error(file, text, e.span, &e.message))?;
+        Stack::from_tree(file, text, &root)
+    }
+
+    /// The one validation pass, whatever the format: reads the raw tree of a stack file (see
+    /// [`tree`](super::tree)) into a [`Stack`], collecting every problem found. `text` is the
+    /// file's text, which the tree's spans point into; `file` is only used in messages.
+    ///
+    /// A key this format does not know or a value of the wrong type is reported alone (reading
+    /// stops there); every other problem is collected, in file order.
+    pub fn from_tree(file: &str, text: &str, root: &RawNode) -> Result<Parsed, ConfigErrors> {
+        let raw =
+            raw::from_tree(root).map_err(|e| reading_error(file, text, e.span, &e.message))?;
         let mut d = Diagnostics::new(file, text);
         let parts = coordination(&mut d, raw.coordination);
         let ranges = port_ranges(&mut d, raw.ports);
@@ -65,10 +82,13 @@ impl Stack {
             .collect();
         let edges: Vec<_> = built.iter().map(|b| &b.edges).collect();
         check_cycles(&mut d, &names, &edges);
+        let raw_services: Vec<&RawService> = tables.iter().map(|(_, t)| t.get_ref()).collect();
+        let env = plan(&mut d, raw.env_file.as_ref(), &raw_services);
         if !d.is_empty() {
             return Err(d.into_errors());
         }
         let places = Places {
+            env,
             file: file.to_string(),
             working_dir: per_service(tables.len(), |id| {
                 let dir = tables[id].1.get_ref().working_dir.as_ref();

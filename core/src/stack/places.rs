@@ -1,7 +1,7 @@
 //! Where things are written in a stack file, kept after parsing for the messages that come later:
 //! warnings about the run, and the runtime's checks against the file system (`working_dir`).
 
-use super::{ConfigError, ServiceId, Stack};
+use super::{ConfigError, EnvPlan, ServiceId, Stack};
 
 /// A 1-based line and column (in characters) in the stack file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,6 +21,8 @@ pub struct Places {
     pub working_dir: Vec<Option<Place>>,
     /// `dependencies[id][i]`: where the name of `services[id].depends_on[i]` is written.
     pub dependencies: Vec<Vec<Place>>,
+    /// The env files and the strings resolved at load ([`Parsed::resolve_env`]).
+    pub env: EnvPlan,
 }
 
 impl Places {

@@ -4,8 +4,8 @@ use super::PortSpec;
 use super::diagnostics::{Diagnostics, suggest};
 use super::ranges::Ranges;
 use super::raw::RawPort;
+use super::tree::Spanned;
 use super::values::port_number;
-use toml::Spanned;
 
 /// The range an allocated port comes from when the table names none.
 pub(crate) const DEFAULT_RANGE: &str = "development";

@@ -3,10 +3,10 @@
 
 use super::diagnostics::Diagnostics;
 use super::raw::RawProbe;
+use super::tree::Spanned;
 use super::values::{count, duration, no_nul};
 use super::{Probe, ProbeCheck};
 use std::time::Duration;
-use toml::Spanned;
 
 /// Readiness probes back off to this period unless the file says otherwise.
 pub(crate) const READY_PERIOD: Duration = Duration::from_secs(1);

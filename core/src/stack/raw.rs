@@ -1,13 +1,15 @@
-//! The stack file as written: serde structs that keep every value's byte span, before any
-//! validation. Every table rejects unknown keys. Values whose meaning needs checking (durations,
+//! The stack file as read from the format-neutral tree: serde structs that keep every value's
+//! byte span, before any validation. Every table rejects unknown keys. Values whose meaning needs checking (durations,
 //! names, numbers with limits) stay raw here so that all such problems can be reported at once.
 
+use crate::stack::tree::{self, RawNode, ShapeError, Spanned};
 use serde::Deserialize;
-use toml::Spanned;
 
 mod either;
+mod env_file;
 
 pub(crate) use either::{Keyed, RawCommand, RawDependency, RawDependsOn, RawPort};
+pub(crate) use env_file::{RawEnvFile, RawEnvFiles};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -19,6 +21,8 @@ pub(crate) struct RawStack {
     pub ports: Option<RawPorts>,
     /// `[services.NAME]` tables, in file order.
     pub services: Option<Spanned<Keyed<Spanned<RawService>>>>,
+    /// `env_file = [...]` for every service.
+    pub env_file: Option<Spanned<RawEnvFiles>>,
 }
 
 /// `[coordination]`.
@@ -50,6 +54,7 @@ pub(crate) struct RawService {
     pub command: Option<Spanned<RawCommand>>,
     pub working_dir: Option<Spanned<String>>,
     pub env: Option<Keyed<Spanned<String>>>,
+    pub env_file: Option<Spanned<RawEnvFiles>>,
     pub port: Option<Spanned<RawPort>>,
     pub socket_activation: Option<Spanned<bool>>,
     pub url: Option<Spanned<String>>,
@@ -108,7 +113,8 @@ pub(crate) struct RawDependencyTable {
     pub timeout: Option<Spanned<String>>,
 }
 
-/// Parses the text into the raw structure; a syntax or shape error stops at the first problem.
-pub(crate) fn from_str(text: &str) -> Result<RawStack, toml::de::Error> {
-    toml::from_str(text)
+/// Reads the tree into the raw structure; a shape error (unknown key, wrong type) stops at the
+/// first problem.
+pub(crate) fn from_tree(root: &RawNode) -> Result<RawStack, ShapeError> {
+    tree::from_tree(root)
 }

@@ -2,9 +2,9 @@
 
 use super::diagnostics::Diagnostics;
 use super::raw::RawRestart;
+use super::tree::Spanned;
 use super::values::{count, duration};
 use super::{RestartPolicy, RestartSpec, StopSignal};
-use toml::Spanned;
 
 /// Converts a restart table (absent: [`RestartSpec::default`]).
 pub(crate) fn restart(d: &mut Diagnostics, raw: Option<&Spanned<RawRestart>>) -> RestartSpec {

@@ -10,12 +10,12 @@ use super::probe::{LIVE_PERIOD, READY_PERIOD, default_tcp_probe, probe};
 use super::ranges::Ranges;
 use super::raw::{RawCommand, RawService};
 use super::restart::{restart, stop_signal};
+use super::tree::Spanned;
 use super::values::env_prefix;
 use super::values::{duration, no_nul};
 use super::{CommandSpec, RestartPolicy, Service, ServiceId, ServiceKind};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use toml::Spanned;
 
 /// Default URL template handed to dependents.
 pub(crate) const DEFAULT_URL: &str = "http://$HOST:$PORT";

@@ -1,15 +1,22 @@
-//! A TOML syntax error, or a value of the wrong shape (unknown key, wrong type), turned into a
-//! located [`ConfigError`] with a help line. Reading stops at the first such error.
+//! A syntax error, or a value of the wrong shape (unknown key, wrong type), turned into a
+//! located [`ConfigError`](super::ConfigError) with a help line. Reading stops at the first such
+//! error.
 
 use super::ConfigErrors;
 use super::diagnostics::{Diagnostics, closest};
+use std::ops::Range;
 
-/// The single error of a file the TOML reader rejected.
-pub(crate) fn reading_error(file: &str, text: &str, error: &toml::de::Error) -> ConfigErrors {
+/// The single error of a file the reader rejected: `message` in serde's or the TOML reader's
+/// words, at the start of `span` (the file's start when unknown).
+pub(crate) fn reading_error(
+    file: &str,
+    text: &str,
+    span: Option<Range<usize>>,
+    message: &str,
+) -> ConfigErrors {
     let mut d = Diagnostics::new(file, text);
-    let span = error.span().unwrap_or(0..0);
-    let (message, help) = explain(error.message());
-    d.error(span, message, help);
+    let (message, help) = explain(message);
+    d.error(span.unwrap_or(0..0), message, help);
     d.into_errors()
 }
 
@@ -96,11 +103,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_keep_the_reader_message() {
-        let errors = reading_error(
-            "f.toml",
-            "[a]\nx = 'open\n",
-            &toml::from_str::<toml::Table>("[a]\nx = 'open\n").unwrap_err(),
-        );
+        let text = "[a]\nx = 'open\n";
+        let e = crate::stack::formats::toml_tree::parse(text).unwrap_err();
+        let errors = reading_error("f.toml", text, e.span, &e.message);
         assert_eq!(errors.0.len(), 1);
         assert_eq!((errors.0[0].line, errors.0[0].column), (2, 10));
         assert!(errors.0[0].message.starts_with("invalid TOML: "));

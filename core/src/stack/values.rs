@@ -3,8 +3,8 @@
 
 use super::diagnostics::Diagnostics;
 use super::parse_duration;
+use super::tree::Spanned;
 use std::time::Duration;
-use toml::Spanned;
 
 /// A duration such as `"30s"`, or `default` when absent. With `nonzero`, `"0s"` (and anything
 /// under 1ms, which is zero for the coordinator) is an error.

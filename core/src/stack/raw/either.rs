@@ -2,11 +2,11 @@
 //! string or array, ...) and tables whose keys are names kept in file order.
 
 use super::{RawDependencyTable, RawPortTable};
+use crate::stack::tree::Spanned;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
 use std::fmt;
 use std::marker::PhantomData;
-use toml::Spanned;
 
 /// A table whose keys are names chosen by the user (services, ranges, dependencies), in the
 /// order they appear in the file.
