@@ -10,6 +10,7 @@ pub mod coordinator;
 pub mod graph;
 pub mod ports;
 pub mod stack;
+pub mod text;
 pub mod time;
 
 pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};

@@ -1,4 +1,5 @@
-//! The command line: `coord run | check | graph | status | discover | stop | restart | events`.
+//! The command line: `coord run | up | down | attach | logs | wait | check | graph | status |
+//! discover | stop | restart | events`.
 
 use crate::driver::{self, RunRequest};
 use crate::paths::StackPaths;
@@ -29,6 +30,68 @@ pub enum CliCommand {
         file: Option<PathBuf>,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
+        /// No live startup view on a terminal: print every line as it comes.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Bring the stack up as `run` does; with -d in the background, returning once it is up.
+    Up {
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+        /// Run only these services (and what they depend on); default: all.
+        services: Vec<String>,
+        /// Start coord in the background and exit 0 once the selection is up (1 if it failed).
+        #[arg(short = 'd', long = "detach")]
+        detach: bool,
+        /// Internal: this process is the background coord of `up -d`.
+        #[arg(long = "background-child", hide = true)]
+        background_child: bool,
+        /// No live startup view on a terminal (as `run --no-progress`).
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Stop the running stack in reverse order and return once everything is gone.
+    Down {
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+    },
+    /// Follow the running stack's output and state changes; Ctrl-C detaches, it keeps running.
+    Attach {
+        /// Only these services' output and events; default: all.
+        services: Vec<String>,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+    },
+    /// Print the services' output from their log files (during the run and after).
+    Logs {
+        /// Only these services; default: all, in stack file order.
+        services: Vec<String>,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+        /// Keep printing new lines while coord runs (until the run ends or Ctrl-C).
+        #[arg(long)]
+        follow: bool,
+        /// Only the last N lines of each service.
+        #[arg(short = 'n', long = "lines")]
+        lines: Option<usize>,
+        /// The raw output of exactly one service, without the `name |` prefix.
+        #[arg(long)]
+        no_prefix: bool,
+    },
+    /// Wait until services are ready (tasks: completed); exit 1 if one fails or on timeout.
+    Wait {
+        /// These services; default: every service in the run's selection.
+        services: Vec<String>,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+        /// Give up after this long ("30s", "500ms"); default: wait as long as it takes.
+        #[arg(long, value_parser = parse_wait)]
+        timeout: Option<Duration>,
     },
     /// Validate the stack file and print the startup order.
     Check {
@@ -47,9 +110,9 @@ pub enum CliCommand {
     },
     /// Show the state of each service (live from the running coord, else from the registry).
     Status {
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -58,9 +121,9 @@ pub enum CliCommand {
     Discover {
         /// The service.
         name: String,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// How long to wait for it to become ready ("30s", "500ms"); default: do not wait.
         #[arg(long, value_parser = parse_wait)]
         wait: Option<Duration>,
@@ -69,26 +132,26 @@ pub enum CliCommand {
     Stop {
         /// The service.
         name: String,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Restart one service of the running stack.
     Restart {
         /// The service.
         name: String,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
     },
     /// Follow the running stack: print every state change, port, probe verdict, the startup
     /// summary and the run's end as they happen (until the run ends).
     Events {
         /// Only these services' events (and those of the run as a whole); default: all.
         services: Vec<String>,
-        /// The stack file.
-        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
-        file: PathBuf,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
         /// One JSON object per line (schema in the README, "Control protocol").
         #[arg(long)]
         json: bool,
@@ -145,21 +208,72 @@ impl Failure {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
+    let quiet = crate::stack_file::resolve_quietly;
     match cli.command {
-        CliCommand::Run { file, services } => run(&crate::stack_file::resolve(file)?, services),
+        CliCommand::Run {
+            file,
+            services,
+            no_progress,
+        } => run(&crate::stack_file::resolve(file)?, services, no_progress),
+        CliCommand::Up {
+            file,
+            services,
+            detach,
+            background_child,
+            no_progress,
+        } => crate::commands::up::up(
+            crate::commands::up::UpRequest {
+                file: crate::stack_file::resolve(file)?,
+                services,
+                detach,
+                background_child,
+            },
+            |file, services| run(file, services, no_progress),
+        ),
+        CliCommand::Down { file } => crate::commands::down::down(&quiet(file)?),
+        CliCommand::Attach { services, file } => {
+            crate::commands::attach::attach(&quiet(file)?, &services)
+        }
+        CliCommand::Logs {
+            services,
+            file,
+            follow,
+            lines,
+            no_prefix,
+        } => crate::commands::logs::logs(
+            &quiet(file)?,
+            crate::commands::logs::LogsRequest {
+                services,
+                follow,
+                lines,
+                no_prefix,
+            },
+        ),
+        CliCommand::Wait {
+            services,
+            file,
+            timeout,
+        } => crate::commands::wait::wait(
+            &quiet(file)?,
+            crate::commands::wait::WaitRequest { services, timeout },
+        ),
         CliCommand::Check { file } => check(&crate::stack_file::resolve(file)?),
         CliCommand::Graph { file, dot } => graph(&crate::stack_file::resolve(file)?, dot),
-        CliCommand::Status { file, json } => crate::client::status(&file, json),
-        CliCommand::Discover { name, file, wait } => crate::client::discover(&file, &name, wait),
-        CliCommand::Stop { name, file } => crate::client::control(&file, "stop", &name),
-        CliCommand::Restart { name, file } => crate::client::control(&file, "restart", &name),
+        CliCommand::Status { file, json } => crate::client::status(&quiet(file)?, json),
+        CliCommand::Discover { name, file, wait } => {
+            crate::client::discover(&quiet(file)?, &name, wait)
+        }
+        CliCommand::Stop { name, file } => crate::client::control(&quiet(file)?, "stop", &name),
+        CliCommand::Restart { name, file } => {
+            crate::client::control(&quiet(file)?, "restart", &name)
+        }
         CliCommand::Events {
             services,
             file,
             json,
             logs,
         } => crate::events::events(
-            &file,
+            &quiet(file)?,
             crate::events::EventsRequest {
                 services,
                 json,
@@ -181,7 +295,7 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
         .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
 }
 
-fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
+fn run(file: &Path, services: Vec<String>, no_progress: bool) -> Result<i32, Failure> {
     let paths = stack_paths(file)?;
     let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
     crate::ephemeral::warn(&stack, file);
@@ -192,6 +306,10 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
         paths,
         services,
         launcher,
+        live_view: crate::output::live_view::wanted(
+            std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            no_progress,
+        ),
     })
     .map_err(|e| Failure::new(1, e.to_string()))?;
     if let coord_core::RunOutcome::Failed(why) = &outcome {

@@ -6,6 +6,7 @@ use crate::driver::control_request;
 use crate::paths::StackPaths;
 use crate::protocol::{ErrorKind, Reply, Request};
 use crate::registry::{self, Registry};
+use crate::status_view::StatusView;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -23,105 +24,34 @@ fn read_registry(paths: &StackPaths) -> Result<Registry, Failure> {
     })
 }
 
-/// `coord status`: the live status from the running coord, else what the registry recorded.
+/// `coord status`: the live status from the running coord, else what the registry recorded
+/// (see [`crate::status_view`]: one schema either way, `live: true/false`).
 pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
     let paths = paths_of(file)?;
-    let live = match control_request(&paths, &Request::Status) {
-        Ok(reply) => reply,
-        Err(e) => {
-            crate::errln!("coord: {e}; showing the last recorded states instead");
-            None
-        }
+    let (live, why) = match control_request(&paths, &Request::Status) {
+        Ok(Some(Reply::Status { status })) => (Some(status), None),
+        Ok(Some(other)) => (
+            None,
+            Some(format!("did not give its status ({})", reply_words(&other))),
+        ),
+        Ok(None) => (None, None),
+        Err(e) => (None, Some(e.to_string())),
     };
-    let live = match live {
-        Some(Reply::Status { status }) => Some(status),
-        Some(other) => {
-            crate::errln!(
-                "coord: the running coord did not give its status ({}); showing the last recorded states instead",
-                reply_words(&other)
-            );
-            None
-        }
-        None => None,
-    };
-    if let Some(status) = live {
-        if json {
-            crate::outln!(
-                "{}",
-                serde_json::to_string_pretty(&status).unwrap_or_default()
-            );
-            return Ok(0);
-        }
-        crate::outln!(
-            "{:<20} {:<11} {:<13} {:>7} {:>7} {:>8}  READY AFTER",
-            "SERVICE",
-            "STATE",
-            "READINESS",
-            "PID",
-            "SHIM",
-            "PORT"
-        );
-        for s in status["services"].as_array().into_iter().flatten() {
-            if s["selected"] != serde_json::Value::Bool(true) {
-                continue;
-            }
-            let opt = |v: &serde_json::Value| {
-                if v.is_null() {
-                    "-".to_string()
-                } else {
-                    v.to_string()
-                }
-            };
-            // A waiting service says what it waits for (the core's words) instead.
-            let ready = match (s["ready_at_ms"].as_u64(), s["waiting_for"].as_str()) {
-                (_, Some(why)) => why.to_string(),
-                (Some(ms), None) => format!("{:.2} s", ms as f64 / 1000.0),
-                (None, None) => "-".into(),
-            };
-            crate::outln!(
-                "{:<20} {:<11} {:<13} {:>7} {:>7} {:>8}  {}",
-                s["name"].as_str().unwrap_or("?"),
-                s["state"]["state"].as_str().unwrap_or("?"),
-                s["readiness"].as_str().unwrap_or("?"),
-                opt(&s["pid"]),
-                opt(&s["shim_pid"]),
-                opt(&s["port"]),
-                ready
-            );
-        }
-        return Ok(0);
+    if let Some(why) = &why {
+        crate::errln!("coord: {why}; showing the last recorded states instead");
     }
     let registry = read_registry(&paths)?;
+    let view = match live {
+        Some(report) => StatusView::from_live(&report, registry.live_owner().map(|o| o.pid)),
+        None => StatusView::from_registry(&registry, registry::unix_ms(), why.as_deref()),
+    };
     if json {
         crate::outln!(
             "{}",
-            serde_json::to_string_pretty(&registry).unwrap_or_default()
+            serde_json::to_string_pretty(&view).unwrap_or_default()
         );
-        return Ok(0);
-    }
-    match registry.live_owner() {
-        Some(owner) => crate::outln!("coord (pid {}) runs this stack", owner.pid),
-        None => crate::outln!("no coord is running this stack; last recorded states:"),
-    }
-    crate::outln!(
-        "{:<20} {:<11} {:>7} {:>7} {:>8}  URL",
-        "SERVICE",
-        "STATE",
-        "PID",
-        "SHIM",
-        "PORT"
-    );
-    for (name, e) in &registry.services {
-        let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-        crate::outln!(
-            "{:<20} {:<11} {:>7} {:>7} {:>8}  {}",
-            name,
-            e.state,
-            opt(e.service_pid.map(|p| p.to_string())),
-            opt(e.pid.map(|p| p.to_string())),
-            opt(e.port.map(|p| p.to_string())),
-            opt(e.url.clone())
-        );
+    } else {
+        crate::out!("{}", view.text());
     }
     Ok(0)
 }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod commands;
 pub mod driver;
 pub mod env_files;
 pub mod ephemeral;
@@ -19,6 +20,7 @@ pub mod output;
 pub mod paths;
 pub mod peer;
 pub mod port_dir;
+pub mod port_holder;
 pub mod ports;
 pub mod probe;
 pub mod process;
@@ -27,4 +29,5 @@ pub mod protocol;
 pub mod registry;
 pub mod safe_fs;
 pub mod stack_file;
+pub mod status_view;
 pub mod supervise;

@@ -30,6 +30,7 @@ fn main() {
     };
     // What `coord run` queued for the terminal, unless the terminal does not read at all.
     terminal::flush(Duration::from_secs(2));
+    terminal::restore_cursor();
     std::process::exit(code);
 }
 
@@ -52,6 +53,7 @@ fn init_tracing() {
 /// service's tree; `coord run` also attempts the ordered stop (see `coord::driver::run`).
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        terminal::restore_cursor();
         let text = coord::output::panic_paragraph(info);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }));

@@ -51,6 +51,8 @@ pub enum Request {
         #[serde(default)]
         logs: bool,
     },
+    /// Stop the whole stack in reverse dependency order and end the run (`coord down`).
+    Shutdown,
 }
 
 /// Why a request was not carried out, as a stable word.
@@ -75,7 +77,7 @@ pub enum ErrorKind {
 pub enum Reply {
     /// The answer to `status`: the core's status report with the processes' pids.
     Status {
-        /// The report (the schema of `coord status --json`).
+        /// The core's status report with the pids (`coord status --json` reshapes it).
         status: serde_json::Value,
     },
     /// A `stop`/`restart` the core accepted: what it does, in words.
@@ -285,6 +287,10 @@ mod tests {
         assert_eq!(
             to_line(&Request::Status),
             "{\"v\":1,\"request\":\"status\"}\n"
+        );
+        assert_eq!(
+            to_line(&Request::Shutdown),
+            "{\"v\":1,\"request\":\"shutdown\"}\n"
         );
         assert_eq!(
             parse_line::<Request>(r#"{"v":1,"request":"subscribe"}"#),

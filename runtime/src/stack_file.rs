@@ -5,14 +5,30 @@ use crate::cli::Failure;
 use coord_core::stack::DEFAULT_FILES;
 use std::path::{Path, PathBuf};
 
-/// The stack file: `given`, or the first default file present in `dir`.
+/// The stack file: `given`, or the first default file present in `dir` (said on stderr).
 pub fn resolve_in(dir: &Path, given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    let searched = given.is_none();
+    let file = find_in(dir, given)?;
+    if searched {
+        crate::errln!("coord: using {}", file.display());
+    }
+    Ok(file)
+}
+
+/// [`resolve`] without the "using" line: for the commands that talk to a running coord
+/// (`status`, `logs`, `down`, ...), whose output should be only their answer.
+pub fn resolve_quietly(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    find_in(&dir, given)
+}
+
+/// `given`, or the first of [`DEFAULT_FILES`] present in `dir`.
+fn find_in(dir: &Path, given: Option<PathBuf>) -> Result<PathBuf, Failure> {
     if let Some(file) = given {
         return Ok(file);
     }
     for name in DEFAULT_FILES {
         if dir.join(name).is_file() {
-            crate::errln!("coord: using {name}");
             return Ok(PathBuf::from(name));
         }
     }

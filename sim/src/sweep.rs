@@ -5,6 +5,7 @@ use crate::stacks::random_small;
 use crate::world::{RunReport, World};
 use coord_core::stack::Stack;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Result of a sweep.
 #[derive(Debug, Clone)]
@@ -20,16 +21,22 @@ pub fn run_seed(stack: &Stack, seed: u64, trace: bool) -> RunReport {
     World::new(stack.clone(), seed, trace).run()
 }
 
+/// [`run_seed`] on a shared stack: a sweep's seeds share one copy instead of cloning it per seed.
+fn run_shared(stack: &Arc<Stack>, seed: u64, trace: bool) -> RunReport {
+    World::new(Arc::clone(stack), seed, trace).run()
+}
+
 /// Runs every seed of `seeds`; failures are collected with their traces.
 pub fn sweep(stack: &Stack, seeds: Range<u64>) -> SweepResult {
     let mut result = SweepResult {
         runs: 0,
         failures: Vec::new(),
     };
+    let stack = Arc::new(stack.clone());
     for seed in seeds {
         result.runs += 1;
-        if run_seed(stack, seed, false).violation.is_some() {
-            result.failures.push(run_seed(stack, seed, true));
+        if run_shared(&stack, seed, false).violation.is_some() {
+            result.failures.push(run_shared(&stack, seed, true));
         }
     }
     result

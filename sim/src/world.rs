@@ -17,6 +17,7 @@ use coord_core::{
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// First virtual pid.
 const FIRST_PID: u32 = 1000;
@@ -112,7 +113,8 @@ pub struct World<M: Machine = Coordinator> {
 
 impl World<Coordinator> {
     /// A world for `seed` on `stack` with the swarm fault plan drawn from the seed.
-    pub fn new(stack: Stack, seed: u64, trace: bool) -> World<Coordinator> {
+    pub fn new(stack: impl Into<Arc<Stack>>, seed: u64, trace: bool) -> World<Coordinator> {
+        let stack = stack.into();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut plan = FaultPlan::swarm(&mut rng, &stack);
         plan.draw_force(seed);

@@ -41,6 +41,7 @@ use rand_chacha::ChaCha8Rng;
 use record::Record;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 use timers::{TimerKind, Timers};
 
 /// Construction options of a [`Coordinator`].
@@ -82,7 +83,9 @@ enum Phase {
 /// The coordination state machine. See the module docs.
 #[derive(Debug)]
 pub struct Coordinator {
-    stack: Stack,
+    /// Shared, never mutated: a sweep hands the same stack to thousands of coordinators without
+    /// copying it.
+    stack: Arc<Stack>,
     graph: StackGraph,
     ledger: PortLedger,
     rng: ChaCha8Rng,
@@ -125,7 +128,8 @@ pub struct Coordinator {
 
 impl Coordinator {
     /// A coordinator for `stack`, its clock starting at `now`.
-    pub fn new(stack: Stack, options: Options, now: Timestamp) -> Self {
+    pub fn new(stack: impl Into<Arc<Stack>>, options: Options, now: Timestamp) -> Self {
+        let stack = stack.into();
         let graph = StackGraph::new(&stack);
         let last_ports = stack
             .services

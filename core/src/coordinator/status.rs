@@ -1,7 +1,7 @@
 //! The serialisable status snapshot: states, ports, pids, attempts, timings, critical path.
 
 use super::state::ServiceState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The readiness view of the original design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,8 +58,8 @@ pub struct ServiceStatus {
     pub ready_at_ms: Option<u64>,
 }
 
-/// How the startup went, once it is over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How the startup went, once it is over (read back by clients of the control socket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartupSummary {
     /// Selected services now Ready or Completed.
     pub ready: usize,
@@ -78,7 +78,8 @@ pub struct StartupSummary {
 
 impl std::fmt::Display for StartupSummary {
     /// `5/5 ready in 1.21 s (critical path database > auth > backend > frontend)`, or for a failed
-    /// startup `startup failed after 0.42 s with 1/3 ready; db: ...`.
+    /// startup `startup failed after 0.42 s with 1/3 ready; db: ...`. A long critical path or
+    /// list of failures names the first ten and counts the rest (`... and 1,990 more`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secs = self.total_ms as f64 / 1000.0;
         if self.run_failed {
@@ -91,10 +92,19 @@ impl std::fmt::Display for StartupSummary {
             write!(f, "{}/{} ready in {secs:.2} s", self.ready, self.selected)?;
         }
         if !self.run_failed && !self.critical_path.is_empty() {
-            write!(f, " (critical path {})", self.critical_path.join(" > "))?;
+            let path = crate::text::abbreviate(&self.critical_path, " > ");
+            write!(f, " (critical path {path})")?;
         }
-        for (name, why) in &self.failures {
+        for (name, why) in self.failures.iter().take(crate::text::LIST_LIMIT) {
             write!(f, "; {name}: {why}")?;
+        }
+        if self.failures.len() > crate::text::LIST_LIMIT {
+            let more = self.failures.len() - crate::text::LIST_LIMIT;
+            write!(
+                f,
+                "; and {} more failed or skipped",
+                crate::text::thousands(more)
+            )?;
         }
         Ok(())
     }

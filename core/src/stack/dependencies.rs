@@ -131,17 +131,19 @@ pub(crate) fn check_cycles(d: &mut Diagnostics, names: &[String], edges: &[&Vec<
         let (Some(&first), Some(&second)) = (cycle.first(), cycle.get(1)) else {
             continue; // a self-dependency, already reported
         };
-        let path: Vec<&str> = cycle
-            .iter()
-            .chain(std::iter::once(&first))
-            .map(|&id| names[id].as_str())
-            .collect();
+        // A long cycle names its first ten services, counts the rest, and closes on the first.
+        let on_it: Vec<&str> = cycle.iter().map(|&id| names[id].as_str()).collect();
+        let path = format!(
+            "{} -> {}",
+            crate::text::abbreviate(&on_it, " -> "),
+            names[first]
+        );
         let Some(edge) = edges[first].iter().find(|e| e.dependency.service == second) else {
             continue;
         };
         d.error(
             edge.span.clone(),
-            format!("dependency cycle: {}", path.join(" -> ")),
+            format!("dependency cycle: {path}"),
             "services on a cycle would wait for each other forever: remove one of these dependencies",
         );
     }

@@ -1,5 +1,6 @@
 //! The control socket `.coord/control.sock`: `coord status`, `coord stop NAME`,
-//! `coord restart NAME` and `coord events` talk to the running coord through it, in the JSON
+//! `coord restart NAME`, `coord events` and the commands of [`crate::commands`] (`up -d`,
+//! `down`, `attach`, `logs --follow`, `wait`) talk to the running coord through it, in the JSON
 //! lines of [`crate::protocol`]. The socket is mode 0600 and every peer's uid is checked
 //! ([`crate::peer`]).
 
@@ -188,6 +189,13 @@ impl Driver {
             }),
             Request::Stop { service } => Answer::only(self.operator(now, true, &service)),
             Request::Restart { service } => Answer::only(self.operator(now, false, &service)),
+            Request::Shutdown => {
+                self.coordinator.handle_input(now, Input::Shutdown);
+                tracing::warn!("coord down: stopping the stack in reverse order");
+                Answer::only(Reply::Accepted {
+                    message: "stopping the stack in reverse order".into(),
+                })
+            }
             Request::Subscribe { services, logs } => {
                 let ids: Result<Vec<_>, String> = services
                     .iter()
@@ -198,6 +206,11 @@ impl Driver {
                             .ok_or_else(|| n.clone())
                     })
                     .collect();
+                if logs {
+                    // The log files hold every line before the subscription, the stream every
+                    // line after it: `coord logs --follow` reads the files once subscribed.
+                    self.output.flush_logs();
+                }
                 match ids {
                     Err(name) => Answer::only(unknown(&name)),
                     Ok(ids) => Answer {

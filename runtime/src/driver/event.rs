@@ -2,7 +2,7 @@
 
 use super::Driver;
 use super::control::ControlRequest;
-use crate::output::lines::LineSplitter;
+use crate::output::lines::{LineSplitter, PARTIAL_IDLE};
 use coord_core::{
     ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, ProbeSeq, ServiceId, Timestamp,
 };
@@ -80,7 +80,8 @@ pub fn forward_signals(
 }
 
 /// Reads `stream` line by line (lossy UTF-8, lines cut at 64 KiB, `\r` ends a line too, see
-/// [`LineSplitter`]) and forwards each line. Sending waits while the loop is behind (the events
+/// [`LineSplitter`]) and forwards each line; part of a line is forwarded as it is after
+/// [`PARTIAL_IDLE`] without output (its rest then comes as a line of its own). Sending waits while the loop is behind (the events
 /// channel is bounded), and reading waits with it: a service that writes faster than coord
 /// handles its lines blocks in its own write, coord's memory does not grow.
 pub async fn forward_lines(
@@ -92,7 +93,28 @@ pub async fn forward_lines(
     let mut reader = futures_lite::io::BufReader::new(stream);
     let mut splitter = LineSplitter::new();
     loop {
-        let line = match reader.fill_buf().await {
+        // Part of a line waiting for its break is shown after a short idle (a prompt).
+        let read = if splitter.has_partial() {
+            futures_lite::future::or(async { Some(reader.fill_buf().await) }, async {
+                async_io::Timer::after(PARTIAL_IDLE).await;
+                None
+            })
+            .await
+        } else {
+            Some(reader.fill_buf().await)
+        };
+        let Some(read) = read else {
+            if let Some(text) = splitter.flush_partial()
+                && events
+                    .send(line_event(service, generation, text))
+                    .await
+                    .is_err()
+            {
+                break;
+            }
+            continue;
+        };
+        let line = match read {
             Ok([]) | Err(_) => match splitter.finish() {
                 Some(last) => {
                     let _ = events.send(line_event(service, generation, last)).await;
@@ -165,6 +187,9 @@ impl Driver {
                         line,
                     });
                 }
+                if let Some(view) = &self.view {
+                    view.line(service, &text);
+                }
                 self.output.line(service, &text);
             }
             Event::Probed {
@@ -213,6 +238,7 @@ impl Driver {
                 generation,
             } => self.services[service].notified = Some(generation),
             Event::Interrupt => {
+                let _ = self.end_view();
                 self.coordinator.handle_input(now, Input::Interrupt);
                 if self.coordinator.is_forced() {
                     tracing::warn!("interrupted again: killing every process now");

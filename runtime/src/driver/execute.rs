@@ -15,6 +15,9 @@ impl Driver {
                 port,
                 env,
             } => {
+                if let (Some(port), Some(view)) = (port, &self.view) {
+                    view.port(service, port);
+                }
                 if let Some(port) = port {
                     let name = self.coordinator.stack().services[service].name.clone();
                     self.publish(Some(service), || StreamEvent::Port {
@@ -83,12 +86,18 @@ impl Driver {
                     },
                 });
                 let line = transition_line(&t);
+                if let Some(view) = &self.view {
+                    view.state(t.service, &t.to);
+                }
                 match &t.to {
                     coord_core::ServiceState::Failed(_) => tracing::warn!("{line}"),
+                    // The live view shows the state instead.
+                    _ if self.view.is_some() => tracing::debug!("{line}"),
                     _ => tracing::info!("{line}"),
                 }
             }
             Command::StartupFinished(summary) => {
+                let viewed = self.end_view();
                 self.write_registry_now();
                 self.publish(None, || StreamEvent::Startup {
                     summary: summary.to_string(),
@@ -98,6 +107,12 @@ impl Driver {
                     tracing::error!("startup failed: {summary}");
                 } else {
                     tracing::info!("{summary}");
+                }
+                if viewed {
+                    tracing::info!(
+                        "the services' output during startup is in {}/",
+                        self.paths.logs_dir().display()
+                    );
                 }
             }
             Command::Finished(outcome) => {
@@ -113,6 +128,7 @@ impl Driver {
                         reason,
                     }
                 });
+                let _ = self.end_view();
                 self.outcome = Some(outcome)
             }
         }

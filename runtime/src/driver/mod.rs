@@ -49,6 +49,8 @@ pub struct RunRequest {
     pub services: Vec<String>,
     /// How to start processes.
     pub launcher: Launcher,
+    /// Draw the live startup view (stdout is a terminal and nothing turned it off).
+    pub live_view: bool,
 }
 
 /// Why a run could not even start.
@@ -56,7 +58,7 @@ pub struct RunRequest {
 pub enum RunError {
     /// Another coord runs this stack.
     #[error(
-        "coord is already running this stack (pid {0}); stop it first (Ctrl-C in its terminal)"
+        "coord is already running this stack (pid {0}); stop it first with `coord down` (or Ctrl-C in its terminal)"
     )]
     AlreadyRunning(u32),
     /// A file or socket coord needs could not be set up.
@@ -128,6 +130,8 @@ struct Driver {
     /// The last probe verdict (passed?) per service and purpose, and its generation: only
     /// changes are told to subscribers.
     probe_verdicts: BTreeMap<(ServiceId, coord_core::ProbePurpose), (Generation, bool)>,
+    /// The live startup view, while it is drawn.
+    view: Option<crate::output::live_view::LiveView>,
     /// Test hook (`COORD_TEST_PANIC_WHEN_READY`): panic once when a service is ready, so the
     /// e2e tests can check what a panic does (one paragraph, no backtrace, an ordered stop).
     panic_when_ready: bool,
@@ -159,6 +163,7 @@ async fn run_on(
         paths,
         services: selected,
         launcher,
+        live_view,
     } = request;
     let setup = |what: &str, e: std::io::Error| RunError::Setup(format!("{what}: {e}"));
     paths
@@ -230,16 +235,21 @@ async fn run_on(
         ready_unix_ms: vec![None; n],
         subscribers: subscribers::Subscribers::default(),
         probe_verdicts: BTreeMap::new(),
+        view: None,
         panic_when_ready: std::env::var_os("COORD_TEST_PANIC_WHEN_READY").is_some(),
     };
     let now = driver.clock.now();
     driver
         .coordinator
         .handle_input(now, Input::Start { services: selected });
+    if live_view {
+        driver.start_view();
+    }
     let first = AssertUnwindSafe(driver.run_loop(&rx)).catch_unwind().await;
     let outcome = match first {
         Ok(outcome) => Ok(outcome),
         Err(_) => {
+            let _ = driver.end_view();
             // The panic hook has told the user. Attempt the ordered stop with what the loop
             // knows; if that panics too, unwinding drops the lifelines and the shims kill.
             let now = driver.clock.now();
@@ -338,6 +348,37 @@ impl Driver {
         let run_ms = self.clock.now().as_millis();
         self.subscribers
             .publish(crate::registry::unix_ms(), run_ms, service, event());
+    }
+}
+
+impl Driver {
+    /// Starts the live view over the selected services.
+    fn start_view(&mut self) {
+        let now = self.clock.now();
+        let rows = self
+            .coordinator
+            .status(now)
+            .services
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| s.selected)
+            .map(|(id, s)| (id, s.name))
+            .collect();
+        self.view = Some(crate::output::live_view::LiveView::start(rows));
+        self.output.set_terminal(false);
+    }
+
+    /// Ends the live view (its last frame stays) and lets service lines reach the terminal;
+    /// whether it was drawn.
+    fn end_view(&mut self) -> bool {
+        match self.view.take() {
+            Some(view) => {
+                view.finish();
+                self.output.set_terminal(true);
+                true
+            }
+            None => false,
+        }
     }
 }
 

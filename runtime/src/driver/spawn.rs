@@ -40,7 +40,16 @@ impl Driver {
             match reserved {
                 Ok(l) => listener = l,
                 Err(e) => {
-                    tracing::info!("{}: {e}", spec.name);
+                    // Name who holds it when it is a listener we can see (words only: what to
+                    // do about it is the core's answer to PortTaken).
+                    let holder = match &e {
+                        PortError::InUse { port, .. } => crate::port_holder::describe(*port),
+                        _ => None,
+                    };
+                    match holder {
+                        Some(holder) => tracing::info!("{}: {e}, {holder}", spec.name),
+                        None => tracing::info!("{}: {e}", spec.name),
+                    }
                     self.immediate.push_back(Input::PortTaken {
                         service,
                         generation,

@@ -2,9 +2,17 @@
 //! [`MAX_LINE`] bytes is cut (the first [`MAX_LINE`] bytes are kept, with [`CUT_MARKER`]) and the
 //! rest of it is skipped, so no service can make coord hold an unbounded line. A `\r` ends a
 //! line too (progress bars redraw with it); `\r\n` is one line break.
+//!
+//! A line without its break yet can be taken early ([`LineSplitter::flush_partial`]: the reader
+//! does it after [`PARTIAL_IDLE`] without output, so a prompt like `Password: ` shows); the rest
+//! of that line, when it comes, is a line of its own, and a bare line break right after the
+//! early part ends nothing (no empty line).
 
 /// The longest line kept, in bytes.
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// How long a line without its break waits for more before it is shown as it is.
+pub const PARTIAL_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Appended to a line that was cut at [`MAX_LINE`] bytes.
 pub const CUT_MARKER: &str = " [coord: line longer than 64 KiB, the rest of it is not kept]";
@@ -17,6 +25,8 @@ pub struct LineSplitter {
     after_cr: bool,
     /// Skipping the rest of a line that was cut.
     cutting: bool,
+    /// The start of the current line was taken early and nothing came since.
+    continued: bool,
 }
 
 /// What [`LineSplitter::feed`] found in the bytes it was given.
@@ -43,6 +53,7 @@ impl LineSplitter {
             let text_len = brk.unwrap_or(rest.len());
             if text_len > 0 {
                 self.after_cr = false;
+                self.continued = false;
                 if self.cutting {
                     used += text_len;
                     continue;
@@ -75,12 +86,32 @@ impl LineSplitter {
                 self.cutting = false;
                 continue;
             }
+            if self.continued && self.buf.is_empty() {
+                // The break of a line taken early: it was shown already.
+                self.continued = false;
+                continue;
+            }
             return Fed {
                 used,
                 line: Some(self.take()),
             };
         }
         Fed { used, line: None }
+    }
+
+    /// Whether part of a line waits for its break.
+    pub fn has_partial(&self) -> bool {
+        !self.buf.is_empty() && !self.cutting
+    }
+
+    /// The part of a line that waits for its break, taken now (the reader saw no output for
+    /// [`PARTIAL_IDLE`]); its rest will be a line of its own.
+    pub fn flush_partial(&mut self) -> Option<String> {
+        if !self.has_partial() {
+            return None;
+        }
+        self.continued = true;
+        Some(self.take())
     }
 
     /// At end of file: the last line if it had no line break.
@@ -147,6 +178,34 @@ mod tests {
         assert_eq!(lines[0].len(), MAX_LINE + CUT_MARKER.len());
         assert!(lines[0].ends_with(CUT_MARKER));
         assert_eq!(lines[1], "next");
+    }
+
+    /// Feeds all of `bytes`, returning the lines.
+    fn feed_all(s: &mut LineSplitter, bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let fed = s.feed(&bytes[at..]);
+            at += fed.used;
+            out.extend(fed.line);
+        }
+        out
+    }
+
+    #[test]
+    fn a_partial_line_taken_early_is_not_repeated_by_its_rest() {
+        let mut s = LineSplitter::new();
+        assert_eq!(feed_all(&mut s, b"Password: "), Vec::<String>::new());
+        assert!(s.has_partial());
+        assert_eq!(s.flush_partial().as_deref(), Some("Password: "));
+        assert_eq!(s.flush_partial(), None);
+        // Its rest is a line of its own.
+        assert_eq!(feed_all(&mut s, b"ok\nnext\n"), vec!["ok", "next"]);
+        // A bare break right after the early part ends nothing.
+        feed_all(&mut s, b"50%");
+        assert_eq!(s.flush_partial().as_deref(), Some("50%"));
+        assert_eq!(feed_all(&mut s, b"\r\nafter\n\n"), vec!["after", ""]);
+        assert_eq!(s.finish(), None);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! terminal gets them through [`terminal`], which never blocks and drops lines (counted) when
 //! the terminal does not keep up.
 
+pub mod frame;
 pub mod lines;
+pub mod live_view;
 pub mod terminal;
 
 use owo_colors::{AnsiColors, OwoColorize};
@@ -37,6 +39,8 @@ pub struct Output {
     logs: Vec<LogFile>,
     /// Services whose log has buffered lines (so a flush costs nothing for the others).
     unflushed: Vec<usize>,
+    /// Lines go to the log files only (the live view shows the last one meanwhile).
+    muted: bool,
 }
 
 /// The log file of one service.
@@ -68,6 +72,7 @@ impl Output {
             logs_dir: None,
             logs,
             unflushed: Vec::new(),
+            muted: false,
         }
     }
 
@@ -116,6 +121,12 @@ impl Output {
         }
     }
 
+    /// Whether lines reach the terminal (`false` while the live view is drawn: they still reach
+    /// the log files).
+    pub fn set_terminal(&mut self, on: bool) {
+        self.muted = !on;
+    }
+
     /// Writes one line of service `id` to its log file and queues it for the terminal.
     pub fn line(&mut self, id: usize, text: &str) {
         if let Some(log) = self.log_file(id) {
@@ -123,6 +134,9 @@ impl Output {
             if !self.unflushed.contains(&id) {
                 self.unflushed.push(id);
             }
+        }
+        if self.muted {
+            return;
         }
         let mut line = self.format(id, text);
         line.push('\n');

@@ -7,10 +7,11 @@
 //! event loop: when the queue is full, service lines are dropped and counted, and a notice
 //! `coord: N lines not shown ...` takes their place once the terminal reads again. The log files
 //! under `.coord/logs/` are written elsewhere and keep every line. A stream that fails (EPIPE)
-//! is not written again.
+//! is not written again. The writer also draws the live startup view's frames ([`frame`]) and
+//! keeps them below everything else written meanwhile.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::sync::{Arc, OnceLock};
@@ -46,10 +47,16 @@ pub enum Priority {
 enum Message {
     Write(Stream, Vec<u8>),
     Flush(SyncSender<()>),
+    /// A new frame of the live view (its lines).
+    Frame(Vec<String>),
+    /// The live view is over.
+    EndFrames,
 }
 
 struct Shared {
     queued_msgs: AtomicUsize,
+    /// Frames of the live view waiting (a terminal that does not read gets no more).
+    queued_frames: AtomicUsize,
     queued_bytes: AtomicUsize,
     dropped: AtomicU64,
     out_closed: AtomicBool,
@@ -62,6 +69,10 @@ struct Terminal {
 }
 
 static TERMINAL: OnceLock<Terminal> = OnceLock::new();
+/// A frame hid the cursor and it is not shown again yet.
+static CURSOR_HIDDEN: AtomicBool = AtomicBool::new(false);
+/// No more frames (coord panicked or exits).
+static FRAMES_OFF: AtomicBool = AtomicBool::new(false);
 
 /// Starts the writer thread (once); later writes are queued for it.
 pub fn start() {
@@ -69,6 +80,7 @@ pub fn start() {
         let (tx, rx) = sync_channel(QUEUE);
         let shared = Arc::new(Shared {
             queued_msgs: AtomicUsize::new(0),
+            queued_frames: AtomicUsize::new(0),
             queued_bytes: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             out_closed: AtomicBool::new(false),
@@ -158,34 +170,90 @@ fn write_direct(stream: Stream, bytes: &[u8]) -> bool {
     ok.is_ok()
 }
 
-/// The writer thread: writes queued messages in order; before going idle (and before the next
-/// line after drops) tells how many lines were not shown.
-fn writer(rx: Receiver<Message>, shared: &Shared) {
-    let write_on = |stream: Stream, bytes: &[u8]| {
+/// What the writer thread writes on: the two streams, and the live view's frame (see
+/// [`frame`]) kept at the bottom of the terminal while it is drawn.
+struct Screen<'a> {
+    shared: &'a Shared,
+    /// The frame on the screen, if any (its lines).
+    drawn: Option<Vec<String>>,
+    /// Whether stderr shares the screen (then a write on it goes above the frame too).
+    err_is_terminal: bool,
+}
+
+impl Screen<'_> {
+    fn raw(&self, stream: Stream, bytes: &[u8]) {
         let closed = match stream {
-            Stream::Out => &shared.out_closed,
-            Stream::Err => &shared.err_closed,
+            Stream::Out => &self.shared.out_closed,
+            Stream::Err => &self.shared.err_closed,
         };
         if !closed.load(Ordering::Relaxed) && !write_direct(stream, bytes) {
             closed.store(true, Ordering::Relaxed);
         }
-    };
-    let notice = || {
-        let n = shared.dropped.swap(0, Ordering::Relaxed);
+    }
+
+    /// Writes `bytes` on `stream`; a frame on the screen is erased first and drawn again below
+    /// them, so coord's messages scroll above the live view.
+    fn put(&self, stream: Stream, bytes: &[u8]) {
+        match &self.drawn {
+            Some(lines) if stream == Stream::Out || self.err_is_terminal => {
+                self.raw(Stream::Out, &super::frame::erase(lines.len()));
+                self.raw(stream, bytes);
+                self.raw(Stream::Out, &super::frame::draw(lines));
+            }
+            _ => self.raw(stream, bytes),
+        }
+    }
+
+    /// Draws `lines` in place of the frame on the screen (hiding the cursor for the first).
+    fn frame(&mut self, lines: Vec<String>) {
+        let mut bytes = match &self.drawn {
+            Some(old) => super::frame::erase(old.len()),
+            None => {
+                CURSOR_HIDDEN.store(true, Ordering::Relaxed);
+                super::frame::hide_cursor()
+            }
+        };
+        bytes.extend(super::frame::draw(&lines));
+        self.raw(Stream::Out, &bytes);
+        self.drawn = Some(lines);
+    }
+
+    /// Leaves the frame on the screen as it is (it scrolls away with what follows) and shows
+    /// the cursor again.
+    fn end_frames(&mut self) {
+        self.drawn = None;
+        if CURSOR_HIDDEN.swap(false, Ordering::Relaxed) {
+            self.raw(Stream::Out, &super::frame::show_cursor());
+        }
+    }
+
+    /// Tells how many lines were not shown, if any.
+    fn notice(&self) {
+        let n = self.shared.dropped.swap(0, Ordering::Relaxed);
         if n > 0 {
             let text = format!(
                 "coord: ... {n} line{} not shown (the terminal did not keep up), see .coord/logs/\n",
                 if n == 1 { "" } else { "s" }
             );
-            write_on(Stream::Out, text.as_bytes());
+            self.put(Stream::Out, text.as_bytes());
         }
+    }
+}
+
+/// The writer thread: writes queued messages in order; before going idle (and before the next
+/// line after drops) tells how many lines were not shown.
+fn writer(rx: Receiver<Message>, shared: &Shared) {
+    let mut screen = Screen {
+        shared,
+        drawn: None,
+        err_is_terminal: io::stderr().is_terminal(),
     };
     // Messages waiting together are written with one write per stream switch or 64 KiB.
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
     let mut batch_stream = Stream::Out;
-    let write_batch = |batch: &mut Vec<u8>, stream: Stream| {
+    let write_batch = |screen: &Screen<'_>, batch: &mut Vec<u8>, stream: Stream| {
         if !batch.is_empty() {
-            write_on(stream, batch);
+            screen.put(stream, batch);
             batch.clear();
         }
     };
@@ -193,8 +261,8 @@ fn writer(rx: Receiver<Message>, shared: &Shared) {
         let message = match rx.try_recv() {
             Ok(m) => m,
             Err(TryRecvError::Empty) => {
-                write_batch(&mut batch, batch_stream);
-                notice();
+                write_batch(&screen, &mut batch, batch_stream);
+                screen.notice();
                 match rx.recv() {
                     Ok(m) => m,
                     Err(_) => break,
@@ -209,20 +277,73 @@ fn writer(rx: Receiver<Message>, shared: &Shared) {
                     .queued_bytes
                     .fetch_sub(bytes.len(), Ordering::Relaxed);
                 if stream != batch_stream || batch.len() + bytes.len() > BATCH {
-                    write_batch(&mut batch, batch_stream);
-                    notice();
+                    write_batch(&screen, &mut batch, batch_stream);
+                    screen.notice();
                 }
                 batch_stream = stream;
                 batch.extend_from_slice(&bytes);
             }
+            Message::Frame(lines) => {
+                shared.queued_frames.fetch_sub(1, Ordering::Relaxed);
+                write_batch(&screen, &mut batch, batch_stream);
+                if !FRAMES_OFF.load(Ordering::Relaxed) {
+                    screen.frame(lines);
+                }
+            }
+            Message::EndFrames => {
+                write_batch(&screen, &mut batch, batch_stream);
+                screen.end_frames();
+            }
             Message::Flush(done) => {
-                write_batch(&mut batch, batch_stream);
-                notice();
+                write_batch(&screen, &mut batch, batch_stream);
+                screen.notice();
                 let _ = done.try_send(());
             }
         }
     }
-    write_batch(&mut batch, batch_stream);
+    write_batch(&screen, &mut batch, batch_stream);
+    screen.end_frames();
+}
+
+/// Draws the live view's frame `lines` (on stdout, a terminal) in place of the last one; coord's
+/// own messages written meanwhile appear above it. Lines must be shorter than the terminal is
+/// wide. Ignored before [`start`] and after [`restore_cursor`]; skipped while an earlier frame
+/// still waits, unless it is the `last`.
+pub fn frame(lines: Vec<String>, last: bool) {
+    if FRAMES_OFF.load(Ordering::Relaxed) {
+        return;
+    }
+    let Some(t) = TERMINAL.get() else {
+        return;
+    };
+    // A frame replaces the one before: while one still waits (the terminal is behind, or
+    // paused with Ctrl-S), a new one is not queued.
+    let waiting = &t.shared.queued_frames;
+    if !last && waiting.load(Ordering::Relaxed) > 0 {
+        return;
+    }
+    waiting.fetch_add(1, Ordering::Relaxed);
+    if t.tx.try_send(Message::Frame(lines)).is_err() {
+        waiting.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Ends the live view: its last frame stays on the screen and the cursor is shown again.
+pub fn end_frames() {
+    if let Some(t) = TERMINAL.get()
+        && t.tx.try_send(Message::EndFrames).is_err()
+    {
+        restore_cursor();
+    }
+}
+
+/// Draws no more frames and shows the cursor at once if a frame hid it: for a panic and for
+/// coord's exit, whatever the writer thread is doing.
+pub fn restore_cursor() {
+    FRAMES_OFF.store(true, Ordering::Relaxed);
+    if CURSOR_HIDDEN.swap(false, Ordering::Relaxed) {
+        let _ = write_direct(Stream::Out, &super::frame::show_cursor());
+    }
 }
 
 /// A `tracing` writer onto coord's stderr that never blocks the loop nor fails on a closed

@@ -11,6 +11,11 @@
 //! Exit 0 when every invariant held, 1 when one broke, 2 on bad arguments or a bad stack file.
 
 use clap::Parser;
+
+/// The sweep allocates and frees small objects at a high rate (commands, trace records, env
+/// vectors); mimalloc roughly halves the time spent in the allocator compared with glibc malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use coord_core::stack::Stack;
 use coord_sim::{report, stacks, sweep};
 use std::ops::Range;

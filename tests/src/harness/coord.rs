@@ -52,8 +52,13 @@ impl CoordRun {
     /// Starts `command` (which runs coord, possibly through a shell that `exec`s it) with
     /// colours off and its output read as for [`CoordRun::start`].
     pub fn spawn(mut command: Command) -> CoordRun {
+        command.env("NO_COLOR", "1");
+        CoordRun::spawn_as_is(command)
+    }
+
+    /// Like [`CoordRun::spawn`], with `command`'s environment as it is (colours not turned off).
+    pub fn spawn_as_is(mut command: Command) -> CoordRun {
         let mut child = command
-            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -117,3 +117,30 @@ port = {fixed}
     coord.interrupt();
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
 }
+
+#[test]
+fn a_busy_fixed_port_names_the_process_that_holds_it() {
+    let dir = TestDir::new("fixed-port-holder");
+    let fixed = dir.ports().port(0);
+    let stack = format!(
+        "[services.web]\ncommand = {web}\nport = {fixed}\n",
+        web = dir.toy("web", &[]),
+    );
+    let stack = dir.write("coord.toml", &stack);
+    let outsider = Outsider::hold(fixed, dir.events());
+    let mut coord = CoordRun::run(&stack);
+    let line = coord
+        .wait_line(PATIENCE, |l| {
+            l.contains(&format!("web: port {fixed} is in use on this machine"))
+        })
+        .unwrap_or_else(|t| panic!("{t}"));
+    let toy = bins::toy();
+    let expected = format!(
+        ", held by pid {} ({} --name outsider --hold-port {fixed} --events ",
+        outsider.0.id(),
+        toy.display()
+    );
+    assert!(line.contains(&expected), "{line}\nexpected: {expected}");
+    coord.interrupt();
+    coord.wait_exit(PATIENCE).expect("coord exits");
+}

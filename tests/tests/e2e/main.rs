@@ -6,6 +6,7 @@
 //! `cargo build -p coord --bin coord -p coord-tests --bin toy-service` (see `harness::bins`).
 
 mod control;
+mod day_to_day;
 mod degradation;
 mod demo;
 mod env_files;
@@ -15,9 +16,11 @@ mod import;
 mod invalid;
 mod ipv6;
 mod lifecycle;
+mod live_view;
 mod operate;
 mod order;
 mod output;
+mod partial_lines;
 mod ports;
 mod postgres_redis;
 mod probe_facts;
@@ -27,5 +30,6 @@ mod procfile;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod status;
 mod tasks;
 mod user_stop;

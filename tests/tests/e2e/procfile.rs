@@ -1,5 +1,6 @@
 //! Procfile stacks: found without `-f`, entries using `$PORT` get foreman's ports (5000, 5100 by
-//! entry index) unless taken, the others get no port; the `.env` beside the Procfile is loaded.
+//! entry index) unless taken, the others get no port; the `.env` beside the Procfile is loaded;
+//! `coord status` finds the Procfile too.
 
 use coord_tests::harness::PATIENCE;
 use coord_tests::harness::coord::{CoordRun, is_summary};
@@ -49,6 +50,12 @@ fn a_procfile_with_port_comes_up_on_foremans_ports() {
         "{}",
         dir.events().dump()
     );
+    // A client finds the Procfile the same way, without `-f` and without the "using" line.
+    let mut status = CoordRun::start(dir.path(), &["status"]);
+    assert_eq!(status.exit_code(PATIENCE), 0, "{}", status.transcript());
+    let out = status.transcript();
+    assert!(out.contains("web2"), "{out}");
+    assert!(!out.contains("coord: using"), "{out}");
     coord.interrupt();
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
 }
