@@ -40,6 +40,15 @@ pub fn render(file: &str, text: &str, translation: &Translation) -> String {
             let first = line_of(text, name.span().start.min(node.span.start));
             let last = line_of(text, node.span.end);
             let mut comment = format!("\n# {}: {file} line {first}\n", name.get_ref());
+            for (_, text) in translation
+                .descriptions
+                .iter()
+                .filter(|(service, _)| service == name.get_ref())
+            {
+                for line in text.lines() {
+                    comment.push_str(&format!("# {line}\n"));
+                }
+            }
             for note in translation
                 .notes
                 .iter()

@@ -94,12 +94,16 @@ pub struct Translation {
     pub root: RawNode,
     /// Every field translated approximately or dropped (process-compose files), in file order.
     pub notes: Vec<ConfigWarning>,
+    /// `(service, description)`: what the file says a service is (process-compose's
+    /// `description`), for comments.
+    pub descriptions: Vec<(String, String)>,
 }
 
 impl Stack {
     /// Reads the text of a stack file of any format into the raw tree (no validation yet).
     pub fn read_tree(file: &str, text: &str) -> Result<Translation, ConfigErrors> {
         let format = Format::detect(file, text).map_err(|why| whole_file_error(file, why))?;
+        let mut descriptions = Vec::new();
         let (root, notes) = match format {
             Format::Toml => (
                 toml_tree::parse(text)
@@ -109,6 +113,7 @@ impl Stack {
             Format::Procfile => (procfile::parse(file, text)?, Vec::new()),
             Format::ProcessCompose => {
                 let translated = process_compose::parse(file, text)?;
+                descriptions = translated.descriptions;
                 (translated.root, translated.notes)
             }
         };
@@ -116,6 +121,7 @@ impl Stack {
             format,
             root,
             notes,
+            descriptions,
         })
     }
 

@@ -38,6 +38,8 @@ pub(crate) struct Translated {
     pub root: RawNode,
     /// One note per field translated approximately or dropped, in file order.
     pub notes: Vec<ConfigWarning>,
+    /// `(service, description)` for the processes with a `description`.
+    pub descriptions: Vec<(String, String)>,
 }
 
 /// Reads a process-compose file; errors stop the load (exit 2), notes do not.
@@ -47,6 +49,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Translated, ConfigErrors> 
         file: file.to_string(),
         d: Diagnostics::new(file, text),
         notes: Vec::new(),
+        descriptions: Vec::new(),
         shell: vec!["bash".into(), "-c".into()],
         vars: BTreeMap::new(),
         environment: Vec::new(),
@@ -57,7 +60,11 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Translated, ConfigErrors> 
     }
     let mut notes = t.notes;
     notes.sort_by_key(|n| (n.place.line, n.place.column));
-    Ok(Translated { root, notes })
+    Ok(Translated {
+        root,
+        notes,
+        descriptions: t.descriptions,
+    })
 }
 
 /// A key of the output tree, located at `span` of the input.
@@ -79,6 +86,7 @@ pub(crate) struct Translator<'t> {
     file: String,
     d: Diagnostics<'t>,
     notes: Vec<ConfigWarning>,
+    descriptions: Vec<(String, String)>,
     /// `[shell_command, shell_argument]`.
     shell: Vec<String>,
     /// The file's `vars`.
@@ -682,6 +690,10 @@ impl Translator<'_> {
             }
             table.extend(stop.iter().cloned());
             let service_name = replica_name(name, index, p.replicas);
+            if let Some(text) = body.get("description").and_then(YNode::scalar) {
+                self.descriptions
+                    .push((service_name.clone(), text.to_string()));
+            }
             services.push((
                 Spanned::new(span.clone(), service_name),
                 RawNode::table(body.span.clone(), table),
