@@ -527,6 +527,12 @@ impl<M: Machine> World<M> {
                 generation,
                 signal,
             } => self.signal(service, generation, signal),
+            // The machine runs a stop command like the stop signal: the process stops as it
+            // would on SIGTERM (promptly, slowly, or never when it "ignores" it: a hung stop).
+            Command::StopCommand {
+                service,
+                generation,
+            } => self.signal(service, generation, StopSignal::Term),
             Command::ReleasePort {
                 service,
                 generation,

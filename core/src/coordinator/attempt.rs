@@ -317,6 +317,7 @@ impl Coordinator {
                 .set(service, TimerKind::Probe, now.add(live.period));
         }
         self.renew_dependents_that_hold_an_old_address(now, service);
+        self.cascade_after_ready(now, service);
     }
 
     /// The uptime clock of a service without readiness probe ran out while it kept running.
@@ -396,6 +397,7 @@ impl Coordinator {
             rec.spawn_to_ready = Some(now.millis_since(rec.spawned_at.unwrap_or(now)));
         }
         self.set_state(now, service, ServiceState::Completed, "exited 0");
+        self.cascade_after_ready(now, service);
     }
 
     /// The current start attempt failed: stop its process if any, then retry or fail.

@@ -28,6 +28,7 @@ mod service;
 mod syntax;
 mod values;
 mod warnings;
+mod watch;
 
 pub use dependency_kind::{DependencyKind, KindSemantics, WaitsFor};
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
@@ -37,3 +38,4 @@ pub use model::*;
 pub use places::{Parsed, Place, Places};
 pub use values::{env_prefix, env_prefix_char};
 pub use warnings::optional_but_required;
+pub use watch::WATCH_DEBOUNCE;

@@ -480,6 +480,25 @@ impl Checker {
         Ok(())
     }
 
+    /// A stop signal (not SIGKILL) or a stop command went to a live process: it must come
+    /// dependents first, and SIGKILL must follow within the grace unless it exits.
+    fn on_stop_sent(
+        &mut self,
+        now: Timestamp,
+        key: (ServiceId, Generation),
+    ) -> Result<(), Violation> {
+        if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
+            self.stale.retain(|(s, g, _)| (*s, *g) != key);
+            rules::stops_dependents_first(self, now, key.0)?;
+            let deadline = now.add(std::time::Duration::from_millis(
+                self.facts[key.0].grace_ms + KILL_SLACK_MS,
+            ));
+            self.stops.insert(key, deadline);
+            self.stop_deadlines.insert((deadline, key.0, key.1));
+        }
+        Ok(())
+    }
+
     fn on_command(&mut self, now: Timestamp, cmd: &Command) -> Result<(), Violation> {
         match cmd {
             Command::Spawn {
@@ -524,16 +543,15 @@ impl Checker {
                     if let Some(deadline) = self.stops.remove(&key) {
                         self.stop_deadlines.remove(&(deadline, key.0, key.1));
                     }
-                } else if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
-                    self.stale.retain(|(s, g, _)| (*s, *g) != key);
-                    rules::stops_dependents_first(self, now, *service)?;
-                    let deadline = now.add(std::time::Duration::from_millis(
-                        self.facts[*service].grace_ms + KILL_SLACK_MS,
-                    ));
-                    self.stops.insert(key, deadline);
-                    self.stop_deadlines.insert((deadline, key.0, key.1));
+                } else {
+                    self.on_stop_sent(now, key)?;
                 }
             }
+            // A stop command stops the process like a stop signal: same order, same grace.
+            Command::StopCommand {
+                service,
+                generation,
+            } => self.on_stop_sent(now, (*service, *generation))?,
             Command::ReleasePort {
                 service,
                 generation,

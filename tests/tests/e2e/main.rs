@@ -23,5 +23,6 @@ mod processes;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod stop_command;
 mod tasks;
 mod user_stop;
