@@ -26,3 +26,4 @@ pub mod registry;
 pub mod safe_fs;
 pub mod stop_command;
 pub mod supervise;
+pub mod watch;

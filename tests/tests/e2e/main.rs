@@ -26,3 +26,4 @@ mod stacks;
 mod stop_command;
 mod tasks;
 mod user_stop;
+mod watch;
