@@ -26,6 +26,8 @@ pub(super) struct Facts {
     pub grace_ms: u64,
     /// Its fixed port (`port = 8000`): its own for the whole run.
     pub fixed_port: Option<u16>,
+    /// The debounce of its `watch` table, if it watches files.
+    pub debounce_ms: Option<u64>,
 }
 
 /// The checker's view of one service.
@@ -54,6 +56,8 @@ pub(super) struct View {
     pub must_fail: bool,
     /// Stopped on request (`StopService`) and not restarted since.
     pub user_stopped: bool,
+    /// The last file change reported since its last restart for changed files.
+    pub last_change: Option<Timestamp>,
 }
 
 /// A live process, from `Spawned` to `Exited`.
@@ -174,6 +178,7 @@ impl Checker {
                     Some(coord_core::stack::PortSpec::Fixed(p)) => Some(p),
                     _ => None,
                 },
+                debounce_ms: s.watch.as_ref().map(|w| duration_millis(w.debounce)),
             })
             .collect();
         let fixed_owners = facts
@@ -252,6 +257,7 @@ impl Checker {
                     last_exit: None,
                     must_fail: false,
                     user_stopped: false,
+                    last_change: None,
                 };
                 n
             ],
@@ -463,6 +469,11 @@ impl Checker {
                     view.user_stopped = false;
                 }
             }
+            Input::FilesChanged { service, .. } => {
+                if let Some(view) = self.views.get_mut(*service) {
+                    view.last_change = Some(now);
+                }
+            }
             // A second interrupt (one during a shutdown) kills everything at once.
             Input::Interrupt if self.interrupted => self.forced = true,
             Input::Interrupt | Input::Shutdown => {
@@ -586,6 +597,10 @@ impl Checker {
     ) -> Result<(), Violation> {
         let id = t.service;
         rules::transitions_chain(self, now, t)?;
+        if t.to == ServiceState::Restarting {
+            super::watch_rules::watch_debounced(self, now, t)?;
+            super::watch_rules::cascade_after_ready(self, now, t)?;
+        }
         match &t.to {
             ServiceState::Ready => rules::ready_proven(self, now, id)?,
             ServiceState::Completed => rules::completed_proven(self, now, id)?,
