@@ -78,6 +78,12 @@ fn a_stop_command_that_does_nothing_ends_in_sigkill_after_the_grace() {
     assert_eq!(kills[0].1, StopSignal::Kill);
     // The grace runs from the stop command, as it does from a signal.
     assert_eq!(kills[0].0 - asked[0], 3_000);
+    let said = h.reasons("db");
+    assert!(
+        said.iter()
+            .any(|(_, _, why)| why.contains("killed: still running 3s after its stop command")),
+        "{said:?}"
+    );
     assert_eq!(h.outcome(), Some(RunOutcome::Stopped));
 }
 

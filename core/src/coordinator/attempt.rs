@@ -467,8 +467,13 @@ impl Coordinator {
         // Say so when the stop took a SIGKILL: the service did not stop within its grace.
         let stopped = |what: &str| -> String {
             if killed {
-                let grace = humantime::format_duration(self.stack.services[service].stop_grace);
-                format!("{what} (killed: still running {grace} after its stop signal)")
+                let spec = &self.stack.services[service];
+                let grace = humantime::format_duration(spec.stop_grace);
+                let how = match spec.stop_command {
+                    Some(_) => "stop command",
+                    None => "stop signal",
+                };
+                format!("{what} (killed: still running {grace} after its {how})")
             } else {
                 what.to_string()
             }

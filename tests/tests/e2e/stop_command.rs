@@ -129,7 +129,11 @@ stop_grace = "1s"
     }
     let transcript = coord.transcript();
     assert!(
-        transcript.contains("stop_command"),
+        transcript.contains("idle: running its stop_command"),
         "coord says it ran the stop commands\n{transcript}"
+    );
+    assert!(
+        transcript.contains("killed: still running 1s after its stop command"),
+        "coord says the grace ended in SIGKILL\n{transcript}"
     );
 }
