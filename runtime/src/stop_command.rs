@@ -23,6 +23,8 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 static STARTED: AtomicBool = AtomicBool::new(false);
 /// The stop command's pid (0 before it runs).
 static PID: AtomicU32 = AtomicU32::new(0);
+/// The service has ended: a stop asked for now has nothing left to stop.
+static ENDED: AtomicBool = AtomicBool::new(false);
 
 /// Reads the stop command from the shim's environment (call once, before the service starts).
 pub fn init() {
@@ -36,6 +38,11 @@ pub fn service_started(pid: u32) {
     if REQUESTED.load(Ordering::SeqCst) {
         run();
     }
+}
+
+/// The service's main process has ended (and been reaped).
+pub fn service_ended() {
+    ENDED.store(true, Ordering::SeqCst);
 }
 
 /// coord asked for the stop (a `stop` line on the lifeline): run the command if the service
@@ -67,7 +74,7 @@ fn run() {
     let Some(Some(line)) = COMMAND.get() else {
         return;
     };
-    if STARTED.swap(true, Ordering::SeqCst) {
+    if ENDED.load(Ordering::SeqCst) || STARTED.swap(true, Ordering::SeqCst) {
         return;
     }
     let main = MAIN_PID.load(Ordering::SeqCst);

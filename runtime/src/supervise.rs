@@ -150,6 +150,7 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
     report_pid(main);
     crate::stop_command::service_started(main);
     let status = reap_until(main);
+    crate::stop_command::service_ended();
     kill_leftovers();
     mirror(status)
 }
