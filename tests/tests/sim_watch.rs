@@ -59,3 +59,38 @@ fn bursts_of_file_changes_restart_once_and_cascade_after_ready() {
     }
     insta::assert_snapshot!(text);
 }
+
+/// A stop command can hang like a stop signal can be ignored: with `sigterm_ignored` fully on,
+/// each service with a `stop_command` is asked to run it at the shutdown, outlives it, and is
+/// killed when its grace is over; the run still ends with nothing left (checked by the
+/// invariants).
+#[test]
+fn a_hung_stop_command_ends_in_sigkill_after_the_grace() {
+    let stack = fixture("watch.toml");
+    let plan = FaultPlan::calm()
+        .with(FaultKind::IgnoresTerm, 1000)
+        .window(60_000);
+    let run = World::with_plan(stack.clone(), 5, plan, true).run();
+    let text = report::full(&run, &stack, "fixtures/watch.toml");
+    assert_eq!(run.violation, None, "{text}");
+    assert_eq!(run.outcome, Some(RunOutcome::Stopped), "{text}");
+    for (name, grace) in [("database", "5s"), ("api", "2s")] {
+        let mine: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split_whitespace().nth(2) == Some(name))
+            .collect();
+        let asked = mine.iter().position(|l| l.contains("> stop-cmd"));
+        let killed = mine
+            .iter()
+            .position(|l| l.contains("> signal") && l.contains("Kill"));
+        assert!(asked.is_some() && asked < killed, "{name}\n{text}");
+        assert!(
+            !mine
+                .iter()
+                .any(|l| l.contains("> signal") && l.contains("Term")),
+            "{name} got a stop signal besides its stop command\n{text}"
+        );
+        let said = format!("killed: still running {grace} after its stop command");
+        assert!(mine.iter().any(|l| l.contains(&said)), "{name}\n{text}");
+    }
+}
