@@ -29,4 +29,6 @@ pub mod registry;
 pub mod safe_fs;
 pub mod stack_file;
 pub mod status_view;
+pub mod stop_command;
 pub mod supervise;
+pub mod watch;

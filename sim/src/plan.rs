@@ -43,11 +43,14 @@ pub enum FaultKind {
     /// Before the process has bound its port, something answers the probe's connect and goes
     /// away: no listener can be attributed.
     UnattributableAnswer,
+    /// Bursts of changes to the files a service watches (its `watch` table), at random moments
+    /// of the fault phase; the changes of one burst are closer together than the debounce.
+    FilesChanged,
 }
 
 impl FaultKind {
     /// Every kind, in plan order.
-    pub const ALL: [FaultKind; 15] = [
+    pub const ALL: [FaultKind; 16] = [
         FaultKind::PortStolen,
         FaultKind::PortHeldAtStart,
         FaultKind::SpawnFailure,
@@ -63,12 +66,16 @@ impl FaultKind {
         FaultKind::OperatorStop,
         FaultKind::ProbeLost,
         FaultKind::UnattributableAnswer,
+        FaultKind::FilesChanged,
     ];
 
     /// Kinds drawn from a side stream of the seed ([`FaultPlan::draw_side`]), so that adding them
     /// shifted no draw of the kinds before them.
     fn drawn_aside(self) -> bool {
-        matches!(self, FaultKind::ProbeLost | FaultKind::UnattributableAnswer)
+        matches!(
+            self,
+            FaultKind::ProbeLost | FaultKind::UnattributableAnswer | FaultKind::FilesChanged
+        )
     }
 
     /// The name printed in plans.
@@ -89,6 +96,7 @@ impl FaultKind {
             FaultKind::OperatorStop => "operator_stop",
             FaultKind::ProbeLost => "probe_answer_lost",
             FaultKind::UnattributableAnswer => "unattributable_answer",
+            FaultKind::FilesChanged => "files_changed",
         }
     }
 
@@ -243,7 +251,12 @@ impl fmt::Display for PlanDisplay<'_> {
             "fault plan (fault phase {} ms):",
             self.plan.fault_window_ms
         )?;
+        let watches = self.stack.services.iter().any(|s| s.watch.is_some());
         for kind in FaultKind::ALL {
+            // Only a stack that watches files can have them change (and older traces stay put).
+            if kind == FaultKind::FilesChanged && !watches {
+                continue;
+            }
             let p = self.plan.per_mille(kind);
             if p == 0 {
                 writeln!(f, "  {:<26} off", kind.name())?;

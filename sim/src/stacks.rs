@@ -30,6 +30,8 @@ pub fn service(name: &str) -> Service {
         restart: RestartSpec::default(),
         stop_signal: StopSignal::Term,
         stop_grace: Duration::from_secs(10),
+        stop_command: None,
+        watch: None,
         optional: false,
     }
 }

@@ -135,6 +135,9 @@ impl Trace {
             }
             Input::Shutdown => self.line(at, "*", "shutdown", format_args!("graceful")),
             Input::Interrupt => self.line(at, "*", "interrupt", format_args!("")),
+            Input::FilesChanged { service, path } => {
+                self.line(at, name(*service), "files", format_args!("changed {path}"))
+            }
         }
     }
 
@@ -186,6 +189,15 @@ impl Trace {
                 name(*service),
                 "> signal",
                 format_args!("g{generation} {signal:?}"),
+            ),
+            Command::StopCommand {
+                service,
+                generation,
+            } => self.line(
+                at,
+                name(*service),
+                "> stop-cmd",
+                format_args!("g{generation}"),
             ),
             Command::ReleasePort {
                 service,

@@ -52,6 +52,8 @@ enum WorldEvent {
     OutsiderLeave { port: u16 },
     /// The operator restarts (or stops) a service.
     Operator { service: ServiceId, restart: bool },
+    /// A file that `service` watches changes.
+    FileChange { service: ServiceId, path: String },
     /// The fault phase is over.
     CalmBegins,
     /// The operator presses Ctrl-C again during the shutdown.
@@ -308,6 +310,9 @@ impl<M: Machine> World<M> {
         if self.plan.per_mille(FaultKind::OperatorStop) > 0 {
             self.plan_stops_with_waiting_dependents(&mut side, &has_dependents);
         }
+        if self.plan.per_mille(FaultKind::FilesChanged) > 0 {
+            self.plan_file_changes();
+        }
         self.agenda
             .schedule(Timestamp(self.plan.fault_window_ms), WorldEvent::CalmBegins);
         self.feed(Input::Start {
@@ -334,6 +339,41 @@ impl<M: Machine> World<M> {
             for (at, restart) in events {
                 self.agenda
                     .schedule(Timestamp(at), WorldEvent::Operator { service, restart });
+            }
+        }
+    }
+
+    /// Bursts of file changes for the services that watch files, at random moments of the fault
+    /// phase: up to four chances per service, each burst one to five changes closer together
+    /// than the service's debounce (drawn from a stream of their own, so that a stack without
+    /// `watch` draws exactly as before).
+    fn plan_file_changes(&mut self) {
+        let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x0f11_e5c4_a46e_d5ee);
+        let window = self.plan.fault_window_ms.max(1);
+        let watched: Vec<(ServiceId, u64)> = self
+            .machine
+            .stack()
+            .services
+            .iter()
+            .enumerate()
+            .filter_map(|(id, s)| {
+                s.watch
+                    .as_ref()
+                    .map(|w| (id, coord_core::time::duration_millis(w.debounce)))
+            })
+            .collect();
+        for (service, debounce) in watched {
+            for _ in 0..4 {
+                if !self.plan.chance(FaultKind::FilesChanged, &mut side) {
+                    continue;
+                }
+                let mut at = side.random_range(0..window);
+                for n in 0..side.random_range(1..=5u32) {
+                    let path = format!("src/f{n}.py");
+                    self.agenda
+                        .schedule(Timestamp(at), WorldEvent::FileChange { service, path });
+                    at += side.random_range(0..debounce.max(1));
+                }
             }
         }
     }
@@ -453,6 +493,9 @@ impl<M: Machine> World<M> {
                 Input::StopService { service }
             }),
             WorldEvent::Force => self.feed(Input::Interrupt),
+            WorldEvent::FileChange { service, path } => {
+                self.feed(Input::FilesChanged { service, path })
+            }
             WorldEvent::CalmBegins => {
                 self.calm = true;
                 self.trace.line(
@@ -529,6 +572,12 @@ impl<M: Machine> World<M> {
                 generation,
                 signal,
             } => self.signal(service, generation, signal),
+            // The machine runs a stop command like the stop signal: the process stops as it
+            // would on SIGTERM (promptly, slowly, or never when it "ignores" it: a hung stop).
+            Command::StopCommand {
+                service,
+                generation,
+            } => self.signal(service, generation, StopSignal::Term),
             Command::ReleasePort {
                 service,
                 generation,

@@ -625,8 +625,115 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::OnlyOwnerReleases,
         Invariant::UserStopNeverFails,
         Invariant::DependentsFollowMoves,
+        Invariant::WatchDebounced,
+        Invariant::CascadeAfterReady,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
+}
+
+/// netra with the database watching files (debounce 300 ms, cascade).
+fn netra_watching_the_database() -> Stack {
+    let mut stack = netra();
+    stack.services[DATABASE].watch = Some(coord_core::stack::Watch {
+        paths: vec!["src".into()],
+        include: Vec::new(),
+        exclude: Vec::new(),
+        debounce: std::time::Duration::from_millis(300),
+        cascade: true,
+    });
+    stack
+}
+
+impl History {
+    /// A transition of `service` to `to` with `reason`.
+    fn go_because(
+        &mut self,
+        service: ServiceId,
+        to: ServiceState,
+        reason: &str,
+    ) -> Result<(), Violation> {
+        let from = self.checker.state(service).clone();
+        self.cmd(Command::Transition(Transition {
+            at: Timestamp(self.now),
+            service,
+            name: self.stack.services[service].name.clone(),
+            from,
+            to,
+            reason: reason.to_string(),
+        }))
+    }
+
+    fn files_changed(&mut self, service: ServiceId) -> Result<(), Violation> {
+        self.input(Input::FilesChanged {
+            service,
+            path: "src/a.py".into(),
+        })
+    }
+}
+
+#[test]
+fn restart_for_changed_files_within_the_debounce_or_twice_per_burst() {
+    let mut h = History::new(netra_watching_the_database());
+    h.bring_up(DATABASE, 5432);
+    h.at(1_000).files_changed(DATABASE).unwrap();
+    h.at(1_200).files_changed(DATABASE).unwrap();
+    // 100 ms after the last change: inside the 300 ms debounce.
+    let v = caught(
+        h.at(1_300).go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        ),
+        Invariant::WatchDebounced,
+    );
+    assert!(v.detail.contains("within its debounce of 300 ms"), "{v}");
+
+    let mut h = History::new(netra_watching_the_database());
+    h.bring_up(DATABASE, 5432);
+    h.at(1_000).files_changed(DATABASE).unwrap();
+    h.at(1_300)
+        .go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        )
+        .unwrap();
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    // A second restart for the same burst: no change since the first.
+    let v = caught(
+        h.at(3_000).go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        ),
+        Invariant::WatchDebounced,
+    );
+    assert!(v.detail.contains("no change since"), "{v}");
+}
+
+#[test]
+fn cascade_before_the_watched_service_is_ready_again() {
+    let mut h = History::new(netra_watching_the_database());
+    h.bring_up(DATABASE, 5432);
+    h.bring_up(AUTH, 8080);
+    h.at(1_000).files_changed(DATABASE).unwrap();
+    h.at(1_300)
+        .go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        )
+        .unwrap();
+    // auth follows while the database is still restarting.
+    let v = caught(
+        h.at(1_301).go_because(
+            AUTH,
+            ServiceState::Restarting,
+            "dependency database restarted after files changed",
+        ),
+        Invariant::CascadeAfterReady,
+    );
+    assert!(v.detail.contains("not ready again"), "{v}");
 }
 
 #[test]

@@ -317,6 +317,7 @@ impl Coordinator {
                 .set(service, TimerKind::Probe, now.add(live.period));
         }
         self.renew_dependents_that_hold_an_old_address(now, service);
+        self.cascade_after_ready(now, service);
     }
 
     /// The uptime clock of a service without readiness probe ran out while it kept running.
@@ -396,6 +397,7 @@ impl Coordinator {
             rec.spawn_to_ready = Some(now.millis_since(rec.spawned_at.unwrap_or(now)));
         }
         self.set_state(now, service, ServiceState::Completed, "exited 0");
+        self.cascade_after_ready(now, service);
     }
 
     /// The current start attempt failed: stop its process if any, then retry or fail.
@@ -465,8 +467,13 @@ impl Coordinator {
         // Say so when the stop took a SIGKILL: the service did not stop within its grace.
         let stopped = |what: &str| -> String {
             if killed {
-                let grace = humantime::format_duration(self.stack.services[service].stop_grace);
-                format!("{what} (killed: still running {grace} after its stop signal)")
+                let spec = &self.stack.services[service];
+                let grace = humantime::format_duration(spec.stop_grace);
+                let how = match spec.stop_command {
+                    Some(_) => "stop command",
+                    None => "stop signal",
+                };
+                format!("{what} (killed: still running {grace} after its {how})")
             } else {
                 what.to_string()
             }

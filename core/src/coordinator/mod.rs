@@ -10,7 +10,8 @@
 //! The protocol between the coordinator and its drivers (`Input`, `Command` and their parts) is
 //! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
 //! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
-//! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
+//! (stops, cascade, run failure, ordered shutdown), `watch` (file-watch restarts, debounce and
+//! cascade) and `report` (status and startup summary).
 
 mod attempt;
 mod backoff;
@@ -26,6 +27,7 @@ pub mod status;
 mod stopping;
 mod timers;
 mod waiting;
+mod watch;
 
 pub use protocol::{
     Command, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
@@ -259,6 +261,7 @@ impl Coordinator {
             }
             Input::Shutdown => self.begin_shutdown(now),
             Input::Interrupt => self.on_interrupt(now),
+            Input::FilesChanged { service, path } => self.on_files_changed(now, service, path),
         }
         self.settle(now);
     }
@@ -326,6 +329,7 @@ impl Coordinator {
             TimerKind::Uptime => self.on_uptime_reached(now, service),
             TimerKind::Backoff => self.on_backoff_over(now, service),
             TimerKind::StopGrace => self.on_stop_grace_over(service),
+            TimerKind::FilesQuiet => self.on_files_quiet(now, service),
         }
     }
 

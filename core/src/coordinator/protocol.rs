@@ -148,6 +148,14 @@ pub enum Input {
     /// stops the stack in reverse dependency order, one during a shutdown kills every process
     /// now.
     Interrupt,
+    /// Files the service watches (its `watch` table) changed. A fact, reported for every change
+    /// the driver sees; the core debounces and decides whether to restart.
+    FilesChanged {
+        /// The watched service.
+        service: ServiceId,
+        /// One changed path (for the restart's reason).
+        path: String,
+    },
 }
 
 /// Work for the driver, drained with [`super::Coordinator::poll_command`].
@@ -187,6 +195,15 @@ pub enum Command {
         generation: Generation,
         /// Which signal.
         signal: StopSignal,
+    },
+    /// Run the service's `stop_command` (instead of a stop signal) for this generation's
+    /// process: through `sh -c`, with the service's environment, in its working directory. The
+    /// core still sends SIGKILL when the grace is over.
+    StopCommand {
+        /// The service.
+        service: ServiceId,
+        /// The generation whose process is to stop.
+        generation: Generation,
     },
     /// The reservation of `port` by this owner (service and generation, the one of the
     /// `Spawn` that carried the port) is over: drop the machine-wide reservation if that owner

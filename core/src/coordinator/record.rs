@@ -96,6 +96,11 @@ pub(crate) struct Record {
     pub ready_at: Option<Timestamp>,
     /// Spawn -> Ready of the attempt that first made it Ready.
     pub spawn_to_ready: Option<u64>,
+    /// A watched file changed and the restart waits for the quiet time: the last changed path.
+    pub files_changed: Option<String>,
+    /// Restarted by a cascading file watch: once Ready (or Completed) again, its running
+    /// required dependents are restarted in turn.
+    pub cascade_on_ready: bool,
 }
 
 impl Record {
@@ -132,6 +137,8 @@ impl Record {
             ready_at: None,
             spawn_to_ready: None,
             startup_done: false,
+            files_changed: None,
+            cascade_on_ready: false,
         }
     }
 

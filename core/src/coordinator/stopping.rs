@@ -27,7 +27,8 @@ impl Coordinator {
         }
     }
 
-    /// Sends the stop signal (SIGKILL when forced) and arms the grace timer.
+    /// Sends the stop signal, or runs the stop command instead (SIGKILL when forced), and arms
+    /// the grace timer.
     pub(super) fn send_stop(&mut self, now: Timestamp, service: ServiceId) {
         let spec = &self.stack.services[service];
         let signal = if self.force {
@@ -37,11 +38,19 @@ impl Coordinator {
         };
         let rec = &mut self.records[service];
         rec.stop_sent = true;
-        self.commands.push_back(Command::Signal {
-            service,
-            generation: rec.generation,
-            signal,
-        });
+        let generation = rec.generation;
+        if signal != StopSignal::Kill && spec.stop_command.is_some() {
+            self.commands.push_back(Command::StopCommand {
+                service,
+                generation,
+            });
+        } else {
+            self.commands.push_back(Command::Signal {
+                service,
+                generation,
+                signal,
+            });
+        }
         if signal != StopSignal::Kill {
             self.timers
                 .set(service, TimerKind::StopGrace, now.add(spec.stop_grace));
@@ -71,10 +80,12 @@ impl Coordinator {
         }
     }
 
-    /// Forgets queued starts and timers of a service that has no process.
+    /// Forgets queued starts and timers of a service that has no process (a file-watch restart
+    /// still waiting for quiet stays: it decides for itself when it fires).
     fn drop_pending_work(&mut self, service: ServiceId) {
         self.unqueue(service);
-        self.timers.cancel_where(service, |_| true);
+        self.timers
+            .cancel_where(service, |k| k != TimerKind::FilesQuiet);
     }
 
     /// `Input::StopService`: stop it; dependents keep running (those waiting for it keep
@@ -111,14 +122,24 @@ impl Coordinator {
             return OperatorAnswer::Refused(why);
         }
         let name = self.stack.services[service].name.clone();
-        if self.records[service].has_process() {
-            self.stop_process(now, service, ExitPlan::Renew("restart requested".into()));
+        if self.renew(now, service, "restart requested") {
             OperatorAnswer::Accepted(format!("restarting {name}"))
+        } else {
+            OperatorAnswer::Accepted(format!("starting {name} again"))
+        }
+    }
+
+    /// Starts `service` again with fresh attempts, stopping its process first if it has one
+    /// (then the answer is true). `coord restart` and file-watch restarts both come here.
+    pub(super) fn renew(&mut self, now: Timestamp, service: ServiceId, reason: &str) -> bool {
+        if self.records[service].has_process() {
+            self.stop_process(now, service, ExitPlan::Renew(reason.into()));
+            true
         } else {
             self.drop_pending_work(service);
             self.records[service].attempts = 0;
             self.enter_waiting(now, service);
-            OperatorAnswer::Accepted(format!("starting {name} again"))
+            false
         }
     }
 

@@ -270,6 +270,24 @@ impl Harness {
                             .push((service, generation, purpose, seq));
                     }
                 }
+                // A stop command stops the process like SIGTERM (a script that ignores SIGTERM
+                // plays a stop command that does nothing).
+                Command::StopCommand {
+                    service,
+                    generation,
+                } => {
+                    let ignores = self.scripts[service].ignore_term;
+                    if !ignores && self.alive.get(&service).map(|a| a.0) == Some(generation) {
+                        self.schedule(
+                            self.now,
+                            Due::Exit {
+                                service,
+                                generation,
+                                code: 0,
+                            },
+                        );
+                    }
+                }
                 Command::Signal {
                     service,
                     generation,
@@ -370,6 +388,32 @@ impl Harness {
                 Command::Signal {
                     service, signal, ..
                 } if *service == id => Some((l.at, *signal)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// When `name` was asked to run its stop command.
+    pub fn stop_commands(&self, name: &str) -> Vec<u64> {
+        let id = self.id(name);
+        self.log
+            .iter()
+            .filter_map(|l| match &l.command {
+                Command::StopCommand { service, .. } if *service == id => Some(l.at),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every transition of `name` with its reason, as (time, to-state name, reason).
+    pub fn reasons(&self, name: &str) -> Vec<(u64, String, String)> {
+        let id = self.id(name);
+        self.log
+            .iter()
+            .filter_map(|l| match &l.command {
+                Command::Transition(t) if t.service == id => {
+                    Some((l.at, t.to.name().to_string(), t.reason.clone()))
+                }
                 _ => None,
             })
             .collect()

@@ -56,6 +56,22 @@ impl Driver {
                     }
                 }
             }
+            Command::StopCommand {
+                service,
+                generation,
+            } => {
+                if let Some(live) = self.live.get(&(service, generation)) {
+                    let name = &self.coordinator.stack().services[service].name;
+                    tracing::info!("{name}: running its stop_command");
+                    if let Some(lifeline) = &live.lifeline
+                        && let Err(e) = crate::process::request_stop_command(lifeline)
+                    {
+                        tracing::warn!(
+                            "{name}: cannot ask its shim to run the stop_command ({e}); SIGKILL follows after the grace"
+                        );
+                    }
+                }
+            }
             Command::ReleasePort {
                 service,
                 generation,

@@ -194,6 +194,17 @@ async fn run_on(
         .map_err(|e| setup("cannot catch SIGINT/SIGTERM", e))?;
     let control = control::listen(&executor, &paths, tx.clone());
 
+    let stack_dir = paths.stack_dir.clone();
+    let _watching = crate::watch::start(
+        &stack,
+        |id| match &stack.services[id].working_dir {
+            Some(dir) => stack_dir.join(dir),
+            None => stack_dir.clone(),
+        },
+        &paths.coord_dir,
+        &executor,
+        tx.clone(),
+    );
     let names: Vec<String> = stack.services.iter().map(|s| s.name.clone()).collect();
     let mut output = Output::new(names);
     output.open_logs(&paths.logs_dir());

@@ -26,6 +26,8 @@ pub(super) struct Facts {
     pub grace_ms: u64,
     /// Its fixed port (`port = 8000`): its own for the whole run.
     pub fixed_port: Option<u16>,
+    /// The debounce of its `watch` table, if it watches files.
+    pub debounce_ms: Option<u64>,
 }
 
 /// The checker's view of one service.
@@ -54,6 +56,8 @@ pub(super) struct View {
     pub must_fail: bool,
     /// Stopped on request (`StopService`) and not restarted since.
     pub user_stopped: bool,
+    /// The last file change reported since its last restart for changed files.
+    pub last_change: Option<Timestamp>,
 }
 
 /// A live process, from `Spawned` to `Exited`.
@@ -174,6 +178,7 @@ impl Checker {
                     Some(coord_core::stack::PortSpec::Fixed(p)) => Some(p),
                     _ => None,
                 },
+                debounce_ms: s.watch.as_ref().map(|w| duration_millis(w.debounce)),
             })
             .collect();
         let fixed_owners = facts
@@ -252,6 +257,7 @@ impl Checker {
                     last_exit: None,
                     must_fail: false,
                     user_stopped: false,
+                    last_change: None,
                 };
                 n
             ],
@@ -463,6 +469,11 @@ impl Checker {
                     view.user_stopped = false;
                 }
             }
+            Input::FilesChanged { service, .. } => {
+                if let Some(view) = self.views.get_mut(*service) {
+                    view.last_change = Some(now);
+                }
+            }
             // A second interrupt (one during a shutdown) kills everything at once.
             Input::Interrupt if self.interrupted => self.forced = true,
             Input::Interrupt | Input::Shutdown => {
@@ -476,6 +487,25 @@ impl Checker {
                     Some(now.add(std::time::Duration::from_millis(self.shutdown_bound_ms)));
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// A stop signal (not SIGKILL) or a stop command went to a live process: it must come
+    /// dependents first, and SIGKILL must follow within the grace unless it exits.
+    fn on_stop_sent(
+        &mut self,
+        now: Timestamp,
+        key: (ServiceId, Generation),
+    ) -> Result<(), Violation> {
+        if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
+            self.stale.retain(|(s, g, _)| (*s, *g) != key);
+            rules::stops_dependents_first(self, now, key.0)?;
+            let deadline = now.add(std::time::Duration::from_millis(
+                self.facts[key.0].grace_ms + KILL_SLACK_MS,
+            ));
+            self.stops.insert(key, deadline);
+            self.stop_deadlines.insert((deadline, key.0, key.1));
         }
         Ok(())
     }
@@ -524,16 +554,15 @@ impl Checker {
                     if let Some(deadline) = self.stops.remove(&key) {
                         self.stop_deadlines.remove(&(deadline, key.0, key.1));
                     }
-                } else if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
-                    self.stale.retain(|(s, g, _)| (*s, *g) != key);
-                    rules::stops_dependents_first(self, now, *service)?;
-                    let deadline = now.add(std::time::Duration::from_millis(
-                        self.facts[*service].grace_ms + KILL_SLACK_MS,
-                    ));
-                    self.stops.insert(key, deadline);
-                    self.stop_deadlines.insert((deadline, key.0, key.1));
+                } else {
+                    self.on_stop_sent(now, key)?;
                 }
             }
+            // A stop command stops the process like a stop signal: same order, same grace.
+            Command::StopCommand {
+                service,
+                generation,
+            } => self.on_stop_sent(now, (*service, *generation))?,
             Command::ReleasePort {
                 service,
                 generation,
@@ -568,6 +597,10 @@ impl Checker {
     ) -> Result<(), Violation> {
         let id = t.service;
         rules::transitions_chain(self, now, t)?;
+        if t.to == ServiceState::Restarting {
+            super::watch_rules::watch_debounced(self, now, t)?;
+            super::watch_rules::cascade_after_ready(self, now, t)?;
+        }
         match &t.to {
             ServiceState::Ready => rules::ready_proven(self, now, id)?,
             ServiceState::Completed => rules::completed_proven(self, now, id)?,

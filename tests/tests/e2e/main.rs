@@ -29,5 +29,7 @@ mod readiness;
 mod shutdown;
 mod stacks;
 mod status;
+mod stop_command;
 mod tasks;
 mod user_stop;
+mod watch;
