@@ -81,6 +81,15 @@ pub enum CliCommand {
         #[arg(short = 'f', long = "file", default_value = "coord.toml")]
         file: PathBuf,
     },
+    /// Start one service into the running stack (a stopped one, or one with
+    /// `autostart = false`), with the dependencies it pulls in.
+    Start {
+        /// The service.
+        name: String,
+        /// The stack file.
+        #[arg(short = 'f', long = "file", default_value = "coord.toml")]
+        file: PathBuf,
+    },
     /// Follow the running stack: print every state change, port, probe verdict, the startup
     /// summary and the run's end as they happen (until the run ends).
     Events {
@@ -144,6 +153,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
         CliCommand::Discover { name, file, wait } => crate::client::discover(&file, &name, wait),
         CliCommand::Stop { name, file } => crate::client::control(&file, "stop", &name),
         CliCommand::Restart { name, file } => crate::client::control(&file, "restart", &name),
+        CliCommand::Start { name, file } => crate::start_client::start(&file, &name),
         CliCommand::Events {
             services,
             file,

@@ -62,7 +62,10 @@ pub fn status(file: &Path, json: bool) -> Result<i32, Failure> {
             "PORT"
         );
         for s in status["services"].as_array().into_iter().flatten() {
-            if s["selected"] != serde_json::Value::Bool(true) {
+            // Services outside the run are left out, except those held back for `coord start`.
+            if s["selected"] != serde_json::Value::Bool(true)
+                && s["state"]["state"] != "not_started"
+            {
                 continue;
             }
             let opt = |v: &serde_json::Value| {
@@ -167,7 +170,6 @@ pub fn discover(file: &Path, name: &str, wait: Option<Duration>) -> Result<i32, 
 
 /// `coord stop NAME` / `coord restart NAME` through the running coord's control socket.
 pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
-    let paths = paths_of(file)?;
     let request = if verb == "stop" {
         Request::Stop {
             service: name.into(),
@@ -177,7 +179,20 @@ pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
             service: name.into(),
         }
     };
-    match control_request(&paths, &request) {
+    operator_request(file, verb, name, &request)
+}
+
+/// Sends an operator's request about the service `name` (`verb`: its word, as typed) to the
+/// running coord and prints the core's answer: exit 0 when accepted, 1 when refused or no coord
+/// runs, 2 for a name the stack does not have.
+pub fn operator_request(
+    file: &Path,
+    verb: &str,
+    name: &str,
+    request: &Request,
+) -> Result<i32, Failure> {
+    let paths = paths_of(file)?;
+    match control_request(&paths, request) {
         Ok(Some(Reply::Accepted { message })) => {
             crate::outln!("{message}");
             Ok(0)

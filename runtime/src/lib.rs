@@ -24,4 +24,5 @@ pub mod procfs;
 pub mod protocol;
 pub mod registry;
 pub mod safe_fs;
+pub mod start_client;
 pub mod supervise;

@@ -51,6 +51,12 @@ pub enum Request {
         #[serde(default)]
         logs: bool,
     },
+    /// Start one service into the running stack (a stopped or never-started one, with what it
+    /// pulls in).
+    Start {
+        /// The service's name.
+        service: String,
+    },
 }
 
 /// Why a request was not carried out, as a stable word.
@@ -78,12 +84,12 @@ pub enum Reply {
         /// The report (the schema of `coord status --json`).
         status: serde_json::Value,
     },
-    /// A `stop`/`restart` the core accepted: what it does, in words.
+    /// A `stop`/`restart`/`start` the core accepted: what it does, in words.
     Accepted {
         /// The core's words.
         message: String,
     },
-    /// A `stop`/`restart` the core refused (nothing done), and why.
+    /// A `stop`/`restart`/`start` the core refused (nothing done), and why.
     Refused {
         /// The core's words.
         message: String,

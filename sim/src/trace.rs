@@ -133,6 +133,9 @@ impl Trace {
             Input::RestartService { service } => {
                 self.line(at, name(*service), "restart", format_args!(""))
             }
+            Input::StartService { service } => {
+                self.line(at, name(*service), "start", format_args!(""))
+            }
             Input::Shutdown => self.line(at, "*", "shutdown", format_args!("graceful")),
             Input::Interrupt => self.line(at, "*", "interrupt", format_args!("")),
         }

@@ -17,6 +17,7 @@ mod backoff;
 pub mod cadence;
 mod discovery;
 mod moves;
+mod on_demand;
 mod protocol;
 mod record;
 mod report;
@@ -253,6 +254,9 @@ impl Coordinator {
             Input::RestartService { service } => {
                 self.answer = Some(self.restart_service(now, service));
             }
+            Input::StartService { service } => {
+                self.answer = Some(self.start_service(now, service));
+            }
             Input::Shutdown => self.begin_shutdown(now),
             Input::Interrupt => self.on_interrupt(now),
         }
@@ -273,7 +277,8 @@ impl Coordinator {
         self.settle(now);
     }
 
-    /// The answer to the last [`Input::StopService`] or [`Input::RestartService`], once: whether
+    /// The answer to the last [`Input::StopService`], [`Input::RestartService`] or
+    /// [`Input::StartService`], once: whether
     /// it was carried out, or why it changed nothing.
     pub fn poll_answer(&mut self) -> Option<OperatorAnswer> {
         self.answer.take()

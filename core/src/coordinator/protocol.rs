@@ -148,6 +148,12 @@ pub enum Input {
     /// stops the stack in reverse dependency order, one during a shutdown kills every process
     /// now.
     Interrupt,
+    /// Start one service into the running stack (`coord start NAME`): a stopped or
+    /// never-started one (`autostart = false`), with what its dependency kinds pull in.
+    StartService {
+        /// The service.
+        service: ServiceId,
+    },
 }
 
 /// Work for the driver, drained with [`super::Coordinator::poll_command`].
@@ -209,8 +215,8 @@ pub enum Command {
     Finished(super::RunOutcome),
 }
 
-/// The core's answer to an operator's `stop` or `restart` ([`Input::StopService`],
-/// [`Input::RestartService`]), read with [`super::Coordinator::poll_answer`] right after the input.
+/// The core's answer to an operator's `stop`, `restart` or `start` ([`Input::StopService`],
+/// [`Input::RestartService`], [`Input::StartService`]), read with [`super::Coordinator::poll_answer`] right after the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "answer", content = "message")]
 pub enum OperatorAnswer {

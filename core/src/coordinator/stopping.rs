@@ -132,7 +132,7 @@ impl Coordinator {
             Phase::Idle => Err("the run has not started yet".into()),
             Phase::ShuttingDown | Phase::Finished => Err("the stack is shutting down".into()),
             Phase::Running if !rec.selected => Err(format!(
-                "{name} is not part of this run (start coord with it selected)"
+                "{name} is not part of this run (start it with `coord start {name}`)"
             )),
             Phase::Running => Ok(()),
         }

@@ -24,23 +24,21 @@ impl Coordinator {
         }
         self.phase = Phase::Running;
         self.run_started_at = now;
-        let roots: Vec<ServiceId> = if names.is_empty() {
-            (0..self.stack.services.len()).collect()
-        } else {
-            names
-                .iter()
-                .filter_map(|n| self.stack.service_id(n))
-                .collect()
-        };
-        let selected = self.graph.select(&roots);
-        let required = self.required_for_run(&selected);
+        let named: Vec<ServiceId> = names
+            .iter()
+            .filter_map(|n| self.stack.service_id(n))
+            .collect();
+        let selected = self.graph.select(&self.stack.run_roots(&named));
+        let required = self.required_for_run(&selected, &named);
         for (id, rec) in self.records.iter_mut().enumerate() {
             rec.selected = selected[id];
             rec.required = required[id];
+            let service = &self.stack.services[id];
             if let (true, Some(PortSpec::Fixed(port))) =
-                (selected[id], &self.stack.services[id].port)
+                (selected[id] || !service.autostart, &service.port)
             {
-                // A fixed port belongs to its service for the whole run: no other candidate.
+                // A fixed port belongs to its service for the whole run, also to one that
+                // `coord start` may start later: no other candidate.
                 self.ledger.protect(*port);
             }
         }
@@ -52,6 +50,9 @@ impl Coordinator {
         for id in order {
             if self.records[id].selected {
                 self.enter_waiting(now, id);
+            } else if !self.stack.services[id].autostart {
+                let why = "autostart = false: start it with `coord start`";
+                self.set_state(now, id, ServiceState::NotStarted, why);
             } else {
                 self.set_state(now, id, ServiceState::Skipped("not selected".into()), "");
             }
@@ -59,11 +60,11 @@ impl Coordinator {
     }
 
     /// Which selected services fail the run when they fail: those required on their own
-    /// ([`crate::stack::Stack::required_roots`], shared with the load-time warning), then closed over required
-    /// edges: what a required service requires is required too
-    ///   (the parser warns when that overrides an `optional` mark).
-    fn required_for_run(&self, selected: &[bool]) -> Vec<bool> {
-        let mut required = self.stack.required_roots(selected);
+    /// ([`crate::stack::Stack::required_roots_naming`], shared with the load-time warning), then
+    /// closed over required edges: what a required service requires is required too (the parser
+    /// warns when that overrides an `optional` mark).
+    fn required_for_run(&self, selected: &[bool], named: &[ServiceId]) -> Vec<bool> {
+        let mut required = self.stack.required_roots_naming(selected, named);
         self.graph.close_required(selected, &mut required);
         required
     }

@@ -164,6 +164,9 @@ pub struct Service {
     pub stop_grace: Duration,
     /// Whether the run survives this service failing (graceful degradation).
     pub optional: bool,
+    /// Whether a run starts it without naming it (`autostart = false`: only when named on the
+    /// command line, pulled in by a selected dependent, or started with `coord start`).
+    pub autostart: bool,
 }
 
 /// Where a service's port comes from.

@@ -62,6 +62,7 @@ pub(crate) struct RawService {
     pub stop_signal: Option<Spanned<String>>,
     pub stop_grace: Option<Spanned<String>>,
     pub optional: Option<Spanned<bool>>,
+    pub autostart: Option<Spanned<bool>>,
 }
 
 /// `ready = { ... }` / `live = { ... }`.

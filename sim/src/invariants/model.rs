@@ -123,20 +123,23 @@ pub struct Checker {
 
 /// Per service: whether its failure may leave the run going (the README's rule, computed here
 /// independently of the core): with `graceful_degradation` on, services not in
-/// `required_services` (when it lists any) or marked optional, unless a service required for the
-/// run requires them, transitively.
+/// `required_services` (when it lists any) or marked optional, and services with
+/// `autostart = false`, unless a service required for the run requires them, transitively.
 fn optional_for_run(stack: &Stack) -> Vec<bool> {
     let c = &stack.coordination;
     let mut required: Vec<bool> = stack
         .services
         .iter()
         .map(|s| {
-            !c.graceful_degradation
-                || if c.required_services.is_empty() {
-                    !s.optional
-                } else {
-                    c.required_services.contains(&s.name)
-                }
+            // A service with `autostart = false` is in the run only when something pulls it in
+            // (or `coord start` starts it): required only when a required service requires it.
+            s.autostart
+                && (!c.graceful_degradation
+                    || if c.required_services.is_empty() {
+                        !s.optional
+                    } else {
+                        c.required_services.contains(&s.name)
+                    })
         })
         .collect();
     let mut work: Vec<ServiceId> = (0..required.len()).filter(|&i| required[i]).collect();
@@ -461,6 +464,17 @@ impl Checker {
             Input::RestartService { service } => {
                 if let Some(view) = self.views.get_mut(*service) {
                     view.user_stopped = false;
+                }
+            }
+            // A start (re)starts the service and what it pulls in, user-stopped ones included.
+            Input::StartService { service } if *service < self.views.len() => {
+                let mut work = vec![*service];
+                let mut seen = BTreeSet::new();
+                while let Some(s) = work.pop() {
+                    if seen.insert(s) {
+                        self.views[s].user_stopped = false;
+                        work.extend(self.discovers.of(s).iter().copied());
+                    }
                 }
             }
             // A second interrupt (one during a shutdown) kills everything at once.

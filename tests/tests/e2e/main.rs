@@ -13,6 +13,7 @@ mod fixed_ports;
 mod invalid;
 mod ipv6;
 mod lifecycle;
+mod on_demand;
 mod operate;
 mod order;
 mod output;
