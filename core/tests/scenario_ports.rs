@@ -34,6 +34,7 @@ fn the_last_port_from_the_registry_wins() {
     let options = Options {
         seed: 1,
         last_ports: BTreeMap::from([("b".to_string(), 7103)]),
+        ..Options::default()
     };
     let mut h = Harness::with_options(TWO, options);
     h.start(&[]);

@@ -29,6 +29,9 @@ pub enum CliCommand {
         file: PathBuf,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
+        /// How the run ends.
+        #[command(flatten)]
+        options: crate::run_options::RunOptions,
     },
     /// Validate the stack file and print the startup order.
     Check {
@@ -146,7 +149,11 @@ impl Failure {
 /// Runs a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        CliCommand::Run { file, services } => run(&file, services),
+        CliCommand::Run {
+            file,
+            services,
+            options,
+        } => run(&file, services, options),
         CliCommand::Check { file } => check(&file),
         CliCommand::Graph { file, dot } => graph(&file, dot),
         CliCommand::Status { file, json } => crate::client::status(&file, json),
@@ -181,9 +188,14 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
         .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
 }
 
-fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
+fn run(
+    file: &Path,
+    services: Vec<String>,
+    options: crate::run_options::RunOptions,
+) -> Result<i32, Failure> {
     let paths = stack_paths(file)?;
     let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
+    options.check(&stack, file)?;
     crate::ephemeral::warn(&stack, file);
     let launcher = Launcher::current()
         .map_err(|e| Failure::new(1, format!("cannot find coord's own executable: {e}")))?;
@@ -192,10 +204,15 @@ fn run(file: &Path, services: Vec<String>) -> Result<i32, Failure> {
         paths,
         services,
         launcher,
+        options,
     })
     .map_err(|e| Failure::new(1, e.to_string()))?;
-    if let coord_core::RunOutcome::Failed(why) = &outcome {
-        crate::errln!("coord: the stack failed: {why}");
+    match &outcome {
+        coord_core::RunOutcome::Failed(why) => crate::errln!("coord: the stack failed: {why}"),
+        coord_core::RunOutcome::TaskEnded { task, code } => {
+            crate::errln!("coord: {task} ended with code {code}; the stack was stopped");
+        }
+        _ => {}
     }
     Ok(driver::exit_code(&outcome))
 }

@@ -23,6 +23,7 @@ pub mod process;
 pub mod procfs;
 pub mod protocol;
 pub mod registry;
+pub mod run_options;
 pub mod safe_fs;
 pub mod start_client;
 pub mod supervise;

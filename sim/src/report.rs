@@ -30,6 +30,7 @@ fn outcome_text(outcome: &Option<RunOutcome>) -> String {
         Some(RunOutcome::Completed) => "completed".to_string(),
         Some(RunOutcome::Interrupted) => "interrupted".to_string(),
         Some(RunOutcome::Failed(why)) => format!("failed ({why})"),
+        Some(RunOutcome::TaskEnded { task, code }) => format!("{task} ended with code {code}"),
     }
 }
 

@@ -228,6 +228,9 @@ impl Trace {
                     RunOutcome::Completed => "completed".to_string(),
                     RunOutcome::Interrupted => "interrupted".to_string(),
                     RunOutcome::Failed(why) => format!("failed: {why}"),
+                    RunOutcome::TaskEnded { task, code } => {
+                        format!("{task} ended with code {code}")
+                    }
                 };
                 self.line(at, "*", "> finished", format_args!("{outcome}"))
             }

@@ -135,6 +135,7 @@ fn options(seed: u64) -> Options {
     Options {
         seed,
         last_ports: BTreeMap::new(),
+        ..Options::default()
     }
 }
 

@@ -355,6 +355,7 @@ impl Coordinator {
     /// `Input::Exited` of the current process.
     pub(super) fn on_exited(&mut self, now: Timestamp, service: ServiceId, status: ExitStatus) {
         let state = self.records[service].state.clone();
+        self.run_end.note_exit(service, status);
         if self.process_gone(now, service) {
             return;
         }
@@ -372,6 +373,10 @@ impl Coordinator {
                 let task = self.stack.services[service].kind == ServiceKind::Task;
                 if task && status.success() {
                     self.complete(now, service);
+                } else if self.run_end.is_task(service) {
+                    // The task of `--exit-code-from` runs once: its exit code is the answer.
+                    let why = describe_exit(status);
+                    self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
                 } else {
                     let when = if task { "" } else { " before ready" };
                     self.attempt_failed(now, service, format!("{}{when}", describe_exit(status)));

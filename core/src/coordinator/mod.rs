@@ -21,6 +21,7 @@ mod on_demand;
 mod protocol;
 mod record;
 mod report;
+mod run_end;
 mod running;
 mod state;
 pub mod status;
@@ -51,6 +52,13 @@ pub struct Options {
     pub seed: u64,
     /// The port each service had last time (from the registry): preferred over everything else.
     pub last_ports: BTreeMap<String, u16>,
+    /// `--exit-code-from TASK`: when this service ends (a task exits, once: it is not retried),
+    /// the stack is stopped in order and the run ends with its exit code
+    /// ([`RunOutcome::TaskEnded`]). It is selected even when not named or not autostarted.
+    pub exit_code_from: Option<String>,
+    /// `--abort-on-failure`: any service of the run failing (after its retries) fails the run,
+    /// optional or not.
+    pub abort_on_failure: bool,
 }
 
 /// How the run ended.
@@ -65,6 +73,15 @@ pub enum RunOutcome {
     Failed(String),
     /// Every selected service was a task, and they have all ended (none required failed).
     Completed,
+    /// The service of `--exit-code-from` ended, and the stack was stopped: the run exits with
+    /// its code (the exit code; 128 + the signal number when a signal killed it; 1 when it never
+    /// ran).
+    TaskEnded {
+        /// The service's name.
+        task: String,
+        /// Its exit code.
+        code: i32,
+    },
 }
 
 /// Where the run as a whole is.
@@ -122,6 +139,8 @@ pub struct Coordinator {
     startup_over_at: Option<Timestamp>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
+    /// The run ends with the exit code of this service (`--exit-code-from`), and the policy.
+    run_end: run_end::RunEnd,
 }
 
 impl Coordinator {
@@ -170,6 +189,7 @@ impl Coordinator {
                 .collect(),
             answer: None,
             startup_over_at: None,
+            run_end: run_end::RunEnd::new(&stack, &options),
             stack,
         }
     }
@@ -347,6 +367,7 @@ impl Coordinator {
             self.fill_start_slots(now);
         }
         self.report_startup_if_over(now);
+        self.end_with_task_if_over(now);
         self.complete_tasks_only_run(now);
         self.finish_if_done();
     }

@@ -259,6 +259,11 @@ impl Coordinator {
         }
         let outcome = match (&self.run_failure, self.startup_over_at.is_some()) {
             (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
+            (None, _) if self.run_end.outcome().is_some() => self
+                .run_end
+                .outcome()
+                .cloned()
+                .unwrap_or(super::RunOutcome::Stopped),
             (None, _) if self.completed => super::RunOutcome::Completed,
             (None, true) => super::RunOutcome::Stopped,
             (None, false) => super::RunOutcome::Interrupted,

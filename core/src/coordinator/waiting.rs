@@ -28,7 +28,14 @@ impl Coordinator {
             .iter()
             .filter_map(|n| self.stack.service_id(n))
             .collect();
-        let selected = self.graph.select(&self.stack.run_roots(&named));
+        let mut roots = self.stack.run_roots(&named);
+        // The service of `--exit-code-from` is in the run, named or not.
+        if let Some(task) = self.run_end.task()
+            && !roots.contains(&task)
+        {
+            roots.push(task);
+        }
+        let selected = self.graph.select(&roots);
         let required = self.required_for_run(&selected, &named);
         for (id, rec) in self.records.iter_mut().enumerate() {
             rec.selected = selected[id];
@@ -267,7 +274,10 @@ impl Coordinator {
         if let ServiceState::Failed(reason) = &self.records[service].state {
             let reason = reason.clone();
             let doomed = self.cascade_failure(now, service);
-            if self.records[service].required && self.records[service].selected {
+            // The task of `--exit-code-from` ends the run with its code instead
+            // (`end_with_task_if_over`); with `--abort-on-failure` any failure fails the run.
+            let fails_run = self.records[service].required || self.run_end.aborts_on_failure();
+            if fails_run && self.records[service].selected && !self.run_end.is_task(service) {
                 let name = &self.stack.services[service].name;
                 self.fail_run(now, format!("{name} failed: {reason}"));
                 return;

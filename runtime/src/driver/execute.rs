@@ -107,6 +107,9 @@ impl Driver {
                         coord_core::RunOutcome::Interrupted => ("interrupted", None),
                         coord_core::RunOutcome::Failed(why) => ("failed", Some(why.clone())),
                         coord_core::RunOutcome::Completed => ("completed", None),
+                        coord_core::RunOutcome::TaskEnded { task, code } => {
+                            ("task_ended", Some(format!("{task} ended with code {code}")))
+                        }
                     };
                     StreamEvent::RunEnd {
                         outcome: word.into(),

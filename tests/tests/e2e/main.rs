@@ -8,6 +8,7 @@
 mod control;
 mod degradation;
 mod demo;
+mod exit_code_from;
 mod files;
 mod fixed_ports;
 mod invalid;
