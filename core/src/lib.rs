@@ -14,8 +14,9 @@ pub mod time;
 
 pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};
 pub use coordinator::{
-    Command, Coordinator, ExitStatus, Generation, Input, OperatorAnswer, Options, ProbeOutcome,
-    ProbePurpose, ProbeSeq, RunOutcome, ServiceState, Transition,
+    BackoffKind, BackoffNotice, Command, Coordinator, ExitStatus, Generation, Input,
+    OperatorAnswer, Options, ProbeOutcome, ProbePurpose, ProbeSeq, RunOutcome, ServiceState,
+    Transition,
 };
 pub use stack::{ServiceId, Stack};
 pub use time::Timestamp;

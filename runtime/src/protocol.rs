@@ -187,6 +187,21 @@ pub enum StreamEvent {
         /// Why, for a person.
         message: String,
     },
+    /// A retry of a start attempt, or a restart, waits out its backoff first.
+    Backoff {
+        /// The service.
+        service: String,
+        /// `retry` (a failed start attempt) or `restart` (the restart policy, after ready).
+        of_kind: String,
+        /// The wait, in milliseconds.
+        delay_ms: u64,
+        /// The attempt (or restart) that follows.
+        number: u32,
+        /// How many are allowed.
+        of: u32,
+        /// In words: `api: restarting in 2.05 s (restart 2 of 5)`.
+        message: String,
+    },
 }
 
 impl StreamEvent {
@@ -196,7 +211,8 @@ impl StreamEvent {
             StreamEvent::Transition { service, .. }
             | StreamEvent::Port { service, .. }
             | StreamEvent::Probe { service, .. }
-            | StreamEvent::Log { service, .. } => Some(service),
+            | StreamEvent::Log { service, .. }
+            | StreamEvent::Backoff { service, .. } => Some(service),
             StreamEvent::Startup { .. }
             | StreamEvent::RunEnd { .. }
             | StreamEvent::Dropped { .. } => None,

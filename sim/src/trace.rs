@@ -206,6 +206,11 @@ impl Trace {
                 "> state",
                 format_args!("{} -> {} ({})", t.from.name(), t.to.name(), t.reason),
             ),
+            Command::Backoff(b) => {
+                let text = b.to_string();
+                let detail = text.strip_prefix(&format!("{}: ", b.name)).unwrap_or(&text);
+                self.line(at, &b.name, "> backoff", format_args!("{detail}"))
+            }
             Command::StartupFinished(summary) => self.line(
                 at,
                 "*",

@@ -533,7 +533,7 @@ impl<M: Machine> World<M> {
                 generation,
                 port,
             } => self.ports.release((service, generation), port),
-            Command::Transition(_) | Command::StartupFinished(_) => {}
+            Command::Transition(_) | Command::StartupFinished(_) | Command::Backoff(_) => {}
             Command::Finished(outcome) => self.outcome = Some(outcome),
         }
     }

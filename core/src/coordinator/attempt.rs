@@ -537,6 +537,13 @@ impl Coordinator {
         );
         let delay = self.jitter(base);
         self.set_state(now, service, ServiceState::Restarting, &reason);
+        let of = self
+            .stack
+            .coordination
+            .startup_retry_count
+            .saturating_add(1);
+        let next = (attempts.saturating_add(1), of);
+        self.announce_backoff(now, service, super::BackoffKind::Retry, delay, next);
         self.timers.set(service, TimerKind::Backoff, now.add(delay));
     }
 

@@ -14,6 +14,7 @@
 
 mod attempt;
 mod backoff;
+mod backoff_notice;
 pub mod cadence;
 mod discovery;
 mod moves;
@@ -29,6 +30,7 @@ mod stopping;
 mod timers;
 mod waiting;
 
+pub use backoff_notice::{BackoffKind, BackoffNotice};
 pub use protocol::{
     Command, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
 };
@@ -370,6 +372,27 @@ impl Coordinator {
         self.end_with_task_if_over(now);
         self.complete_tasks_only_run(now);
         self.finish_if_done();
+    }
+
+    /// Emits the record of a backoff of `delay` before start attempt (or restart) `number` of
+    /// `of`: the state stays `restarting`, so the wait gets its own record.
+    fn announce_backoff(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        kind: BackoffKind,
+        delay: std::time::Duration,
+        (number, of): (u32, u32),
+    ) {
+        self.commands.push_back(Command::Backoff(BackoffNotice {
+            at: now,
+            service,
+            name: self.stack.services[service].name.clone(),
+            kind,
+            delay_ms: crate::time::duration_millis(delay),
+            number,
+            of,
+        }));
     }
 
     /// Changes the state of `service`, keeping the counters and emitting the transition record.

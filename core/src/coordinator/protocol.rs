@@ -213,6 +213,9 @@ pub enum Command {
     /// The run is over: every process has ended and every port is released. The driver exits
     /// with the outcome.
     Finished(super::RunOutcome),
+    /// A retry or restart waits out its backoff before the next start (the state stays
+    /// `restarting`). Nothing to execute; the driver may print it.
+    Backoff(super::BackoffNotice),
 }
 
 /// The core's answer to an operator's `stop`, `restart` or `start` ([`Input::StopService`],

@@ -88,6 +88,21 @@ impl Driver {
                     _ => tracing::info!("{line}"),
                 }
             }
+            Command::Backoff(notice) => {
+                let message = notice.to_string();
+                tracing::info!("{message}");
+                self.publish(Some(notice.service), || StreamEvent::Backoff {
+                    service: notice.name.clone(),
+                    of_kind: match notice.kind {
+                        coord_core::BackoffKind::Retry => "retry".into(),
+                        coord_core::BackoffKind::Restart => "restart".into(),
+                    },
+                    delay_ms: notice.delay_ms,
+                    number: notice.number,
+                    of: notice.of,
+                    message,
+                });
+            }
             Command::StartupFinished(summary) => {
                 self.write_registry_now();
                 self.publish(None, || StreamEvent::Startup {

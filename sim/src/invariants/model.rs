@@ -567,6 +567,7 @@ impl Checker {
                 self.startup_said_failed |= summary.run_failed;
                 rules::startup_finished_once(self, now)?;
             }
+            Command::Backoff(_) => {}
             Command::Finished(outcome) => {
                 rules::run_outcome(self, now, outcome)?;
                 self.finished = Some(outcome.clone());

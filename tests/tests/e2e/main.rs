@@ -5,6 +5,7 @@
 //! generous deadlines and never asserts a duration. The binaries are built on first use with
 //! `cargo build -p coord --bin coord -p coord-tests --bin toy-service` (see `harness::bins`).
 
+mod backoff_notice;
 mod control;
 mod degradation;
 mod demo;
