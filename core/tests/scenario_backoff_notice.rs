@@ -26,7 +26,9 @@ command = "api"
 restart = { policy = "always", max_restarts = 5, backoff = "100ms" }
 "#,
     );
-    h.script("api").exit_after_by_gen.insert(1, Some((1_000, 1)));
+    h.script("api")
+        .exit_after_by_gen
+        .insert(1, Some((1_000, 1)));
     h.start(&[]);
     h.run_until(3_000);
     let n = notices(&h);

@@ -102,9 +102,10 @@ fn describe_stack(out: &mut String, stack: &Stack) {
         } else {
             ""
         };
+        let held = if s.autostart { "" } else { " autostart=false" };
         let _ = writeln!(
             out,
-            "  {:<5} {:<7} {:<10} {:<8} needs {}{exec}{extreme}",
+            "  {:<5} {:<7} {:<10} {:<8} needs {}{exec}{extreme}{held}",
             s.name,
             format!("{:?}", s.kind).to_lowercase(),
             port,

@@ -206,10 +206,21 @@ impl Trace {
                 "> state",
                 format_args!("{} -> {} ({})", t.from.name(), t.to.name(), t.reason),
             ),
+            // In whole milliseconds (no floats in a trace), unlike the runtime's words.
             Command::Backoff(b) => {
-                let text = b.to_string();
-                let detail = text.strip_prefix(&format!("{}: ", b.name)).unwrap_or(&text);
-                self.line(at, &b.name, "> backoff", format_args!("{detail}"))
+                let (doing, what) = match b.kind {
+                    coord_core::BackoffKind::Retry => ("retrying", "attempt"),
+                    coord_core::BackoffKind::Restart => ("restarting", "restart"),
+                };
+                self.line(
+                    at,
+                    &b.name,
+                    "> backoff",
+                    format_args!(
+                        "{doing} in {} ms ({what} {} of {})",
+                        b.delay_ms, b.number, b.of
+                    ),
+                )
             }
             Command::StartupFinished(summary) => self.line(
                 at,

@@ -51,6 +51,8 @@ enum WorldEvent {
     OutsiderLeave { port: u16 },
     /// The operator restarts (or stops) a service.
     Operator { service: ServiceId, restart: bool },
+    /// The operator starts a service (`coord start NAME`).
+    OperatorStart { service: ServiceId },
     /// The fault phase is over.
     CalmBegins,
     /// The operator presses Ctrl-C again during the shutdown.
@@ -117,6 +119,7 @@ impl World<Coordinator> {
         let mut plan = FaultPlan::swarm(&mut rng, &stack);
         plan.draw_force(seed);
         plan.draw_side(seed);
+        plan.draw_starts(seed, &stack);
         let coordinator = Coordinator::new(stack, options(seed), Timestamp::ZERO);
         let (checker, probes) = Self::models(coordinator.stack());
         World::assemble(seed, plan, rng, coordinator, (checker, probes), trace)
@@ -307,6 +310,9 @@ impl<M: Machine> World<M> {
         if self.plan.per_mille(FaultKind::OperatorStop) > 0 {
             self.plan_stops_with_waiting_dependents(&mut side, &has_dependents);
         }
+        if self.plan.per_mille(FaultKind::OperatorStart) > 0 {
+            self.plan_starts();
+        }
         self.agenda
             .schedule(Timestamp(self.plan.fault_window_ms), WorldEvent::CalmBegins);
         self.feed(Input::Start {
@@ -333,6 +339,26 @@ impl<M: Machine> World<M> {
             for (at, restart) in events {
                 self.agenda
                     .schedule(Timestamp(at), WorldEvent::Operator { service, restart });
+            }
+        }
+    }
+
+    /// `coord start` at random moments of the fault phase (from a stream of its own): each
+    /// service held back (`autostart = false`) is started with the kind's probability, and as
+    /// often any service (a stopped one starts again, a running one is refused).
+    fn plan_starts(&mut self) {
+        let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x57a7_0de3_a4d0_0002);
+        let window = self.plan.fault_window_ms.max(1);
+        let n = self.machine.stack().services.len();
+        for service in 0..n {
+            let held = !self.machine.stack().services[service].autostart;
+            let times = if held { 2 } else { 1 };
+            for _ in 0..times {
+                if self.plan.chance(FaultKind::OperatorStart, &mut side) {
+                    let at = side.random_range(0..window);
+                    self.agenda
+                        .schedule(Timestamp(at), WorldEvent::OperatorStart { service });
+                }
             }
         }
     }
@@ -451,6 +477,7 @@ impl<M: Machine> World<M> {
             } else {
                 Input::StopService { service }
             }),
+            WorldEvent::OperatorStart { service } => self.feed(Input::StartService { service }),
             WorldEvent::Force => self.feed(Input::Interrupt),
             WorldEvent::CalmBegins => {
                 self.calm = true;
