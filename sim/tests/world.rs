@@ -182,3 +182,43 @@ fn operator_starts_of_held_back_services_keep_every_invariant() {
     }
     assert!(worker_ran > 20, "the worker ran in {worker_ran} seeds");
 }
+
+/// `--exit-code-from tests` under swarm faults (the integration-test pattern: database, api,
+/// then tests): every invariant holds, and a run that the operator did not end and no required
+/// failure ended ends with the task's code.
+#[test]
+fn exit_code_from_runs_keep_every_invariant_and_end_with_the_task() {
+    use coord_core::stack::{DependencyKind, ServiceKind};
+    use coord_sim::stacks::{depends, service, stack};
+    let s30 = std::time::Duration::from_secs(30);
+    let mut api = service("api");
+    depends(&mut api, (0, "database"), DependencyKind::Required, s30);
+    let mut tests = service("tests");
+    tests.kind = ServiceKind::Task;
+    depends(&mut tests, (1, "api"), DependencyKind::Required, s30);
+    let s = stack("ci.toml", vec![service("database"), api, tests]);
+    let mut ended_with_task = 0;
+    for seed in 0..300 {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        let plan = FaultPlan::swarm(&mut rng, &s);
+        let options = Options {
+            seed,
+            exit_code_from: Some("tests".into()),
+            ..Options::default()
+        };
+        let coordinator = Coordinator::new(s.clone(), options, Timestamp::ZERO);
+        let run = World::with_machine(s.clone(), seed, plan, coordinator, true).run();
+        assert!(
+            run.violation.is_none(),
+            "{}",
+            report::full(&run, &s, "ci.toml")
+        );
+        if matches!(run.outcome, Some(RunOutcome::TaskEnded { .. })) {
+            ended_with_task += 1;
+        }
+    }
+    assert!(
+        ended_with_task > 100,
+        "{ended_with_task}/300 ended with the task"
+    );
+}
