@@ -24,6 +24,7 @@ mod record;
 mod report;
 mod run_end;
 mod running;
+mod start_queue;
 mod state;
 pub mod status;
 mod stopping;
@@ -44,7 +45,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use record::Record;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use timers::{TimerKind, Timers};
 
 /// Construction options of a [`Coordinator`].
@@ -110,10 +111,8 @@ pub struct Coordinator {
     records: Vec<Record>,
     timers: Timers,
     commands: VecDeque<Command>,
-    /// Services whose dependencies allow a start, waiting for a start slot, by startup rank.
-    runnable: BTreeSet<(usize, ServiceId)>,
-    /// Services in `Starting` now.
-    starting: usize,
+    /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
+    start_queue: start_queue::StartQueue,
     /// Processes alive or being spawned.
     live_processes: usize,
     /// Selected services whose startup is not over yet.
@@ -167,8 +166,7 @@ impl Coordinator {
             records,
             timers: Timers::new(stack.services.len()),
             commands: VecDeque::new(),
-            runnable: BTreeSet::new(),
-            starting: 0,
+            start_queue: start_queue::StartQueue::new(stack.services.len()),
             live_processes: 0,
             startup_pending: 0,
             phase: Phase::Idle,
@@ -403,10 +401,10 @@ impl Coordinator {
         }
         let from = std::mem::replace(&mut rec.state, to.clone());
         if from == ServiceState::Starting {
-            self.starting -= 1;
+            self.start_queue.slot(false);
         }
         if to == ServiceState::Starting {
-            self.starting += 1;
+            self.start_queue.slot(true);
         }
         if rec.selected
             && !rec.startup_done

@@ -157,12 +157,11 @@ impl Coordinator {
             Phase::ShuttingDown | Phase::Finished => return,
         }
         self.phase = Phase::ShuttingDown;
-        self.runnable.clear();
+        self.start_queue.clear();
         if self.run_failure.is_some() {
             self.report_startup(now);
         }
         for service in 0..self.records.len() {
-            self.records[service].queued = false;
             self.timers
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
             let rec = &mut self.records[service];

@@ -233,28 +233,18 @@ impl Coordinator {
     }
 
     fn enqueue(&mut self, service: ServiceId) {
-        if !self.records[service].queued {
-            self.records[service].queued = true;
-            self.runnable.insert((self.graph.rank(service), service));
-        }
+        self.start_queue.push(service, self.graph.rank(service));
     }
 
     /// Takes `service` out of the start queue, if it is there.
     pub(super) fn unqueue(&mut self, service: ServiceId) {
-        if self.records[service].queued {
-            self.records[service].queued = false;
-            self.runnable.remove(&(self.graph.rank(service), service));
-        }
+        self.start_queue.remove(service);
     }
 
     /// Starts queued services, in startup order, while fewer than `max_parallel_starts` start.
     pub(super) fn fill_start_slots(&mut self, now: Timestamp) {
         let max = self.stack.coordination.max_parallel_starts;
-        while self.starting < max {
-            let Some((_, service)) = self.runnable.pop_first() else {
-                break;
-            };
-            self.records[service].queued = false;
+        while let Some(service) = self.start_queue.next_for_slot(max) {
             self.timers
                 .cancel_where(service, |k| matches!(k, TimerKind::Dependency(_)));
             self.begin_attempt(now, service);
