@@ -5,13 +5,13 @@
 mod common;
 
 use common::Harness;
-use coord_core::{BackoffKind, BackoffNotice, Command};
+use coord_core::{Action, BackoffKind, BackoffNotice};
 
 fn notices(h: &Harness) -> Vec<BackoffNotice> {
     h.log
         .iter()
         .filter_map(|l| match &l.command {
-            Command::Backoff(n) => Some(n.clone()),
+            Action::Backoff(n) => Some(n.clone()),
             _ => None,
         })
         .collect()

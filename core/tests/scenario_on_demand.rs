@@ -59,7 +59,7 @@ fn a_bare_run_leaves_services_not_autostarted_alone_and_is_up_without_them() {
     // Startup is over without them: the summary counts the two services of the run.
     assert!(
         h.log.iter().any(|l| matches!(&l.command,
-            coord_core::Command::StartupFinished(s) if s.to_string().starts_with("2/2 ready"))),
+            coord_core::Action::StartupFinished(s) if s.to_string().starts_with("2/2 ready"))),
         "no 2/2 summary"
     );
 }

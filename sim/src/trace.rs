@@ -2,7 +2,7 @@
 //! milliseconds, virtual pids and simulated ports only (no real pids, ports, paths or floats).
 
 use coord_core::stack::Stack;
-use coord_core::{Command, Input, ProbeOutcome, ProbePurpose, RunOutcome, Timestamp};
+use coord_core::{Action, Input, ProbeOutcome, ProbePurpose, RunOutcome, Timestamp};
 use std::fmt::Write;
 
 /// The lines of a run's trace. When disabled (sweeps), nothing is formatted at all.
@@ -142,13 +142,13 @@ impl Trace {
     }
 
     /// Records a command the coordinator emitted.
-    pub fn command(&mut self, at: Timestamp, stack: &Stack, cmd: &Command) {
+    pub fn command(&mut self, at: Timestamp, stack: &Stack, cmd: &Action) {
         if !self.enabled {
             return;
         }
         let name = |id: usize| stack.services.get(id).map_or("?", |s| s.name.as_str());
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -168,7 +168,7 @@ impl Trace {
                     format_args!("g{generation} port {port}{vars}"),
                 )
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
@@ -180,7 +180,7 @@ impl Trace {
                 };
                 self.line(at, name(*service), what, format_args!("g{generation}"))
             }
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -190,7 +190,7 @@ impl Trace {
                 "> signal",
                 format_args!("g{generation} {signal:?}"),
             ),
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
@@ -200,14 +200,14 @@ impl Trace {
                 "> release",
                 format_args!("g{generation} port {port}"),
             ),
-            Command::Transition(t) => self.line(
+            Action::Transition(t) => self.line(
                 at,
                 &t.name,
                 "> state",
                 format_args!("{} -> {} ({})", t.from.name(), t.to.name(), t.reason),
             ),
             // In whole milliseconds (no floats in a trace), unlike the runtime's words.
-            Command::Backoff(b) => {
+            Action::Backoff(b) => {
                 let (doing, what) = match b.kind {
                     coord_core::BackoffKind::Retry => ("retrying", "attempt"),
                     coord_core::BackoffKind::Restart => ("restarting", "restart"),
@@ -222,7 +222,7 @@ impl Trace {
                     ),
                 )
             }
-            Command::StartupFinished(summary) => self.line(
+            Action::StartupFinished(summary) => self.line(
                 at,
                 "*",
                 "> startup",
@@ -238,7 +238,7 @@ impl Trace {
                     }
                 ),
             ),
-            Command::Finished(outcome) => {
+            Action::Finished(outcome) => {
                 let outcome = match outcome {
                     RunOutcome::Stopped => "stopped".to_string(),
                     RunOutcome::Completed => "completed".to_string(),

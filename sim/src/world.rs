@@ -11,7 +11,7 @@ use crate::process::{ByGeneration, SimProcess, SpawnContext, StopBehaviour, sign
 use crate::trace::Trace;
 use coord_core::stack::{ServiceId, Stack, StopSignal};
 use coord_core::{
-    Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
+    Action, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
     ProbeSeq, RunOutcome, Timestamp,
 };
 use rand::{RngExt, SeedableRng};
@@ -527,7 +527,7 @@ impl<M: Machine> World<M> {
                 return;
             };
             self.trace.command(self.now, self.machine.stack(), &cmd);
-            self.observe(Observation::Command(&cmd));
+            self.observe(Observation::Action(&cmd));
             self.execute(cmd);
         }
     }
@@ -536,32 +536,32 @@ impl<M: Machine> World<M> {
         Timestamp(self.now.as_millis() + ms)
     }
 
-    fn execute(&mut self, cmd: Command) {
+    fn execute(&mut self, cmd: Action) {
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
                 ..
             } => self.spawn(service, generation, port),
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
                 seq,
             } => self.probe(service, generation, purpose, seq),
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
             } => self.signal(service, generation, signal),
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
             } => self.ports.release((service, generation), port),
-            Command::Transition(_) | Command::StartupFinished(_) | Command::Backoff(_) => {}
-            Command::Finished(outcome) => self.outcome = Some(outcome),
+            Action::Transition(_) | Action::StartupFinished(_) | Action::Backoff(_) => {}
+            Action::Finished(outcome) => self.outcome = Some(outcome),
         }
     }
 

@@ -5,7 +5,7 @@ use super::backoff::{self, PORT_TAKEN_BACKOFF};
 use super::protocol::{ExitStatus, ProbeOutcome, ProbePurpose};
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, Phase, ServiceState};
+use super::{Action, Coordinator, Phase, ServiceState};
 use crate::stack::{PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
 use std::time::Duration;
@@ -78,7 +78,7 @@ impl Coordinator {
         rec.stop_sent = false;
         rec.killed_after_grace = false;
         self.live_processes += 1;
-        self.commands.push_back(Command::Spawn {
+        self.commands.push_back(Action::Spawn {
             service,
             generation: rec.generation,
             port,
@@ -199,7 +199,7 @@ impl Coordinator {
         let seq = rec.probe_seq;
         let deadline = now.add(timeout).add(PROBE_DEADLINE_SLACK);
         self.timers.set(service, TimerKind::ProbeDeadline, deadline);
-        self.commands.push_back(Command::Probe {
+        self.commands.push_back(Action::Probe {
             service,
             generation,
             purpose,
@@ -455,7 +455,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if let Some(port) = rec.port.take() {
             self.last_ports[service] = Some(port);
-            self.commands.push_back(Command::ReleasePort {
+            self.commands.push_back(Action::ReleasePort {
                 service,
                 generation: rec.generation,
                 port,

@@ -18,7 +18,7 @@ pub enum BackoffKind {
 }
 
 /// A service waits `delay_ms` before its next start: emitted as
-/// [`super::Command::Backoff`]. Displays as `api: restarting in 2.05 s (restart 2 of 5)` or
+/// [`super::Action::Backoff`]. Displays as `api: restarting in 2.05 s (restart 2 of 5)` or
 /// `db: retrying in 200 ms (attempt 2 of 3)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackoffNotice {

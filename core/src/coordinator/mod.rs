@@ -7,7 +7,7 @@
 //! if let Some(t) = c.poll_timeout() { /* call c.handle_timeout(t) when t has passed */ }
 //! ```
 //!
-//! The protocol between the coordinator and its drivers (`Input`, `Command` and their parts) is
+//! The protocol between the coordinator and its drivers (`Input`, `Action` and their parts) is
 //! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
 //! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
 //! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
@@ -33,7 +33,7 @@ mod waiting;
 
 pub use backoff_notice::{BackoffKind, BackoffNotice};
 pub use protocol::{
-    Command, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
+    Action, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
 };
 pub use state::{ServiceState, Transition};
 
@@ -96,7 +96,7 @@ enum Phase {
     Running,
     /// Stopping everything, dependents first.
     ShuttingDown,
-    /// `Command::Finished` was emitted.
+    /// `Action::Finished` was emitted.
     Finished,
 }
 
@@ -110,7 +110,7 @@ pub struct Coordinator {
     last_ports: Vec<Option<u16>>,
     records: Vec<Record>,
     timers: Timers,
-    commands: VecDeque<Command>,
+    commands: VecDeque<Action>,
     /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
     start_queue: start_queue::StartQueue,
     /// Processes alive or being spawned.
@@ -305,7 +305,7 @@ impl Coordinator {
     }
 
     /// The next command for the driver; drain until `None` after every `handle_*`.
-    pub fn poll_command(&mut self) -> Option<Command> {
+    pub fn poll_command(&mut self) -> Option<Action> {
         self.commands.pop_front()
     }
 
@@ -320,7 +320,7 @@ impl Coordinator {
         }
     }
 
-    /// Whether the run is over (`Command::Finished` was emitted).
+    /// Whether the run is over (`Action::Finished` was emitted).
     pub fn is_finished(&self) -> bool {
         self.phase == Phase::Finished
     }
@@ -382,7 +382,7 @@ impl Coordinator {
         delay: std::time::Duration,
         (number, of): (u32, u32),
     ) {
-        self.commands.push_back(Command::Backoff(BackoffNotice {
+        self.commands.push_back(Action::Backoff(BackoffNotice {
             at: now,
             service,
             name: self.stack.services[service].name.clone(),
@@ -413,7 +413,7 @@ impl Coordinator {
             rec.startup_done = true;
             self.startup_pending -= 1;
         }
-        self.commands.push_back(Command::Transition(Transition {
+        self.commands.push_back(Action::Transition(Transition {
             at: now,
             service,
             name: self.stack.services[service].name.clone(),

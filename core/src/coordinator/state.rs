@@ -105,7 +105,7 @@ impl fmt::Display for ServiceState {
     }
 }
 
-/// One state change: emitted as [`super::Command::Transition`].
+/// One state change: emitted as [`super::Action::Transition`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transition {
     /// When.

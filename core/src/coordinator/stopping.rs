@@ -3,7 +3,7 @@
 
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, OperatorAnswer, Phase, ServiceState};
+use super::{Action, Coordinator, OperatorAnswer, Phase, ServiceState};
 use crate::stack::{ServiceId, StopSignal};
 use crate::time::Timestamp;
 
@@ -37,7 +37,7 @@ impl Coordinator {
         };
         let rec = &mut self.records[service];
         rec.stop_sent = true;
-        self.commands.push_back(Command::Signal {
+        self.commands.push_back(Action::Signal {
             service,
             generation: rec.generation,
             signal,
@@ -53,7 +53,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if rec.alive {
             rec.killed_after_grace = true;
-            self.commands.push_back(Command::Signal {
+            self.commands.push_back(Action::Signal {
                 service,
                 generation: rec.generation,
                 signal: StopSignal::Kill,
@@ -268,6 +268,6 @@ impl Coordinator {
             (None, false) => super::RunOutcome::Interrupted,
         };
         self.phase = Phase::Finished;
-        self.commands.push_back(Command::Finished(outcome));
+        self.commands.push_back(Action::Finished(outcome));
     }
 }

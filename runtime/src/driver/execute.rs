@@ -3,13 +3,13 @@
 use super::Driver;
 use crate::process::{platform_signal, signal_group};
 use crate::protocol::StreamEvent;
-use coord_core::Command;
+use coord_core::Action;
 
 impl Driver {
     /// Executes one command. Answers that are known at once go to `self.immediate`.
-    pub(super) fn execute(&mut self, command: Command) {
+    pub(super) fn execute(&mut self, command: Action) {
         match command {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -24,13 +24,13 @@ impl Driver {
                 }
                 self.spawn(service, generation, port, env)
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
                 seq,
             } => self.probe(service, generation, purpose, seq),
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -53,12 +53,12 @@ impl Driver {
                     }
                 }
             }
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
             } => self.locks.release(port, (service, generation)),
-            Command::Transition(t) => {
+            Action::Transition(t) => {
                 self.registry_dirty = true;
                 let now_unix = crate::registry::unix_ms();
                 match &t.to {
@@ -88,7 +88,7 @@ impl Driver {
                     _ => tracing::info!("{line}"),
                 }
             }
-            Command::Backoff(notice) => {
+            Action::Backoff(notice) => {
                 let message = notice.to_string();
                 tracing::info!("{message}");
                 self.publish(Some(notice.service), || StreamEvent::Backoff {
@@ -103,7 +103,7 @@ impl Driver {
                     message,
                 });
             }
-            Command::StartupFinished(summary) => {
+            Action::StartupFinished(summary) => {
                 self.write_registry_now();
                 self.publish(None, || StreamEvent::Startup {
                     summary: summary.to_string(),
@@ -115,7 +115,7 @@ impl Driver {
                     tracing::info!("{summary}");
                 }
             }
-            Command::Finished(outcome) => {
+            Action::Finished(outcome) => {
                 self.publish(None, || {
                     let (word, reason) = match &outcome {
                         coord_core::RunOutcome::Stopped => ("stopped", None),

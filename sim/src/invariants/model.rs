@@ -7,7 +7,7 @@ use super::{Invariant, Observation, Violation};
 use coord_core::stack::{DependencyKind, ServiceId, Stack};
 use coord_core::time::duration_millis;
 use coord_core::{
-    Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Action, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Timestamp,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -339,7 +339,7 @@ impl Checker {
         rules::time_bounds(self, now)?;
         match obs {
             Observation::Input(input) => self.on_input(now, input),
-            Observation::Command(cmd) => {
+            Observation::Action(cmd) => {
                 rules::nothing_after_finished(self, now, cmd)?;
                 self.on_command(now, cmd)
             }
@@ -494,9 +494,9 @@ impl Checker {
         Ok(())
     }
 
-    fn on_command(&mut self, now: Timestamp, cmd: &Command) -> Result<(), Violation> {
+    fn on_command(&mut self, now: Timestamp, cmd: &Action) -> Result<(), Violation> {
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -521,14 +521,14 @@ impl Checker {
                 self.set_reserved(*service, *generation, *port);
                 self.pending_spawns.insert((*service, *generation), *port);
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose: ProbePurpose::Liveness,
                 ..
             } => rules::liveness_after_ready(self, now, *service, *generation)?,
-            Command::Probe { .. } => {}
-            Command::Signal {
+            Action::Probe { .. } => {}
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -548,7 +548,7 @@ impl Checker {
                     self.stop_deadlines.insert((deadline, key.0, key.1));
                 }
             }
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
@@ -561,14 +561,14 @@ impl Checker {
                     self.views[*service].reserved = None;
                 }
             }
-            Command::Transition(t) => self.on_transition(now, t)?,
-            Command::StartupFinished(summary) => {
+            Action::Transition(t) => self.on_transition(now, t)?,
+            Action::StartupFinished(summary) => {
                 self.startup_finished += 1;
                 self.startup_said_failed |= summary.run_failed;
                 rules::startup_finished_once(self, now)?;
             }
-            Command::Backoff(_) => {}
-            Command::Finished(outcome) => {
+            Action::Backoff(_) => {}
+            Action::Finished(outcome) => {
                 rules::run_outcome(self, now, outcome)?;
                 self.finished = Some(outcome.clone());
             }
