@@ -151,6 +151,13 @@ impl<M: Machine> World<M> {
         World::assemble(seed, plan, rng, machine, World::<M>::models(&stack), trace)
     }
 
+    /// This world checks a run under `--abort-on-failure` (the machine must run with it): any
+    /// failure must fail the run.
+    pub fn abort_on_failure(mut self) -> Self {
+        self.checker.abort_on_failure();
+        self
+    }
+
     /// The checker and the probe table of `stack`.
     fn models(stack: &Stack) -> (Checker, ProbeTable) {
         (Checker::new(stack), ProbeTable::new(stack))

@@ -222,3 +222,38 @@ fn exit_code_from_runs_keep_every_invariant_and_end_with_the_task() {
         "{ended_with_task}/300 ended with the task"
     );
 }
+
+/// `--abort-on-failure` under swarm faults on netra (optional redis, auth and frontend): every
+/// invariant holds with the checker told that any failure fails the run, and some runs fail for
+/// an optional service.
+#[test]
+fn abort_on_failure_runs_keep_every_invariant() {
+    let s = netra();
+    let mut failed_for_optional = 0;
+    for seed in 0..300 {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        let plan = FaultPlan::swarm(&mut rng, &s);
+        let options = Options {
+            seed,
+            abort_on_failure: true,
+            ..Options::default()
+        };
+        let coordinator = Coordinator::new(s.clone(), options, Timestamp::ZERO);
+        let run = World::with_machine(s.clone(), seed, plan, coordinator, true)
+            .abort_on_failure()
+            .run();
+        assert!(
+            run.violation.is_none(),
+            "{}",
+            report::full(&run, &s, "netra.toml")
+        );
+        if let Some(RunOutcome::Failed(why)) = &run.outcome
+            && ["redis", "auth", "frontend"]
+                .iter()
+                .any(|n| why.starts_with(&format!("{n} failed")))
+        {
+            failed_for_optional += 1;
+        }
+    }
+    assert!(failed_for_optional > 10, "{failed_for_optional}/300");
+}

@@ -291,6 +291,13 @@ impl Checker {
         }
     }
 
+    /// The run is under `--abort-on-failure`: any service failing fails it, optional or not.
+    pub fn abort_on_failure(&mut self) {
+        for f in &mut self.facts {
+            f.optional = false;
+        }
+    }
+
     /// Whether every service is Ready or in a final state.
     pub fn all_settled(&self) -> bool {
         self.unsettled == 0
