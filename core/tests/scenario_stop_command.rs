@@ -6,7 +6,7 @@ mod common;
 
 use common::Harness;
 use coord_core::stack::{Stack, StopSignal};
-use coord_core::{Command, Input, RunOutcome, ServiceState};
+use coord_core::{Action, Input, RunOutcome, ServiceState};
 
 const STACK: &str = r#"
 [services.db]
@@ -30,10 +30,10 @@ fn stops(h: &Harness) -> Vec<(String, String)> {
     h.log
         .iter()
         .filter_map(|l| match &l.command {
-            Command::StopCommand { service, .. } => {
+            Action::StopCommand { service, .. } => {
                 Some((h.c.stack().services[*service].name.clone(), "cmd".into()))
             }
-            Command::Signal {
+            Action::Signal {
                 service, signal, ..
             } => Some((
                 h.c.stack().services[*service].name.clone(),

@@ -11,7 +11,7 @@ use crate::process::{ByGeneration, SimProcess, SpawnContext, StopBehaviour, sign
 use crate::trace::Trace;
 use coord_core::stack::{ServiceId, Stack, StopSignal};
 use coord_core::{
-    Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
+    Action, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
     ProbeSeq, RunOutcome, Timestamp,
 };
 use rand::{RngExt, SeedableRng};
@@ -54,6 +54,8 @@ enum WorldEvent {
     Operator { service: ServiceId, restart: bool },
     /// A file that `service` watches changes.
     FileChange { service: ServiceId, path: String },
+    /// The operator starts a service (`coord start NAME`).
+    OperatorStart { service: ServiceId },
     /// The fault phase is over.
     CalmBegins,
     /// The operator presses Ctrl-C again during the shutdown.
@@ -121,6 +123,7 @@ impl World<Coordinator> {
         let mut plan = FaultPlan::swarm(&mut rng, &stack);
         plan.draw_force(seed);
         plan.draw_side(seed);
+        plan.draw_starts(seed, &stack);
         let coordinator = Coordinator::new(stack, options(seed), Timestamp::ZERO);
         let (checker, probes) = Self::models(coordinator.stack());
         World::assemble(seed, plan, rng, coordinator, (checker, probes), trace)
@@ -139,6 +142,7 @@ fn options(seed: u64) -> Options {
     Options {
         seed,
         last_ports: BTreeMap::new(),
+        ..Options::default()
     }
 }
 
@@ -149,6 +153,13 @@ impl<M: Machine> World<M> {
     pub fn with_machine(stack: Stack, seed: u64, plan: FaultPlan, machine: M, trace: bool) -> Self {
         let rng = ChaCha8Rng::seed_from_u64(seed);
         World::assemble(seed, plan, rng, machine, World::<M>::models(&stack), trace)
+    }
+
+    /// This world checks a run under `--abort-on-failure` (the machine must run with it): any
+    /// failure must fail the run.
+    pub fn abort_on_failure(mut self) -> Self {
+        self.checker.abort_on_failure();
+        self
     }
 
     /// The checker and the probe table of `stack`.
@@ -313,6 +324,9 @@ impl<M: Machine> World<M> {
         if self.plan.per_mille(FaultKind::FilesChanged) > 0 {
             self.plan_file_changes();
         }
+        if self.plan.per_mille(FaultKind::OperatorStart) > 0 {
+            self.plan_starts();
+        }
         self.agenda
             .schedule(Timestamp(self.plan.fault_window_ms), WorldEvent::CalmBegins);
         self.feed(Input::Start {
@@ -373,6 +387,26 @@ impl<M: Machine> World<M> {
                     self.agenda
                         .schedule(Timestamp(at), WorldEvent::FileChange { service, path });
                     at += side.random_range(0..debounce.max(1));
+                }
+            }
+        }
+    }
+
+    /// `coord start` at random moments of the fault phase (from a stream of its own): each
+    /// service held back (`autostart = false`) is started with the kind's probability, and as
+    /// often any service (a stopped one starts again, a running one is refused).
+    fn plan_starts(&mut self) {
+        let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x57a7_0de3_a4d0_0002);
+        let window = self.plan.fault_window_ms.max(1);
+        let n = self.machine.stack().services.len();
+        for service in 0..n {
+            let held = !self.machine.stack().services[service].autostart;
+            let times = if held { 2 } else { 1 };
+            for _ in 0..times {
+                if self.plan.chance(FaultKind::OperatorStart, &mut side) {
+                    let at = side.random_range(0..window);
+                    self.agenda
+                        .schedule(Timestamp(at), WorldEvent::OperatorStart { service });
                 }
             }
         }
@@ -492,6 +526,7 @@ impl<M: Machine> World<M> {
             } else {
                 Input::StopService { service }
             }),
+            WorldEvent::OperatorStart { service } => self.feed(Input::StartService { service }),
             WorldEvent::Force => self.feed(Input::Interrupt),
             WorldEvent::FileChange { service, path } => {
                 self.feed(Input::FilesChanged { service, path })
@@ -544,7 +579,7 @@ impl<M: Machine> World<M> {
                 return;
             };
             self.trace.command(self.now, self.machine.stack(), &cmd);
-            self.observe(Observation::Command(&cmd));
+            self.observe(Observation::Action(&cmd));
             self.execute(cmd);
         }
     }
@@ -553,38 +588,38 @@ impl<M: Machine> World<M> {
         Timestamp(self.now.as_millis() + ms)
     }
 
-    fn execute(&mut self, cmd: Command) {
+    fn execute(&mut self, cmd: Action) {
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
                 ..
             } => self.spawn(service, generation, port),
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
                 seq,
             } => self.probe(service, generation, purpose, seq),
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
             } => self.signal(service, generation, signal),
             // The machine runs a stop command like the stop signal: the process stops as it
             // would on SIGTERM (promptly, slowly, or never when it "ignores" it: a hung stop).
-            Command::StopCommand {
+            Action::StopCommand {
                 service,
                 generation,
             } => self.signal(service, generation, StopSignal::Term),
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
             } => self.ports.release((service, generation), port),
-            Command::Transition(_) | Command::StartupFinished(_) => {}
-            Command::Finished(outcome) => self.outcome = Some(outcome),
+            Action::Transition(_) | Action::StartupFinished(_) | Action::Backoff(_) => {}
+            Action::Finished(outcome) => self.outcome = Some(outcome),
         }
     }
 

@@ -5,7 +5,7 @@ use super::backoff::{self, PORT_TAKEN_BACKOFF};
 use super::protocol::{ExitStatus, ProbeOutcome, ProbePurpose};
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, Phase, ServiceState};
+use super::{Action, Coordinator, Phase, ServiceState};
 use crate::stack::{PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
 use std::time::Duration;
@@ -78,7 +78,7 @@ impl Coordinator {
         rec.stop_sent = false;
         rec.killed_after_grace = false;
         self.live_processes += 1;
-        self.commands.push_back(Command::Spawn {
+        self.commands.push_back(Action::Spawn {
             service,
             generation: rec.generation,
             port,
@@ -199,7 +199,7 @@ impl Coordinator {
         let seq = rec.probe_seq;
         let deadline = now.add(timeout).add(PROBE_DEADLINE_SLACK);
         self.timers.set(service, TimerKind::ProbeDeadline, deadline);
-        self.commands.push_back(Command::Probe {
+        self.commands.push_back(Action::Probe {
             service,
             generation,
             purpose,
@@ -356,6 +356,7 @@ impl Coordinator {
     /// `Input::Exited` of the current process.
     pub(super) fn on_exited(&mut self, now: Timestamp, service: ServiceId, status: ExitStatus) {
         let state = self.records[service].state.clone();
+        self.run_end.note_exit(service, status);
         if self.process_gone(now, service) {
             return;
         }
@@ -373,6 +374,10 @@ impl Coordinator {
                 let task = self.stack.services[service].kind == ServiceKind::Task;
                 if task && status.success() {
                     self.complete(now, service);
+                } else if self.run_end.is_task(service) {
+                    // The task of `--exit-code-from` runs once: its exit code is the answer.
+                    let why = describe_exit(status);
+                    self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
                 } else {
                     let when = if task { "" } else { " before ready" };
                     self.attempt_failed(now, service, format!("{}{when}", describe_exit(status)));
@@ -452,7 +457,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if let Some(port) = rec.port.take() {
             self.last_ports[service] = Some(port);
-            self.commands.push_back(Command::ReleasePort {
+            self.commands.push_back(Action::ReleasePort {
                 service,
                 generation: rec.generation,
                 port,
@@ -539,6 +544,13 @@ impl Coordinator {
         );
         let delay = self.jitter(base);
         self.set_state(now, service, ServiceState::Restarting, &reason);
+        let of = self
+            .stack
+            .coordination
+            .startup_retry_count
+            .saturating_add(1);
+        let next = (attempts.saturating_add(1), of);
+        self.announce_backoff(now, service, super::BackoffKind::Retry, delay, next);
         self.timers.set(service, TimerKind::Backoff, now.add(delay));
     }
 

@@ -46,8 +46,6 @@ pub(crate) struct Record {
     pub spawn_pending: bool,
     /// The current generation's process is running (Spawned seen, Exited not yet).
     pub alive: bool,
-    /// Queued for a start slot.
-    pub queued: bool,
     /// The stop signal was sent for the current process.
     pub stop_sent: bool,
     /// It reached Ready/Completed or a final state once: its startup is over.
@@ -131,7 +129,6 @@ impl Record {
             doom: None,
             stop_sent: false,
             killed_after_grace: false,
-            queued: false,
             spawned_at: None,
             first_spawn_at: None,
             ready_at: None,

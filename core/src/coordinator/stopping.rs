@@ -3,7 +3,7 @@
 
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, OperatorAnswer, Phase, ServiceState};
+use super::{Action, Coordinator, OperatorAnswer, Phase, ServiceState};
 use crate::stack::{ServiceId, StopSignal};
 use crate::time::Timestamp;
 
@@ -40,12 +40,12 @@ impl Coordinator {
         rec.stop_sent = true;
         let generation = rec.generation;
         if signal != StopSignal::Kill && spec.stop_command.is_some() {
-            self.commands.push_back(Command::StopCommand {
+            self.commands.push_back(Action::StopCommand {
                 service,
                 generation,
             });
         } else {
-            self.commands.push_back(Command::Signal {
+            self.commands.push_back(Action::Signal {
                 service,
                 generation,
                 signal,
@@ -62,7 +62,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if rec.alive {
             rec.killed_after_grace = true;
-            self.commands.push_back(Command::Signal {
+            self.commands.push_back(Action::Signal {
                 service,
                 generation: rec.generation,
                 signal: StopSignal::Kill,
@@ -153,7 +153,7 @@ impl Coordinator {
             Phase::Idle => Err("the run has not started yet".into()),
             Phase::ShuttingDown | Phase::Finished => Err("the stack is shutting down".into()),
             Phase::Running if !rec.selected => Err(format!(
-                "{name} is not part of this run (start coord with it selected)"
+                "{name} is not part of this run (start it with `coord start {name}`)"
             )),
             Phase::Running => Ok(()),
         }
@@ -178,12 +178,11 @@ impl Coordinator {
             Phase::ShuttingDown | Phase::Finished => return,
         }
         self.phase = Phase::ShuttingDown;
-        self.runnable.clear();
+        self.start_queue.clear();
         if self.run_failure.is_some() {
             self.report_startup(now);
         }
         for service in 0..self.records.len() {
-            self.records[service].queued = false;
             self.timers
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
             let rec = &mut self.records[service];
@@ -280,11 +279,16 @@ impl Coordinator {
         }
         let outcome = match (&self.run_failure, self.startup_over_at.is_some()) {
             (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
+            (None, _) if self.run_end.outcome().is_some() => self
+                .run_end
+                .outcome()
+                .cloned()
+                .unwrap_or(super::RunOutcome::Stopped),
             (None, _) if self.completed => super::RunOutcome::Completed,
             (None, true) => super::RunOutcome::Stopped,
             (None, false) => super::RunOutcome::Interrupted,
         };
         self.phase = Phase::Finished;
-        self.commands.push_back(Command::Finished(outcome));
+        self.commands.push_back(Action::Finished(outcome));
     }
 }

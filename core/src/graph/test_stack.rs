@@ -29,6 +29,7 @@ pub(crate) fn service(name: &str) -> Service {
         stop_command: None,
         watch: None,
         optional: false,
+        autostart: true,
     }
 }
 

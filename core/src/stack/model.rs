@@ -170,6 +170,9 @@ pub struct Service {
     pub watch: Option<Watch>,
     /// Whether the run survives this service failing (graceful degradation).
     pub optional: bool,
+    /// Whether a run starts it without naming it (`autostart = false`: only when named on the
+    /// command line, pulled in by a selected dependent, or started with `coord start`).
+    pub autostart: bool,
 }
 
 /// The `watch` table of a service: restart it when matching files change.

@@ -69,6 +69,7 @@ pub(crate) struct RawService {
     pub stop_command: Option<Spanned<String>>,
     pub watch: Option<Spanned<super::watch::RawWatch>>,
     pub optional: Option<Spanned<bool>>,
+    pub autostart: Option<Spanned<bool>>,
 }
 
 /// `ready = { ... }` / `live = { ... }`.

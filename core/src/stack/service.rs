@@ -176,6 +176,7 @@ pub(crate) fn service(
         ),
         watch: r.watch.as_ref().map(|w| super::watch::watch(d, w)),
         optional: optional(d, ctx, name, r),
+        autostart: r.autostart.as_ref().is_none_or(|a| *a.get_ref()),
     };
     Built { service, edges }
 }

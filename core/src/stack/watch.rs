@@ -5,10 +5,10 @@
 
 use super::Watch;
 use super::diagnostics::Diagnostics;
+use super::tree::Spanned;
 use super::values::{duration, no_nul};
 use serde::Deserialize;
 use std::time::Duration;
-use super::tree::Spanned;
 
 /// Default quiet time after the last change before a watched service restarts.
 pub const WATCH_DEBOUNCE: Duration = Duration::from_millis(300);

@@ -7,7 +7,7 @@
 use coord_core::coordinator::ExitStatus;
 use coord_core::stack::StopSignal;
 use coord_core::{
-    Command, Coordinator, Input, Options, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Action, Coordinator, Input, Options, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Stack, Timestamp,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +40,7 @@ pub struct Logged {
     /// When.
     pub at: u64,
     /// What.
-    pub command: Command,
+    pub command: Action,
 }
 
 /// Scheduled world events.
@@ -205,7 +205,7 @@ impl Harness {
                 command: command.clone(),
             });
             match command {
-                Command::Spawn {
+                Action::Spawn {
                     service,
                     generation,
                     port,
@@ -249,7 +249,7 @@ impl Harness {
                         });
                     }
                 }
-                Command::Probe {
+                Action::Probe {
                     service,
                     generation,
                     purpose,
@@ -272,7 +272,7 @@ impl Harness {
                 }
                 // A stop command stops the process like SIGTERM (a script that ignores SIGTERM
                 // plays a stop command that does nothing).
-                Command::StopCommand {
+                Action::StopCommand {
                     service,
                     generation,
                 } => {
@@ -288,7 +288,7 @@ impl Harness {
                         );
                     }
                 }
-                Command::Signal {
+                Action::Signal {
                     service,
                     generation,
                     signal,
@@ -348,7 +348,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Transition(t) if t.service == id => Some((l.at, t.to.name().to_string())),
+                Action::Transition(t) if t.service == id => Some((l.at, t.to.name().to_string())),
                 _ => None,
             })
             .collect()
@@ -368,7 +368,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Spawn {
+                Action::Spawn {
                     service,
                     generation,
                     port,
@@ -385,7 +385,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Signal {
+                Action::Signal {
                     service, signal, ..
                 } if *service == id => Some((l.at, *signal)),
                 _ => None,
@@ -399,7 +399,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::StopCommand { service, .. } if *service == id => Some(l.at),
+                Action::StopCommand { service, .. } if *service == id => Some(l.at),
                 _ => None,
             })
             .collect()
@@ -411,7 +411,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Transition(t) if t.service == id => {
+                Action::Transition(t) if t.service == id => {
                     Some((l.at, t.to.name().to_string(), t.reason.clone()))
                 }
                 _ => None,
@@ -427,7 +427,7 @@ impl Harness {
     /// The `Finished` outcome, if emitted.
     pub fn outcome(&self) -> Option<RunOutcome> {
         self.log.iter().find_map(|l| match &l.command {
-            Command::Finished(o) => Some(o.clone()),
+            Action::Finished(o) => Some(o.clone()),
             _ => None,
         })
     }
@@ -437,7 +437,7 @@ impl Harness {
         let pos = self
             .log
             .iter()
-            .position(|l| matches!(l.command, Command::Finished(_)));
+            .position(|l| matches!(l.command, Action::Finished(_)));
         pos.is_some_and(|p| p + 1 < self.log.len())
     }
 
@@ -446,7 +446,7 @@ impl Harness {
         let mut starting = BTreeSet::new();
         let mut max = 0;
         for l in &self.log {
-            if let Command::Transition(t) = &l.command {
+            if let Action::Transition(t) = &l.command {
                 if t.to == ServiceState::Starting {
                     starting.insert(t.service);
                 } else {

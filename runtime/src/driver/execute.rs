@@ -3,13 +3,13 @@
 use super::Driver;
 use crate::process::{platform_signal, signal_group};
 use crate::protocol::StreamEvent;
-use coord_core::Command;
+use coord_core::Action;
 
 impl Driver {
     /// Executes one command. Answers that are known at once go to `self.immediate`.
-    pub(super) fn execute(&mut self, command: Command) {
+    pub(super) fn execute(&mut self, command: Action) {
         match command {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -27,13 +27,13 @@ impl Driver {
                 }
                 self.spawn(service, generation, port, env)
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
                 seq,
             } => self.probe(service, generation, purpose, seq),
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -56,7 +56,7 @@ impl Driver {
                     }
                 }
             }
-            Command::StopCommand {
+            Action::StopCommand {
                 service,
                 generation,
             } => {
@@ -72,12 +72,12 @@ impl Driver {
                     }
                 }
             }
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
             } => self.locks.release(port, (service, generation)),
-            Command::Transition(t) => {
+            Action::Transition(t) => {
                 self.registry_dirty = true;
                 let now_unix = crate::registry::unix_ms();
                 match &t.to {
@@ -112,7 +112,22 @@ impl Driver {
                     _ => tracing::info!("{line}"),
                 }
             }
-            Command::StartupFinished(summary) => {
+            Action::Backoff(notice) => {
+                let message = notice.to_string();
+                tracing::info!("{message}");
+                self.publish(Some(notice.service), || StreamEvent::Backoff {
+                    service: notice.name.clone(),
+                    of_kind: match notice.kind {
+                        coord_core::BackoffKind::Retry => "retry".into(),
+                        coord_core::BackoffKind::Restart => "restart".into(),
+                    },
+                    delay_ms: notice.delay_ms,
+                    number: notice.number,
+                    of: notice.of,
+                    message,
+                });
+            }
+            Action::StartupFinished(summary) => {
                 let viewed = self.end_view();
                 self.write_registry_now();
                 self.publish(None, || StreamEvent::Startup {
@@ -131,13 +146,16 @@ impl Driver {
                     );
                 }
             }
-            Command::Finished(outcome) => {
+            Action::Finished(outcome) => {
                 self.publish(None, || {
                     let (word, reason) = match &outcome {
                         coord_core::RunOutcome::Stopped => ("stopped", None),
                         coord_core::RunOutcome::Interrupted => ("interrupted", None),
                         coord_core::RunOutcome::Failed(why) => ("failed", Some(why.clone())),
                         coord_core::RunOutcome::Completed => ("completed", None),
+                        coord_core::RunOutcome::TaskEnded { task, code } => {
+                            ("task_ended", Some(format!("{task} ended with code {code}")))
+                        }
                     };
                     StreamEvent::RunEnd {
                         outcome: word.into(),

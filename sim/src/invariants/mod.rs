@@ -15,7 +15,7 @@ pub use model::Checker;
 
 use coord_core::Timestamp;
 use coord_core::stack::ServiceId;
-use coord_core::{Command, Generation, Input};
+use coord_core::{Action, Generation, Input};
 use std::fmt;
 
 /// One observable fact, fed to [`Checker::observe`] in the order it happened.
@@ -24,7 +24,7 @@ pub enum Observation<'a> {
     /// The driver fed this input to the coordinator.
     Input(&'a Input),
     /// The coordinator emitted this command.
-    Command(&'a Command),
+    Action(&'a Action),
     /// A service's process bound its port (world fact).
     Bound {
         /// The service.

@@ -7,7 +7,7 @@ use super::{Invariant, Observation, Violation};
 use coord_core::stack::{DependencyKind, ServiceId, Stack};
 use coord_core::time::duration_millis;
 use coord_core::{
-    Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Action, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Timestamp,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -127,20 +127,23 @@ pub struct Checker {
 
 /// Per service: whether its failure may leave the run going (the README's rule, computed here
 /// independently of the core): with `graceful_degradation` on, services not in
-/// `required_services` (when it lists any) or marked optional, unless a service required for the
-/// run requires them, transitively.
+/// `required_services` (when it lists any) or marked optional, and services with
+/// `autostart = false`, unless a service required for the run requires them, transitively.
 fn optional_for_run(stack: &Stack) -> Vec<bool> {
     let c = &stack.coordination;
     let mut required: Vec<bool> = stack
         .services
         .iter()
         .map(|s| {
-            !c.graceful_degradation
-                || if c.required_services.is_empty() {
-                    !s.optional
-                } else {
-                    c.required_services.contains(&s.name)
-                }
+            // A service with `autostart = false` is in the run only when something pulls it in
+            // (or `coord start` starts it): required only when a required service requires it.
+            s.autostart
+                && (!c.graceful_degradation
+                    || if c.required_services.is_empty() {
+                        !s.optional
+                    } else {
+                        c.required_services.contains(&s.name)
+                    })
         })
         .collect();
     let mut work: Vec<ServiceId> = (0..required.len()).filter(|&i| required[i]).collect();
@@ -294,6 +297,13 @@ impl Checker {
         }
     }
 
+    /// The run is under `--abort-on-failure`: any service failing fails it, optional or not.
+    pub fn abort_on_failure(&mut self) {
+        for f in &mut self.facts {
+            f.optional = false;
+        }
+    }
+
     /// Whether every service is Ready or in a final state.
     pub fn all_settled(&self) -> bool {
         self.unsettled == 0
@@ -342,7 +352,7 @@ impl Checker {
         rules::time_bounds(self, now)?;
         match obs {
             Observation::Input(input) => self.on_input(now, input),
-            Observation::Command(cmd) => {
+            Observation::Action(cmd) => {
                 rules::nothing_after_finished(self, now, cmd)?;
                 self.on_command(now, cmd)
             }
@@ -474,6 +484,17 @@ impl Checker {
                     view.last_change = Some(now);
                 }
             }
+            // A start (re)starts the service and what it pulls in, user-stopped ones included.
+            Input::StartService { service } if *service < self.views.len() => {
+                let mut work = vec![*service];
+                let mut seen = BTreeSet::new();
+                while let Some(s) = work.pop() {
+                    if seen.insert(s) {
+                        self.views[s].user_stopped = false;
+                        work.extend(self.discovers.of(s).iter().copied());
+                    }
+                }
+            }
             // A second interrupt (one during a shutdown) kills everything at once.
             Input::Interrupt if self.interrupted => self.forced = true,
             Input::Interrupt | Input::Shutdown => {
@@ -510,9 +531,9 @@ impl Checker {
         Ok(())
     }
 
-    fn on_command(&mut self, now: Timestamp, cmd: &Command) -> Result<(), Violation> {
+    fn on_command(&mut self, now: Timestamp, cmd: &Action) -> Result<(), Violation> {
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -537,14 +558,14 @@ impl Checker {
                 self.set_reserved(*service, *generation, *port);
                 self.pending_spawns.insert((*service, *generation), *port);
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose: ProbePurpose::Liveness,
                 ..
             } => rules::liveness_after_ready(self, now, *service, *generation)?,
-            Command::Probe { .. } => {}
-            Command::Signal {
+            Action::Probe { .. } => {}
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -559,11 +580,11 @@ impl Checker {
                 }
             }
             // A stop command stops the process like a stop signal: same order, same grace.
-            Command::StopCommand {
+            Action::StopCommand {
                 service,
                 generation,
             } => self.on_stop_sent(now, (*service, *generation))?,
-            Command::ReleasePort {
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
@@ -576,13 +597,14 @@ impl Checker {
                     self.views[*service].reserved = None;
                 }
             }
-            Command::Transition(t) => self.on_transition(now, t)?,
-            Command::StartupFinished(summary) => {
+            Action::Transition(t) => self.on_transition(now, t)?,
+            Action::StartupFinished(summary) => {
                 self.startup_finished += 1;
                 self.startup_said_failed |= summary.run_failed;
                 rules::startup_finished_once(self, now)?;
             }
-            Command::Finished(outcome) => {
+            Action::Backoff(_) => {}
+            Action::Finished(outcome) => {
                 rules::run_outcome(self, now, outcome)?;
                 self.finished = Some(outcome.clone());
             }

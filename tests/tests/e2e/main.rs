@@ -5,17 +5,20 @@
 //! generous deadlines and never asserts a duration. The binaries are built on first use with
 //! `cargo build -p coord --bin coord -p coord-tests --bin toy-service` (see `harness::bins`).
 
+mod backoff_notice;
 mod control;
 mod day_to_day;
 mod degradation;
 mod demo;
 mod env_files;
+mod exit_code_from;
 mod files;
 mod fixed_ports;
 mod invalid;
 mod ipv6;
 mod lifecycle;
 mod live_view;
+mod on_demand;
 mod operate;
 mod order;
 mod output;
