@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: stack file text -> [`stack::Stack`] (validated) -> [`Coordinator`] <- [`Input`]
 //! events from a driver (the real runtime or the simulator); the coordinator answers with
-//! [`Command`]s that the driver executes. Nothing here reads a clock, touches a file, a socket or a
+//! [`Action`]s that the driver executes. Nothing here reads a clock, touches a file, a socket or a
 //! process, or iterates a hashed collection: time comes in as [`Timestamp`] arguments and randomness
 //! from a seed given at construction.
 
@@ -13,10 +13,14 @@ pub mod stack;
 pub mod text;
 pub mod time;
 
+/// The old name of [`Action`], for code written before the rename (the stack's `command` and
+/// the OS process are commands too); use [`Action`].
+#[doc(hidden)]
+pub use coordinator::Action as Command;
 pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};
 pub use coordinator::{
-    Command, Coordinator, ExitStatus, Generation, Input, OperatorAnswer, Options, ProbeOutcome,
-    ProbePurpose, ProbeSeq, RunOutcome, ServiceState, Transition,
+    Action, BackoffKind, BackoffNotice, Coordinator, ExitStatus, Generation, Input, OperatorAnswer,
+    Options, ProbeOutcome, ProbePurpose, ProbeSeq, RunOutcome, ServiceState, Transition,
 };
 pub use stack::{ServiceId, Stack};
 pub use time::Timestamp;

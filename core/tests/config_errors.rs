@@ -57,6 +57,7 @@ const FIRST_ERRORS: &[(&str, usize, usize, &str)] = &[
     ("unknown_key.toml", 4, 1, "unknown key `retsart`"),
     ("unknown_listed_service.toml", 2, 29, "`required_services` names unknown service `databse`"),
     ("unknown_range.toml", 3, 36, "unknown port range `backend_service`"),
+    ("watch_and_stop_command.toml", 4, 19, "`watch` has no `paths`"),
     ("wrong_type.toml", 3, 8, "wrong type: found string \"8080\""),
     ("zero_parallel_starts.toml", 2, 23, "`max_parallel_starts` must be at least 1, not 0"),
 ];

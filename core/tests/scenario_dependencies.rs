@@ -4,7 +4,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Command, RunOutcome, ServiceState};
+use coord_core::{Action, RunOutcome, ServiceState};
 
 const CHAIN: &str = r#"
 [services.db]
@@ -115,7 +115,7 @@ fn optional_dependency_failure_lets_the_dependent_start_without_it() {
         "an optional failure does not end the run"
     );
     let summary = h.log.iter().find_map(|l| match &l.command {
-        Command::StartupFinished(s) => Some(s.clone()),
+        Action::StartupFinished(s) => Some(s.clone()),
         _ => None,
     });
     let summary = summary.expect("startup finished");

@@ -266,7 +266,7 @@ port = { range = "development" }
 #[test]
 fn a_respawn_after_port_taken_waits_for_dependencies_that_went_down() {
     use coord_core::coordinator::ExitStatus;
-    use coord_core::{Command, Coordinator, Options, ProbeOutcome, ProbePurpose, Stack, Timestamp};
+    use coord_core::{Action, Coordinator, Options, ProbeOutcome, ProbePurpose, Stack, Timestamp};
     let toml = r#"
 [services.db]
 command = "db"
@@ -282,9 +282,9 @@ depends_on = { db = "required" }
     let (db, api) = (0, 1);
     let mut c = Coordinator::new(stack, Options::default(), Timestamp(0));
     let drain = |c: &mut Coordinator| std::iter::from_fn(|| c.poll_command()).collect::<Vec<_>>();
-    let spawn_of = |cmds: &[Command], who: usize| {
+    let spawn_of = |cmds: &[Action], who: usize| {
         cmds.iter().find_map(|cmd| match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,

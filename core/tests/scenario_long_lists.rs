@@ -4,7 +4,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Command, Stack};
+use coord_core::{Action, Stack};
 
 /// A chain `s0 <- s1 <- ... <- s{n-1}` (each requires the one before), each a `ready` probe away
 /// from ready; `s0` optionally cannot be spawned.
@@ -23,7 +23,7 @@ fn summary(h: &Harness) -> String {
     h.log
         .iter()
         .find_map(|l| match &l.command {
-            Command::StartupFinished(s) => Some(s.to_string()),
+            Action::StartupFinished(s) => Some(s.to_string()),
             _ => None,
         })
         .expect("a startup summary")

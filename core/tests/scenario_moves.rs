@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Command, Coordinator, Input, Options, ServiceState, Stack, Timestamp};
+use coord_core::{Action, Coordinator, Input, Options, ServiceState, Stack, Timestamp};
 
 const CHAIN: &str = r#"
 [ports.ranges]
@@ -74,7 +74,7 @@ fn a_service_that_must_move_restarts_the_dependents_holding_its_old_address() {
         .log
         .iter()
         .find_map(|l| match &l.command {
-            Command::Transition(t) if t.name == "web" && t.to == ServiceState::Restarting => {
+            Action::Transition(t) if t.name == "web" && t.to == ServiceState::Restarting => {
                 Some(t.reason.clone())
             }
             _ => None,
@@ -132,19 +132,19 @@ port = { range = "mine" }
     let spawn = log
         .iter()
         .find_map(|cmd| match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 generation, port, ..
             } => Some((*generation, *port)),
             _ => None,
         })
         .expect("api spawned");
-    let releases: Vec<&Command> = log
+    let releases: Vec<&Action> = log
         .iter()
-        .filter(|cmd| matches!(cmd, Command::ReleasePort { .. }))
+        .filter(|cmd| matches!(cmd, Action::ReleasePort { .. }))
         .collect();
     assert_eq!(
         releases,
-        vec![&Command::ReleasePort {
+        vec![&Action::ReleasePort {
             service: 0,
             generation: spawn.0,
             port: spawn.1.unwrap(),

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Command, Input, Options, ServiceState};
+use coord_core::{Action, Input, Options, ServiceState};
 use std::collections::BTreeMap;
 
 const TWO: &str = r#"
@@ -34,6 +34,7 @@ fn the_last_port_from_the_registry_wins() {
     let options = Options {
         seed: 1,
         last_ports: BTreeMap::from([("b".to_string(), 7103)]),
+        ..Options::default()
     };
     let mut h = Harness::with_options(TWO, options);
     h.start(&[]);
@@ -89,7 +90,7 @@ fn port_taken_after_spawn_fails_the_attempt_and_moves_on() {
         .log
         .iter()
         .filter_map(|l| match l.command {
-            Command::ReleasePort { port, .. } => Some(port),
+            Action::ReleasePort { port, .. } => Some(port),
             _ => None,
         })
         .collect();
@@ -161,7 +162,7 @@ fn port_taken_for_a_pending_spawn_during_shutdown_still_finishes_the_run() {
     c.handle_input(Timestamp(0), Input::Start { services: vec![] });
     let spawns: Vec<(usize, u32, u16)> = std::iter::from_fn(|| c.poll_command())
         .filter_map(|cmd| match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -184,7 +185,7 @@ fn port_taken_for_a_pending_spawn_during_shutdown_still_finishes_the_run() {
         );
     }
     let finished = std::iter::from_fn(|| c.poll_command()).find_map(|cmd| match cmd {
-        Command::Finished(o) => Some(o),
+        Action::Finished(o) => Some(o),
         _ => None,
     });
     assert_eq!(finished, Some(RunOutcome::Interrupted));

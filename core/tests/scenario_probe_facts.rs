@@ -6,7 +6,7 @@ mod common;
 
 use common::Harness;
 use coord_core::stack::StopSignal;
-use coord_core::{Command, Input, ProbeOutcome, ProbePurpose, ServiceState};
+use coord_core::{Action, Input, ProbeOutcome, ProbePurpose, ServiceState};
 
 const ONE: &str = r#"
 [coordination]
@@ -57,7 +57,7 @@ fn an_outsider_answering_readiness_takes_the_port_and_the_attempt_moves_on() {
         .log
         .iter()
         .find_map(|l| match &l.command {
-            Command::Transition(t) if t.to == ServiceState::Restarting => Some(t.reason.clone()),
+            Action::Transition(t) if t.to == ServiceState::Restarting => Some(t.reason.clone()),
             _ => None,
         })
         .expect("a restarting transition");
@@ -145,7 +145,7 @@ fn lost_liveness_answers_count_as_failures_and_probing_never_stops() {
         .log
         .iter()
         .find_map(|l| match &l.command {
-            Command::Transition(t) if t.to == ServiceState::Unhealthy => Some(t.reason.clone()),
+            Action::Transition(t) if t.to == ServiceState::Unhealthy => Some(t.reason.clone()),
             _ => None,
         })
         .expect("became unhealthy");

@@ -5,7 +5,7 @@ mod common;
 
 use common::Harness;
 use coord_core::stack::StopSignal;
-use coord_core::{Command, Input, Options, RunOutcome, ServiceState};
+use coord_core::{Action, Input, Options, RunOutcome, ServiceState};
 
 const NETRA: &str = include_str!("../../fixtures/netra.toml");
 
@@ -13,7 +13,7 @@ fn stop_order(h: &Harness) -> Vec<String> {
     h.log
         .iter()
         .filter_map(|l| match &l.command {
-            Command::Signal {
+            Action::Signal {
                 service, signal, ..
             } if *signal != StopSignal::Kill => Some(h.c.stack().services[*service].name.clone()),
             _ => None,
@@ -39,7 +39,7 @@ fn netra_comes_up_in_order_with_a_critical_path() {
         .log
         .iter()
         .find_map(|l| match &l.command {
-            Command::StartupFinished(s) => Some(s.clone()),
+            Action::StartupFinished(s) => Some(s.clone()),
             _ => None,
         })
         .expect("startup finished");
@@ -104,7 +104,7 @@ fn ordered_shutdown_stops_dependents_first_and_kills_after_grace() {
     let released = h
         .log
         .iter()
-        .filter(|l| matches!(l.command, Command::ReleasePort { .. }))
+        .filter(|l| matches!(l.command, Action::ReleasePort { .. }))
         .count();
     assert_eq!(released, 5, "every port released");
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Command, ExitStatus, Input, ServiceState};
+use coord_core::{Action, ExitStatus, Input, ServiceState};
 
 /// The reasons of `name`'s transitions, in order.
 fn reasons(h: &Harness, name: &str) -> Vec<String> {
@@ -12,7 +12,7 @@ fn reasons(h: &Harness, name: &str) -> Vec<String> {
     h.log
         .iter()
         .filter_map(|l| match &l.command {
-            Command::Transition(t) if t.service == id => Some(t.reason.clone()),
+            Action::Transition(t) if t.service == id => Some(t.reason.clone()),
             _ => None,
         })
         .collect()
@@ -22,7 +22,7 @@ fn summary(h: &Harness) -> String {
     h.log
         .iter()
         .find_map(|l| match &l.command {
-            Command::StartupFinished(s) => Some(s.to_string()),
+            Action::StartupFinished(s) => Some(s.to_string()),
             _ => None,
         })
         .expect("a startup summary")

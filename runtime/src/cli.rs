@@ -33,6 +33,9 @@ pub enum CliCommand {
         /// No live startup view on a terminal: print every line as it comes.
         #[arg(long)]
         no_progress: bool,
+        /// How the run ends.
+        #[command(flatten)]
+        options: crate::run_options::RunOptions,
     },
     /// Bring the stack up as `run` does; with -d in the background, returning once it is up.
     Up {
@@ -50,6 +53,9 @@ pub enum CliCommand {
         /// No live startup view on a terminal (as `run --no-progress`).
         #[arg(long)]
         no_progress: bool,
+        /// How the run ends.
+        #[command(flatten)]
+        options: crate::run_options::RunOptions,
     },
     /// Stop the running stack in reverse order and return once everything is gone.
     Down {
@@ -144,6 +150,15 @@ pub enum CliCommand {
         #[arg(short = 'f', long = "file")]
         file: Option<PathBuf>,
     },
+    /// Start one service into the running stack (a stopped one, or one with
+    /// `autostart = false`), with the dependencies it pulls in.
+    Start {
+        /// The service.
+        name: String,
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+    },
     /// Follow the running stack: print every state change, port, probe verdict, the startup
     /// summary and the run's end as they happen (until the run ends).
     Events {
@@ -214,13 +229,20 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             file,
             services,
             no_progress,
-        } => run(&crate::stack_file::resolve(file)?, services, no_progress),
+            options,
+        } => run(
+            &crate::stack_file::resolve(file)?,
+            services,
+            no_progress,
+            options,
+        ),
         CliCommand::Up {
             file,
             services,
             detach,
             background_child,
             no_progress,
+            options,
         } => crate::commands::up::up(
             crate::commands::up::UpRequest {
                 file: crate::stack_file::resolve(file)?,
@@ -228,7 +250,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
                 detach,
                 background_child,
             },
-            |file, services| run(file, services, no_progress),
+            |file, services| run(file, services, no_progress, options),
         ),
         CliCommand::Down { file } => crate::commands::down::down(&quiet(file)?),
         CliCommand::Attach { services, file } => {
@@ -267,6 +289,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
         CliCommand::Restart { name, file } => {
             crate::client::control(&quiet(file)?, "restart", &name)
         }
+        CliCommand::Start { name, file } => crate::start_client::start(&quiet(file)?, &name),
         CliCommand::Events {
             services,
             file,
@@ -295,9 +318,15 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
         .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))
 }
 
-fn run(file: &Path, services: Vec<String>, no_progress: bool) -> Result<i32, Failure> {
+fn run(
+    file: &Path,
+    services: Vec<String>,
+    no_progress: bool,
+    options: crate::run_options::RunOptions,
+) -> Result<i32, Failure> {
     let paths = stack_paths(file)?;
     let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
+    options.check(&stack, file)?;
     crate::ephemeral::warn(&stack, file);
     let launcher = Launcher::current()
         .map_err(|e| Failure::new(1, format!("cannot find coord's own executable: {e}")))?;
@@ -310,10 +339,15 @@ fn run(file: &Path, services: Vec<String>, no_progress: bool) -> Result<i32, Fai
             std::io::IsTerminal::is_terminal(&std::io::stdout()),
             no_progress,
         ),
+        options,
     })
     .map_err(|e| Failure::new(1, e.to_string()))?;
-    if let coord_core::RunOutcome::Failed(why) = &outcome {
-        crate::errln!("coord: the stack failed: {why}");
+    match &outcome {
+        coord_core::RunOutcome::Failed(why) => crate::errln!("coord: the stack failed: {why}"),
+        coord_core::RunOutcome::TaskEnded { task, code } => {
+            crate::errln!("coord: {task} ended with code {code}; the stack was stopped");
+        }
+        _ => {}
     }
     Ok(driver::exit_code(&outcome))
 }

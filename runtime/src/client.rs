@@ -97,7 +97,6 @@ pub fn discover(file: &Path, name: &str, wait: Option<Duration>) -> Result<i32, 
 
 /// `coord stop NAME` / `coord restart NAME` through the running coord's control socket.
 pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
-    let paths = paths_of(file)?;
     let request = if verb == "stop" {
         Request::Stop {
             service: name.into(),
@@ -107,7 +106,20 @@ pub fn control(file: &Path, verb: &str, name: &str) -> Result<i32, Failure> {
             service: name.into(),
         }
     };
-    match control_request(&paths, &request) {
+    operator_request(file, verb, name, &request)
+}
+
+/// Sends an operator's request about the service `name` (`verb`: its word, as typed) to the
+/// running coord and prints the core's answer: exit 0 when accepted, 1 when refused or no coord
+/// runs, 2 for a name the stack does not have.
+pub fn operator_request(
+    file: &Path,
+    verb: &str,
+    name: &str,
+    request: &Request,
+) -> Result<i32, Failure> {
+    let paths = paths_of(file)?;
+    match control_request(&paths, request) {
         Ok(Some(Reply::Accepted { message })) => {
             crate::outln!("{message}");
             Ok(0)

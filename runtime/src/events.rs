@@ -143,7 +143,7 @@ pub fn in_words(event: &StreamEvent) -> String {
             reason: Some(why),
         } => format!("run ended: {outcome}: {why}"),
         StreamEvent::RunEnd { outcome, .. } => format!("run ended: {outcome}"),
-        StreamEvent::Dropped { message } => message.clone(),
+        StreamEvent::Dropped { message } | StreamEvent::Backoff { message, .. } => message.clone(),
     }
 }
 

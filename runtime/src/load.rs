@@ -61,10 +61,7 @@ pub fn load_for_run(file: &Path, stack_dir: &Path, services: &[String]) -> Resul
             }
         }
     }
-    if services.is_empty() {
-        roots = (0..stack.services.len()).collect();
-    }
-    let selected = graph.select(&roots);
+    let selected = graph.select(&stack.run_roots(&roots));
     for warning in optional_but_required(&stack, &places, &selected) {
         // A closed stderr must not stop the load (no panic as `eprintln!` would).
         let _ = writeln!(std::io::stderr(), "{warning}");

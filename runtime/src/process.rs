@@ -121,6 +121,14 @@ pub fn cut_lifeline(lifeline: &UnixStream) {
     let _ = lifeline.shutdown(std::net::Shutdown::Both);
 }
 
+/// Asks the shim at the other end of `lifeline` to run the service's stop command (the
+/// `stop` line of the lifeline protocol, see [`crate::supervise`]).
+pub fn request_stop_command(lifeline: &UnixStream) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stream = lifeline;
+    stream.write_all(crate::supervise::STOP_LINE)
+}
+
 /// Reads the service's own pid, which the shim reports on its lifeline (`pid N`); None if the
 /// shim ended before it could.
 pub async fn read_service_pid(lifeline: UnixStream) -> Option<u32> {

@@ -53,6 +53,12 @@ pub enum Request {
     },
     /// Stop the whole stack in reverse dependency order and end the run (`coord down`).
     Shutdown,
+    /// Start one service into the running stack (a stopped or never-started one, with what it
+    /// pulls in).
+    Start {
+        /// The service's name.
+        service: String,
+    },
 }
 
 /// Why a request was not carried out, as a stable word.
@@ -80,12 +86,12 @@ pub enum Reply {
         /// The core's status report with the pids (`coord status --json` reshapes it).
         status: serde_json::Value,
     },
-    /// A `stop`/`restart` the core accepted: what it does, in words.
+    /// A `stop`/`restart`/`start` the core accepted: what it does, in words.
     Accepted {
         /// The core's words.
         message: String,
     },
-    /// A `stop`/`restart` the core refused (nothing done), and why.
+    /// A `stop`/`restart`/`start` the core refused (nothing done), and why.
     Refused {
         /// The core's words.
         message: String,
@@ -183,6 +189,21 @@ pub enum StreamEvent {
         /// Why, for a person.
         message: String,
     },
+    /// A retry of a start attempt, or a restart, waits out its backoff first.
+    Backoff {
+        /// The service.
+        service: String,
+        /// `retry` (a failed start attempt) or `restart` (the restart policy, after ready).
+        of_kind: String,
+        /// The wait, in milliseconds.
+        delay_ms: u64,
+        /// The attempt (or restart) that follows.
+        number: u32,
+        /// How many are allowed.
+        of: u32,
+        /// In words: `api: restarting in 2.05 s (restart 2 of 5)`.
+        message: String,
+    },
 }
 
 impl StreamEvent {
@@ -192,7 +213,8 @@ impl StreamEvent {
             StreamEvent::Transition { service, .. }
             | StreamEvent::Port { service, .. }
             | StreamEvent::Probe { service, .. }
-            | StreamEvent::Log { service, .. } => Some(service),
+            | StreamEvent::Log { service, .. }
+            | StreamEvent::Backoff { service, .. } => Some(service),
             StreamEvent::Startup { .. }
             | StreamEvent::RunEnd { .. }
             | StreamEvent::Dropped { .. } => None,

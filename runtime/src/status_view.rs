@@ -166,7 +166,11 @@ impl StatusView {
         ));
         let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
         for s in &self.services {
-            if self.live && s.details.get("selected") != Some(&Value::Bool(true)) {
+            // Services outside the run are left out, except those held back for `coord start`.
+            if self.live
+                && s.details.get("selected") != Some(&Value::Bool(true))
+                && s.state != "not_started"
+            {
                 continue;
             }
             let (third, last) = if self.live {

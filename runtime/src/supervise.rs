@@ -16,6 +16,8 @@
 //!   reaped by it); when the service's main process ends, it kills whatever is left of the
 //!   service's tree and group (grandchildren, daemons that left the group), freezing and killing
 //!   until nothing is left ([`crate::kill_tree`]);
+//! - runs the service's `stop_command` when coord writes a `stop` line on the lifeline
+//!   ([`crate::stop_command`]): in the group, so SIGKILL after the grace ends it too;
 //! - carries coord's identity token in its own environment ([`TOKEN_VAR`], recorded in the
 //!   registry, so that a later run can prove a leftover shim is coord's) but not in the
 //!   service's;
@@ -52,6 +54,13 @@ pub const TOKEN_VAR: &str = "COORD_SHIM_TOKEN";
 /// coord raises its own, the service gets the usual one back.
 pub const NOFILE_VAR: &str = "COORD_NOFILE_SOFT";
 
+/// The environment variable that carries the service's `stop_command` to the shim (removed
+/// from the service's environment).
+pub const STOP_COMMAND_VAR: &str = "COORD_STOP_COMMAND";
+
+/// The line coord writes on the lifeline to have the shim run the stop command.
+pub const STOP_LINE: &[u8] = b"stop\n";
+
 /// The `sh` script that sets `LISTEN_PID` to the final pid and moves the listener from stdin to
 /// fd 3 (stdin becomes /dev/null).
 const ACTIVATION_SCRIPT: &str = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\" 3<&0 0</dev/null";
@@ -77,6 +86,7 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
     }
     catch_stop_signals();
     restore_fd_limit();
+    crate::stop_command::init();
 
     let listener = if listen {
         match crate::fdpass::recv_fd(std::io::stdin()) {
@@ -109,7 +119,10 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
             c
         }
     };
-    command.env_remove(TOKEN_VAR).env_remove(NOFILE_VAR);
+    command
+        .env_remove(TOKEN_VAR)
+        .env_remove(NOFILE_VAR)
+        .env_remove(STOP_COMMAND_VAR);
     die_with_the_shim(&mut command);
     // Orphans of the service's tree come to us rather than to init: none can slip away.
     let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
@@ -135,7 +148,9 @@ pub fn supervise(listen: bool, argv: &[String]) -> ! {
         let _ = rustix::process::kill_process_group(rustix::process::getpgrp(), signal);
     }
     report_pid(main);
+    crate::stop_command::service_started(main);
     let status = reap_until(main);
+    crate::stop_command::service_ended();
     kill_leftovers();
     mirror(status)
 }
@@ -213,7 +228,8 @@ fn reap_until(main: u32) -> Ended {
     loop {
         match rustix::process::wait(rustix::process::WaitOptions::empty()) {
             Ok(Some((pid, status))) => {
-                if pid.as_raw_nonzero().get() as u32 != main {
+                let pid = pid.as_raw_nonzero().get() as u32;
+                if crate::stop_command::reaped(pid, status) || pid != main {
                     continue;
                 }
                 if let Some(code) = status.exit_status() {
@@ -233,14 +249,24 @@ fn reap_until(main: u32) -> Ended {
     }
 }
 
-/// Blocks on stdin until end of file (coord is gone), then kills the whole group.
+/// Blocks on stdin until end of file (coord is gone), then kills the whole group. A `stop`
+/// line on the way runs the stop command.
 fn watch_parent() {
     let mut stdin = std::io::stdin();
     let mut buf = [0u8; 64];
+    let mut seen = Vec::new();
     loop {
         match stdin.read(&mut buf) {
             Ok(0) => break,
-            Ok(_) => continue,
+            Ok(n) => {
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(STOP_LINE.len()).any(|w| w == STOP_LINE) {
+                    seen.clear();
+                    crate::stop_command::requested();
+                } else if seen.len() > 64 {
+                    seen.drain(..seen.len() - STOP_LINE.len());
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }

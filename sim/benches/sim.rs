@@ -51,7 +51,7 @@ fn random_dag_startup_and_shutdown(bencher: Bencher, n: usize) {
 /// what the core itself costs, to compare with the full simulation above.
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 5)]
 fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
-    use coord_core::{Command, Coordinator, ExitStatus, Input, Options, ProbeOutcome, Timestamp};
+    use coord_core::{Action, Coordinator, ExitStatus, Input, Options, ProbeOutcome, Timestamp};
     let stack = stacks::random_dag(n, 4, 1);
     bencher
         .with_inputs(|| Coordinator::new(stack.clone(), Options::default(), Timestamp::ZERO))
@@ -76,7 +76,7 @@ fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
                 }
                 while let Some(cmd) = c.poll_command() {
                     match cmd {
-                        Command::Spawn {
+                        Action::Spawn {
                             service,
                             generation,
                             ..
@@ -95,7 +95,7 @@ fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
                                 });
                             }
                         }
-                        Command::Probe {
+                        Action::Probe {
                             service,
                             generation,
                             purpose,
@@ -107,7 +107,7 @@ fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
                             seq,
                             outcome: ProbeOutcome::Success,
                         }),
-                        Command::Signal {
+                        Action::Signal {
                             service,
                             generation,
                             ..
@@ -116,7 +116,7 @@ fn random_dag_coordinator_only(bencher: Bencher, n: usize) {
                             generation,
                             status: ExitStatus::Signal(15),
                         }),
-                        Command::StartupFinished(_) if !shutdown => {
+                        Action::StartupFinished(_) if !shutdown => {
                             shutdown = true;
                             inbox.push_back(Input::Shutdown);
                         }

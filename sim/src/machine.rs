@@ -2,7 +2,7 @@
 //! (tests prove the checker notices).
 
 use coord_core::stack::{ServiceId, Stack};
-use coord_core::{Command, Coordinator, Input, Timestamp};
+use coord_core::{Action, Coordinator, Input, Timestamp};
 
 /// The sans-IO protocol of the coordinator, as the world uses it.
 pub trait Machine {
@@ -11,7 +11,7 @@ pub trait Machine {
     /// Fires the timers due at `now`.
     fn handle_timeout(&mut self, now: Timestamp);
     /// The next command, if any.
-    fn poll_command(&mut self) -> Option<Command>;
+    fn poll_command(&mut self) -> Option<Action>;
     /// When the next timer is due.
     fn poll_timeout(&self) -> Option<Timestamp>;
     /// Whether `Finished` was emitted.
@@ -29,7 +29,7 @@ impl Machine for Coordinator {
     fn handle_timeout(&mut self, now: Timestamp) {
         Coordinator::handle_timeout(self, now)
     }
-    fn poll_command(&mut self) -> Option<Command> {
+    fn poll_command(&mut self) -> Option<Action> {
         Coordinator::poll_command(self)
     }
     fn poll_timeout(&self) -> Option<Timestamp> {
@@ -88,14 +88,14 @@ impl Machine for Sabotaged {
     fn handle_timeout(&mut self, now: Timestamp) {
         self.inner.handle_timeout(now)
     }
-    fn poll_command(&mut self) -> Option<Command> {
+    fn poll_command(&mut self) -> Option<Action> {
         loop {
             let cmd = self.inner.poll_command()?;
             let swallow = matches!(
                 (&cmd, self.sabotage),
-                (Command::ReleasePort { .. }, Sabotage::NoRelease)
+                (Action::ReleasePort { .. }, Sabotage::NoRelease)
                     | (
-                        Command::Signal {
+                        Action::Signal {
                             signal: coord_core::stack::StopSignal::Kill,
                             ..
                         },

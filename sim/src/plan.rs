@@ -43,11 +43,18 @@ pub enum FaultKind {
     /// Before the process has bound its port, something answers the probe's connect and goes
     /// away: no listener can be attributed.
     UnattributableAnswer,
+    /// Bursts of changes to the files a service watches (its `watch` table), at random moments
+    /// of the fault phase; the changes of one burst are closer together than the debounce.
+    FilesChanged,
+    /// The operator starts a service (`coord start NAME`) during the fault phase: one with
+    /// `autostart = false`, or any other (a stopped one starts again, a running one is refused).
+    /// Drawn only for stacks that hold a service back ([`FaultPlan::draw_starts`]).
+    OperatorStart,
 }
 
 impl FaultKind {
     /// Every kind, in plan order.
-    pub const ALL: [FaultKind; 15] = [
+    pub const ALL: [FaultKind; 17] = [
         FaultKind::PortStolen,
         FaultKind::PortHeldAtStart,
         FaultKind::SpawnFailure,
@@ -63,12 +70,20 @@ impl FaultKind {
         FaultKind::OperatorStop,
         FaultKind::ProbeLost,
         FaultKind::UnattributableAnswer,
+        FaultKind::FilesChanged,
+        FaultKind::OperatorStart,
     ];
 
     /// Kinds drawn from a side stream of the seed ([`FaultPlan::draw_side`]), so that adding them
     /// shifted no draw of the kinds before them.
     fn drawn_aside(self) -> bool {
-        matches!(self, FaultKind::ProbeLost | FaultKind::UnattributableAnswer)
+        matches!(
+            self,
+            FaultKind::ProbeLost
+                | FaultKind::UnattributableAnswer
+                | FaultKind::FilesChanged
+                | FaultKind::OperatorStart
+        )
     }
 
     /// The name printed in plans.
@@ -89,6 +104,8 @@ impl FaultKind {
             FaultKind::OperatorStop => "operator_stop",
             FaultKind::ProbeLost => "probe_answer_lost",
             FaultKind::UnattributableAnswer => "unattributable_answer",
+            FaultKind::FilesChanged => "files_changed",
+            FaultKind::OperatorStart => "operator_start",
         }
     }
 
@@ -178,10 +195,26 @@ impl FaultPlan {
     /// shift no other draw of the plan.
     pub fn draw_side(&mut self, seed: u64) {
         let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x1a57_a45e_7a11_0ff5);
-        for kind in FaultKind::ALL.into_iter().filter(|k| k.drawn_aside()) {
+        let kinds = FaultKind::ALL
+            .into_iter()
+            .filter(|k| k.drawn_aside() && *k != FaultKind::OperatorStart);
+        for kind in kinds {
             if side.random_bool(0.5) {
                 self.per_mille[kind.index()] = side.random_range(20..=400);
             }
+        }
+    }
+
+    /// Draws operator starts (off with probability 1/2, else 10% to 50%) from their own stream
+    /// derived from `seed`, only for a stack with a service that has `autostart = false`: other
+    /// stacks' plans stay as they were.
+    pub fn draw_starts(&mut self, seed: u64, stack: &Stack) {
+        if stack.services.iter().all(|s| s.autostart) {
+            return;
+        }
+        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x57a7_0de3_a4d0_0001);
+        if side.random_bool(0.5) {
+            self.per_mille[FaultKind::OperatorStart.index()] = side.random_range(100..=500);
         }
     }
 
@@ -243,7 +276,12 @@ impl fmt::Display for PlanDisplay<'_> {
             "fault plan (fault phase {} ms):",
             self.plan.fault_window_ms
         )?;
+        let watches = self.stack.services.iter().any(|s| s.watch.is_some());
         for kind in FaultKind::ALL {
+            // Only a stack that watches files can have them change (and older traces stay put).
+            if kind == FaultKind::FilesChanged && !watches {
+                continue;
+            }
             let p = self.plan.per_mille(kind);
             if p == 0 {
                 writeln!(f, "  {:<26} off", kind.name())?;
@@ -282,11 +320,29 @@ mod tests {
         };
         assert_eq!(plan(1), plan(1));
         assert_ne!(plan(1), plan(2));
-        // Over many seeds every kind is sometimes off and sometimes on.
+        // Over many seeds every kind is sometimes off and sometimes on (operator starts only on
+        // a stack that holds a service back: never on netra).
         for kind in FaultKind::ALL {
             let on = (0..200).filter(|s| plan(*s).per_mille(kind) > 0).count();
+            if kind == FaultKind::OperatorStart {
+                assert_eq!(on, 0);
+                continue;
+            }
             assert!(on > 20 && on < 180, "{kind:?} on in {on}/200 plans");
         }
+        let mut held = netra();
+        held.services[4].autostart = false;
+        let starts = (0..200)
+            .filter(|&seed| {
+                let mut plan = plan(seed);
+                plan.draw_starts(seed, &held);
+                plan.per_mille(FaultKind::OperatorStart) > 0
+            })
+            .count();
+        assert!(
+            starts > 20 && starts < 180,
+            "operator starts in {starts}/200"
+        );
         assert!((0..200).any(|s| plan(s).doomed.is_some()));
     }
 

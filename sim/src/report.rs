@@ -30,6 +30,7 @@ fn outcome_text(outcome: &Option<RunOutcome>) -> String {
         Some(RunOutcome::Completed) => "completed".to_string(),
         Some(RunOutcome::Interrupted) => "interrupted".to_string(),
         Some(RunOutcome::Failed(why)) => format!("failed ({why})"),
+        Some(RunOutcome::TaskEnded { task, code }) => format!("{task} ended with code {code}"),
     }
 }
 
@@ -101,9 +102,10 @@ fn describe_stack(out: &mut String, stack: &Stack) {
         } else {
             ""
         };
+        let held = if s.autostart { "" } else { " autostart=false" };
         let _ = writeln!(
             out,
-            "  {:<5} {:<7} {:<10} {:<8} needs {}{exec}{extreme}",
+            "  {:<5} {:<7} {:<10} {:<8} needs {}{exec}{extreme}{held}",
             s.name,
             format!("{:?}", s.kind).to_lowercase(),
             port,

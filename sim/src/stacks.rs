@@ -30,7 +30,10 @@ pub fn service(name: &str) -> Service {
         restart: RestartSpec::default(),
         stop_signal: StopSignal::Term,
         stop_grace: Duration::from_secs(10),
+        stop_command: None,
+        watch: None,
         optional: false,
+        autostart: true,
     }
 }
 
@@ -182,8 +185,8 @@ pub fn random_dag(n: usize, max_deps: usize, seed: u64) -> Stack {
 /// dependencies each (see [`random_dag`]), `max_parallel_starts` 1 to 4, every third service
 /// optional. On top, from a side stream of the seed (see [`shake`]): fixed ports inside the
 /// range, preferred ports equal to another service's fixed port, `exec` readiness probes,
-/// extreme and zero-ish durations, and one stack in ten made of tasks only. Deterministic in
-/// `seed`.
+/// extreme and zero-ish durations, and one stack in ten made of tasks only; and from another,
+/// services held back with `autostart = false` ([`hold_back`]). Deterministic in `seed`.
 pub fn random_small(seed: u64) -> Stack {
     let n = 4 + (seed % 12) as usize;
     let mut stack = random_dag(n, 3, seed);
@@ -193,7 +196,23 @@ pub fn random_small(seed: u64) -> Stack {
         s.optional = (i as u64 + seed).is_multiple_of(3);
     }
     shake(&mut stack, seed);
+    hold_back(&mut stack, seed);
     stack
+}
+
+/// One random stack in three holds services back (`autostart = false`, each service with
+/// probability 1/4, from a stream of its own): a bare run leaves them alone unless a selected
+/// dependent pulls them in, and the operator starts them (`coord start`) at random moments.
+fn hold_back(stack: &mut Stack, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x401d_bac4_0000_0001);
+    if !rng.random_ratio(1, 3) {
+        return;
+    }
+    for s in &mut stack.services {
+        if rng.random_ratio(1, 4) {
+            s.autostart = false;
+        }
+    }
 }
 
 /// The first ports of the random stacks' range: fixed ports are drawn among them, so they are
@@ -350,6 +369,10 @@ mod tests {
             .iter()
             .filter(|s| s.services.iter().all(|x| x.kind == ServiceKind::Task));
         assert!(tasks_only.count() > 15);
+        let held_back = stacks
+            .iter()
+            .filter(|s| s.services.iter().any(|x| !x.autostart));
+        assert!(held_back.count() > 60);
         assert!(stacks.iter().all(|s| {
             let f = fixed(s);
             let mut d = f.clone();

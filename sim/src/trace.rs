@@ -2,7 +2,7 @@
 //! milliseconds, virtual pids and simulated ports only (no real pids, ports, paths or floats).
 
 use coord_core::stack::Stack;
-use coord_core::{Command, Input, ProbeOutcome, ProbePurpose, RunOutcome, Timestamp};
+use coord_core::{Action, Input, ProbeOutcome, ProbePurpose, RunOutcome, Timestamp};
 use std::fmt::Write;
 
 /// The lines of a run's trace. When disabled (sweeps), nothing is formatted at all.
@@ -133,19 +133,25 @@ impl Trace {
             Input::RestartService { service } => {
                 self.line(at, name(*service), "restart", format_args!(""))
             }
+            Input::StartService { service } => {
+                self.line(at, name(*service), "start", format_args!(""))
+            }
             Input::Shutdown => self.line(at, "*", "shutdown", format_args!("graceful")),
             Input::Interrupt => self.line(at, "*", "interrupt", format_args!("")),
+            Input::FilesChanged { service, path } => {
+                self.line(at, name(*service), "files", format_args!("changed {path}"))
+            }
         }
     }
 
     /// Records a command the coordinator emitted.
-    pub fn command(&mut self, at: Timestamp, stack: &Stack, cmd: &Command) {
+    pub fn command(&mut self, at: Timestamp, stack: &Stack, cmd: &Action) {
         if !self.enabled {
             return;
         }
         let name = |id: usize| stack.services.get(id).map_or("?", |s| s.name.as_str());
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -165,7 +171,7 @@ impl Trace {
                     format_args!("g{generation} port {port}{vars}"),
                 )
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
@@ -177,7 +183,7 @@ impl Trace {
                 };
                 self.line(at, name(*service), what, format_args!("g{generation}"))
             }
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -187,7 +193,16 @@ impl Trace {
                 "> signal",
                 format_args!("g{generation} {signal:?}"),
             ),
-            Command::ReleasePort {
+            Action::StopCommand {
+                service,
+                generation,
+            } => self.line(
+                at,
+                name(*service),
+                "> stop-cmd",
+                format_args!("g{generation}"),
+            ),
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
@@ -197,13 +212,29 @@ impl Trace {
                 "> release",
                 format_args!("g{generation} port {port}"),
             ),
-            Command::Transition(t) => self.line(
+            Action::Transition(t) => self.line(
                 at,
                 &t.name,
                 "> state",
                 format_args!("{} -> {} ({})", t.from.name(), t.to.name(), t.reason),
             ),
-            Command::StartupFinished(summary) => self.line(
+            // In whole milliseconds (no floats in a trace), unlike the runtime's words.
+            Action::Backoff(b) => {
+                let (doing, what) = match b.kind {
+                    coord_core::BackoffKind::Retry => ("retrying", "attempt"),
+                    coord_core::BackoffKind::Restart => ("restarting", "restart"),
+                };
+                self.line(
+                    at,
+                    &b.name,
+                    "> backoff",
+                    format_args!(
+                        "{doing} in {} ms ({what} {} of {})",
+                        b.delay_ms, b.number, b.of
+                    ),
+                )
+            }
+            Action::StartupFinished(summary) => self.line(
                 at,
                 "*",
                 "> startup",
@@ -219,12 +250,15 @@ impl Trace {
                     }
                 ),
             ),
-            Command::Finished(outcome) => {
+            Action::Finished(outcome) => {
                 let outcome = match outcome {
                     RunOutcome::Stopped => "stopped".to_string(),
                     RunOutcome::Completed => "completed".to_string(),
                     RunOutcome::Interrupted => "interrupted".to_string(),
                     RunOutcome::Failed(why) => format!("failed: {why}"),
+                    RunOutcome::TaskEnded { task, code } => {
+                        format!("{task} ended with code {code}")
+                    }
                 };
                 self.line(at, "*", "> finished", format_args!("{outcome}"))
             }

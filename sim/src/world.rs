@@ -11,7 +11,7 @@ use crate::process::{ByGeneration, SimProcess, SpawnContext, StopBehaviour, sign
 use crate::trace::Trace;
 use coord_core::stack::{ServiceId, Stack, StopSignal};
 use coord_core::{
-    Command, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
+    Action, Coordinator, ExitStatus, Generation, Input, Options, ProbeOutcome, ProbePurpose,
     ProbeSeq, RunOutcome, Timestamp,
 };
 use rand::{RngExt, SeedableRng};
@@ -52,6 +52,10 @@ enum WorldEvent {
     OutsiderLeave { port: u16 },
     /// The operator restarts (or stops) a service.
     Operator { service: ServiceId, restart: bool },
+    /// A file that `service` watches changes.
+    FileChange { service: ServiceId, path: String },
+    /// The operator starts a service (`coord start NAME`).
+    OperatorStart { service: ServiceId },
     /// The fault phase is over.
     CalmBegins,
     /// The operator presses Ctrl-C again during the shutdown.
@@ -119,6 +123,7 @@ impl World<Coordinator> {
         let mut plan = FaultPlan::swarm(&mut rng, &stack);
         plan.draw_force(seed);
         plan.draw_side(seed);
+        plan.draw_starts(seed, &stack);
         let coordinator = Coordinator::new(stack, options(seed), Timestamp::ZERO);
         let (checker, probes) = Self::models(coordinator.stack());
         World::assemble(seed, plan, rng, coordinator, (checker, probes), trace)
@@ -137,6 +142,7 @@ fn options(seed: u64) -> Options {
     Options {
         seed,
         last_ports: BTreeMap::new(),
+        ..Options::default()
     }
 }
 
@@ -147,6 +153,13 @@ impl<M: Machine> World<M> {
     pub fn with_machine(stack: Stack, seed: u64, plan: FaultPlan, machine: M, trace: bool) -> Self {
         let rng = ChaCha8Rng::seed_from_u64(seed);
         World::assemble(seed, plan, rng, machine, World::<M>::models(&stack), trace)
+    }
+
+    /// This world checks a run under `--abort-on-failure` (the machine must run with it): any
+    /// failure must fail the run.
+    pub fn abort_on_failure(mut self) -> Self {
+        self.checker.abort_on_failure();
+        self
     }
 
     /// The checker and the probe table of `stack`.
@@ -308,6 +321,12 @@ impl<M: Machine> World<M> {
         if self.plan.per_mille(FaultKind::OperatorStop) > 0 {
             self.plan_stops_with_waiting_dependents(&mut side, &has_dependents);
         }
+        if self.plan.per_mille(FaultKind::FilesChanged) > 0 {
+            self.plan_file_changes();
+        }
+        if self.plan.per_mille(FaultKind::OperatorStart) > 0 {
+            self.plan_starts();
+        }
         self.agenda
             .schedule(Timestamp(self.plan.fault_window_ms), WorldEvent::CalmBegins);
         self.feed(Input::Start {
@@ -334,6 +353,61 @@ impl<M: Machine> World<M> {
             for (at, restart) in events {
                 self.agenda
                     .schedule(Timestamp(at), WorldEvent::Operator { service, restart });
+            }
+        }
+    }
+
+    /// Bursts of file changes for the services that watch files, at random moments of the fault
+    /// phase: up to four chances per service, each burst one to five changes closer together
+    /// than the service's debounce (drawn from a stream of their own, so that a stack without
+    /// `watch` draws exactly as before).
+    fn plan_file_changes(&mut self) {
+        let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x0f11_e5c4_a46e_d5ee);
+        let window = self.plan.fault_window_ms.max(1);
+        let watched: Vec<(ServiceId, u64)> = self
+            .machine
+            .stack()
+            .services
+            .iter()
+            .enumerate()
+            .filter_map(|(id, s)| {
+                s.watch
+                    .as_ref()
+                    .map(|w| (id, coord_core::time::duration_millis(w.debounce)))
+            })
+            .collect();
+        for (service, debounce) in watched {
+            for _ in 0..4 {
+                if !self.plan.chance(FaultKind::FilesChanged, &mut side) {
+                    continue;
+                }
+                let mut at = side.random_range(0..window);
+                for n in 0..side.random_range(1..=5u32) {
+                    let path = format!("src/f{n}.py");
+                    self.agenda
+                        .schedule(Timestamp(at), WorldEvent::FileChange { service, path });
+                    at += side.random_range(0..debounce.max(1));
+                }
+            }
+        }
+    }
+
+    /// `coord start` at random moments of the fault phase (from a stream of its own): each
+    /// service held back (`autostart = false`) is started with the kind's probability, and as
+    /// often any service (a stopped one starts again, a running one is refused).
+    fn plan_starts(&mut self) {
+        let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x57a7_0de3_a4d0_0002);
+        let window = self.plan.fault_window_ms.max(1);
+        let n = self.machine.stack().services.len();
+        for service in 0..n {
+            let held = !self.machine.stack().services[service].autostart;
+            let times = if held { 2 } else { 1 };
+            for _ in 0..times {
+                if self.plan.chance(FaultKind::OperatorStart, &mut side) {
+                    let at = side.random_range(0..window);
+                    self.agenda
+                        .schedule(Timestamp(at), WorldEvent::OperatorStart { service });
+                }
             }
         }
     }
@@ -452,7 +526,11 @@ impl<M: Machine> World<M> {
             } else {
                 Input::StopService { service }
             }),
+            WorldEvent::OperatorStart { service } => self.feed(Input::StartService { service }),
             WorldEvent::Force => self.feed(Input::Interrupt),
+            WorldEvent::FileChange { service, path } => {
+                self.feed(Input::FilesChanged { service, path })
+            }
             WorldEvent::CalmBegins => {
                 self.calm = true;
                 self.trace.line(
@@ -501,7 +579,7 @@ impl<M: Machine> World<M> {
                 return;
             };
             self.trace.command(self.now, self.machine.stack(), &cmd);
-            self.observe(Observation::Command(&cmd));
+            self.observe(Observation::Action(&cmd));
             self.execute(cmd);
         }
     }
@@ -510,32 +588,38 @@ impl<M: Machine> World<M> {
         Timestamp(self.now.as_millis() + ms)
     }
 
-    fn execute(&mut self, cmd: Command) {
+    fn execute(&mut self, cmd: Action) {
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
                 ..
             } => self.spawn(service, generation, port),
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
                 seq,
             } => self.probe(service, generation, purpose, seq),
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
             } => self.signal(service, generation, signal),
-            Command::ReleasePort {
+            // The machine runs a stop command like the stop signal: the process stops as it
+            // would on SIGTERM (promptly, slowly, or never when it "ignores" it: a hung stop).
+            Action::StopCommand {
+                service,
+                generation,
+            } => self.signal(service, generation, StopSignal::Term),
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
             } => self.ports.release((service, generation), port),
-            Command::Transition(_) | Command::StartupFinished(_) => {}
-            Command::Finished(outcome) => self.outcome = Some(outcome),
+            Action::Transition(_) | Action::StartupFinished(_) | Action::Backoff(_) => {}
+            Action::Finished(outcome) => self.outcome = Some(outcome),
         }
     }
 

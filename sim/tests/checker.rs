@@ -4,7 +4,7 @@
 
 use coord_core::stack::{ServiceId, Stack, StopSignal};
 use coord_core::{
-    Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Action, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Timestamp, Transition,
 };
 use coord_sim::invariants::EndState;
@@ -42,14 +42,14 @@ impl History {
             .observe(Timestamp(self.now), Observation::Input(&input))
     }
 
-    fn cmd(&mut self, cmd: Command) -> Result<(), Violation> {
+    fn cmd(&mut self, cmd: Action) -> Result<(), Violation> {
         self.checker
-            .observe(Timestamp(self.now), Observation::Command(&cmd))
+            .observe(Timestamp(self.now), Observation::Action(&cmd))
     }
 
     fn go(&mut self, service: ServiceId, to: ServiceState) -> Result<(), Violation> {
         let from = self.checker.state(service).clone();
-        self.cmd(Command::Transition(Transition {
+        self.cmd(Action::Transition(Transition {
             at: Timestamp(self.now),
             service,
             name: self.stack.services[service].name.clone(),
@@ -75,7 +75,7 @@ impl History {
         port: Option<u16>,
         env: Vec<(String, String)>,
     ) -> Result<(), Violation> {
-        self.cmd(Command::Spawn {
+        self.cmd(Action::Spawn {
             service,
             generation,
             port,
@@ -199,7 +199,7 @@ fn port_reused_while_the_old_process_lives() {
     let mut h = History::new(netra());
     h.bring_up(DATABASE, 5432);
     // Released on paper, but generation 1 never exited.
-    h.cmd(Command::ReleasePort {
+    h.cmd(Action::ReleasePort {
         service: DATABASE,
         generation: 1,
         port: 5432,
@@ -235,14 +235,14 @@ fn port_handed_out_while_an_outsider_holds_it() {
     later
         .observe(Timestamp(5), Observation::OutsiderLeft(5432))
         .unwrap();
-    let spawn = Command::Spawn {
+    let spawn = Action::Spawn {
         service: DATABASE,
         generation: 2,
         port: Some(5432),
         env: Vec::new(),
     };
     later
-        .observe(Timestamp(6), Observation::Command(&spawn))
+        .observe(Timestamp(6), Observation::Action(&spawn))
         .unwrap();
 }
 
@@ -357,7 +357,7 @@ fn liveness_probed_before_ready() {
     h.spawn(DATABASE, 1, Some(5432)).unwrap();
     h.spawned(DATABASE, 1).unwrap();
     caught(
-        h.cmd(Command::Probe {
+        h.cmd(Action::Probe {
             service: DATABASE,
             generation: 1,
             purpose: ProbePurpose::Liveness,
@@ -386,7 +386,7 @@ fn a_service_marked_optional_but_required_by_a_required_one_fails_the_run() {
     let mut h = History::new(netra());
     h.fail_to_start(REDIS);
     caught(
-        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        h.cmd(Action::Finished(RunOutcome::Stopped)),
         Invariant::RunOutcome,
     );
 }
@@ -455,7 +455,7 @@ fn stop_signal_never_followed_by_kill() {
     let mut h = History::new(netra());
     h.bring_up(DATABASE, 5432);
     h.at(1_000).input(Input::Shutdown).unwrap();
-    h.cmd(Command::Signal {
+    h.cmd(Action::Signal {
         service: DATABASE,
         generation: 1,
         signal: StopSignal::Term,
@@ -475,13 +475,13 @@ fn stop_signal_never_followed_by_kill() {
     );
     assert!(v.detail.contains("database"), "{v}");
 
-    let kill = Command::Signal {
+    let kill = Action::Signal {
         service: DATABASE,
         generation: 1,
         signal: StopSignal::Kill,
     };
     killed
-        .observe(Timestamp(11_000), Observation::Command(&kill))
+        .observe(Timestamp(11_000), Observation::Action(&kill))
         .unwrap();
     killed
         .observe(Timestamp(20_000), Observation::Idle)
@@ -499,7 +499,7 @@ fn dependency_stopped_before_its_dependent() {
     h.bring_up(AUTH, 8080);
     h.input(Input::Shutdown).unwrap();
     let v = caught(
-        h.cmd(Command::Signal {
+        h.cmd(Action::Signal {
             service: DATABASE,
             generation: 1,
             signal: StopSignal::Term,
@@ -515,7 +515,7 @@ fn finished_with_a_live_process_or_a_leaked_reservation() {
     h.bring_up(DATABASE, 5432);
     h.input(Input::Shutdown).unwrap();
     caught(
-        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        h.cmd(Action::Finished(RunOutcome::Stopped)),
         Invariant::ShutdownLeavesNothing,
     );
 
@@ -523,7 +523,7 @@ fn finished_with_a_live_process_or_a_leaked_reservation() {
     h.bring_up(DATABASE, 5432);
     h.input(Input::Shutdown).unwrap();
     h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
-    h.cmd(Command::Finished(RunOutcome::Stopped)).unwrap();
+    h.cmd(Action::Finished(RunOutcome::Stopped)).unwrap();
     let leaked = EndState {
         held_reservations: vec![(5432, DATABASE)],
         ..EndState::default()
@@ -563,7 +563,7 @@ fn run_outcome_contradicts_the_failures() {
     let mut h = History::new(netra());
     h.fail_to_start(DATABASE);
     caught(
-        h.cmd(Command::Finished(RunOutcome::Stopped)),
+        h.cmd(Action::Finished(RunOutcome::Stopped)),
         Invariant::RunOutcome,
     );
 
@@ -571,18 +571,18 @@ fn run_outcome_contradicts_the_failures() {
     h.fail_to_start(REDIS);
     // redis is optional: the run must not fail because of it.
     caught(
-        h.cmd(Command::Finished(RunOutcome::Failed("redis failed".into()))),
+        h.cmd(Action::Finished(RunOutcome::Failed("redis failed".into()))),
         Invariant::RunOutcome,
     );
     // Stopped is the right outcome.
-    h.cmd(Command::Finished(RunOutcome::Stopped)).unwrap();
+    h.cmd(Action::Finished(RunOutcome::Stopped)).unwrap();
 }
 
 #[test]
 fn command_after_finished() {
     let mut h = History::new(netra());
     h.input(Input::Shutdown).unwrap();
-    h.cmd(Command::Finished(RunOutcome::Interrupted)).unwrap();
+    h.cmd(Action::Finished(RunOutcome::Interrupted)).unwrap();
     caught(h.spawn(DATABASE, 1, Some(5432)), Invariant::RunOutcome);
 }
 
@@ -590,7 +590,7 @@ fn command_after_finished() {
 fn transitions_that_skip_a_state() {
     let mut h = History::new(netra());
     let v = caught(
-        h.cmd(Command::Transition(Transition {
+        h.cmd(Action::Transition(Transition {
             at: Timestamp(0),
             service: BACKEND,
             name: "backend".into(),
@@ -625,8 +625,115 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::OnlyOwnerReleases,
         Invariant::UserStopNeverFails,
         Invariant::DependentsFollowMoves,
+        Invariant::WatchDebounced,
+        Invariant::CascadeAfterReady,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
+}
+
+/// netra with the database watching files (debounce 300 ms, cascade).
+fn netra_watching_the_database() -> Stack {
+    let mut stack = netra();
+    stack.services[DATABASE].watch = Some(coord_core::stack::Watch {
+        paths: vec!["src".into()],
+        include: Vec::new(),
+        exclude: Vec::new(),
+        debounce: std::time::Duration::from_millis(300),
+        cascade: true,
+    });
+    stack
+}
+
+impl History {
+    /// A transition of `service` to `to` with `reason`.
+    fn go_because(
+        &mut self,
+        service: ServiceId,
+        to: ServiceState,
+        reason: &str,
+    ) -> Result<(), Violation> {
+        let from = self.checker.state(service).clone();
+        self.cmd(Action::Transition(Transition {
+            at: Timestamp(self.now),
+            service,
+            name: self.stack.services[service].name.clone(),
+            from,
+            to,
+            reason: reason.to_string(),
+        }))
+    }
+
+    fn files_changed(&mut self, service: ServiceId) -> Result<(), Violation> {
+        self.input(Input::FilesChanged {
+            service,
+            path: "src/a.py".into(),
+        })
+    }
+}
+
+#[test]
+fn restart_for_changed_files_within_the_debounce_or_twice_per_burst() {
+    let mut h = History::new(netra_watching_the_database());
+    h.bring_up(DATABASE, 5432);
+    h.at(1_000).files_changed(DATABASE).unwrap();
+    h.at(1_200).files_changed(DATABASE).unwrap();
+    // 100 ms after the last change: inside the 300 ms debounce.
+    let v = caught(
+        h.at(1_300).go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        ),
+        Invariant::WatchDebounced,
+    );
+    assert!(v.detail.contains("within its debounce of 300 ms"), "{v}");
+
+    let mut h = History::new(netra_watching_the_database());
+    h.bring_up(DATABASE, 5432);
+    h.at(1_000).files_changed(DATABASE).unwrap();
+    h.at(1_300)
+        .go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        )
+        .unwrap();
+    h.go(DATABASE, ServiceState::Waiting).unwrap();
+    // A second restart for the same burst: no change since the first.
+    let v = caught(
+        h.at(3_000).go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        ),
+        Invariant::WatchDebounced,
+    );
+    assert!(v.detail.contains("no change since"), "{v}");
+}
+
+#[test]
+fn cascade_before_the_watched_service_is_ready_again() {
+    let mut h = History::new(netra_watching_the_database());
+    h.bring_up(DATABASE, 5432);
+    h.bring_up(AUTH, 8080);
+    h.at(1_000).files_changed(DATABASE).unwrap();
+    h.at(1_300)
+        .go_because(
+            DATABASE,
+            ServiceState::Restarting,
+            "files changed (src/a.py)",
+        )
+        .unwrap();
+    // auth follows while the database is still restarting.
+    let v = caught(
+        h.at(1_301).go_because(
+            AUTH,
+            ServiceState::Restarting,
+            "dependency database restarted after files changed",
+        ),
+        Invariant::CascadeAfterReady,
+    );
+    assert!(v.detail.contains("not ready again"), "{v}");
 }
 
 #[test]
@@ -649,7 +756,7 @@ fn dependent_told_a_failed_dependency_is_available() {
     );
     assert!(v.detail.contains("REDIS_AVAILABLE=1"), "{v}");
 
-    let honest = Command::Spawn {
+    let honest = Action::Spawn {
         service: AUTH,
         generation: 1,
         port: Some(8080),
@@ -659,7 +766,7 @@ fn dependent_told_a_failed_dependency_is_available() {
             ("REDIS_AVAILABLE".to_string(), "0".to_string()),
         ],
     };
-    ok.observe(Timestamp(0), Observation::Command(&honest))
+    ok.observe(Timestamp(0), Observation::Action(&honest))
         .unwrap();
 }
 
@@ -668,7 +775,7 @@ fn a_late_release_drops_another_owners_port() {
     let mut h = History::new(netra());
     h.bring_up(DATABASE, 5432);
     h.exited(DATABASE, 1, ExitStatus::Code(1)).unwrap();
-    h.cmd(Command::ReleasePort {
+    h.cmd(Action::ReleasePort {
         service: DATABASE,
         generation: 1,
         port: 5432,
@@ -678,7 +785,7 @@ fn a_late_release_drops_another_owners_port() {
     h.go(REDIS, ServiceState::Waiting).unwrap();
     h.spawn(REDIS, 1, Some(5432)).unwrap();
     let mut honest = h.checker.clone();
-    let late = Command::ReleasePort {
+    let late = Action::ReleasePort {
         service: DATABASE,
         generation: 1,
         port: 5432,
@@ -686,24 +793,24 @@ fn a_late_release_drops_another_owners_port() {
     let v = caught(h.cmd(late), Invariant::OnlyOwnerReleases);
     assert!(v.detail.contains("redis (generation 1) holds"), "{v}");
     // An older generation of the owner itself is no owner either.
-    let stale = Command::ReleasePort {
+    let stale = Action::ReleasePort {
         service: REDIS,
         generation: 0,
         port: 5432,
     };
     let mut older = honest.clone();
     caught(
-        older.observe(Timestamp(1), Observation::Command(&stale)),
+        older.observe(Timestamp(1), Observation::Action(&stale)),
         Invariant::OnlyOwnerReleases,
     );
     // The owner's own release passes.
-    let own = Command::ReleasePort {
+    let own = Action::ReleasePort {
         service: REDIS,
         generation: 1,
         port: 5432,
     };
     honest
-        .observe(Timestamp(1), Observation::Command(&own))
+        .observe(Timestamp(1), Observation::Action(&own))
         .unwrap();
 }
 
@@ -744,7 +851,7 @@ fn a_user_stop_fails_the_service_or_a_waiting_dependent() {
     caught(
         stopped.observe(
             Timestamp(0),
-            Observation::Command(&Command::Transition(failed)),
+            Observation::Action(&Action::Transition(failed)),
         ),
         Invariant::UserStopNeverFails,
     );
@@ -766,7 +873,7 @@ fn a_dependent_keeps_the_old_address_of_a_dependency_that_moved() {
     // database restarts and comes back on 5433; auth still runs with DATABASE_PORT=5432.
     h.go(DATABASE, ServiceState::Restarting).unwrap();
     h.exited(DATABASE, 1, ExitStatus::Signal(15)).unwrap();
-    h.cmd(Command::ReleasePort {
+    h.cmd(Action::ReleasePort {
         service: DATABASE,
         generation: 1,
         port: 5432,
@@ -787,7 +894,7 @@ fn a_dependent_keeps_the_old_address_of_a_dependency_that_moved() {
     assert!(v.detail.contains("port 5433"), "{v}");
 
     // Restarted in the same step: fine.
-    let stop = Command::Transition(Transition {
+    let stop = Action::Transition(Transition {
         at: Timestamp(0),
         service: AUTH,
         name: "auth".into(),
@@ -796,7 +903,7 @@ fn a_dependent_keeps_the_old_address_of_a_dependency_that_moved() {
         reason: "dependency database moved from port 5432 to 5433".into(),
     });
     honest
-        .observe(Timestamp(0), Observation::Command(&stop))
+        .observe(Timestamp(0), Observation::Action(&stop))
         .unwrap();
     let later = Input::Exited {
         service: BACKEND,

@@ -140,3 +140,120 @@ fn some_seeds_press_ctrl_c_twice_and_everything_still_ends() {
     }
     assert!(seen_force);
 }
+
+/// Services held back (`autostart = false`) and started by the operator at random moments: on
+/// a stack where the held-back `worker` requires `db` (and `db` is also stopped by the operator
+/// now and then), every invariant holds, among them "no service spawned before its required
+/// dependencies are ready", which covers on-demand starts too, and the worker does run.
+#[test]
+fn operator_starts_of_held_back_services_keep_every_invariant() {
+    use coord_core::stack::DependencyKind;
+    use coord_sim::stacks::{depends, service, stack};
+    let mut worker = service("worker");
+    worker.autostart = false;
+    depends(
+        &mut worker,
+        (0, "db"),
+        DependencyKind::Required,
+        std::time::Duration::from_secs(30),
+    );
+    let s = stack("held.toml", vec![service("db"), service("api"), worker]);
+    let mut worker_ran = 0;
+    for seed in 0..200 {
+        let plan = FaultPlan::calm()
+            .window(5_000)
+            .with(FaultKind::OperatorStart, 500)
+            .with(FaultKind::OperatorStop, 100)
+            .with(FaultKind::CrashBeforeReady, 100);
+        let run = World::with_plan(s.clone(), seed, plan, true).run();
+        assert!(
+            run.violation.is_none(),
+            "{}",
+            report::full(&run, &s, "held.toml")
+        );
+        let text = run.trace.lines().join("\n");
+        assert!(
+            text.contains("worker       > state     pending -> not_started"),
+            "{text}"
+        );
+        if text.contains("worker       > state     starting -> ready") {
+            worker_ran += 1;
+        }
+    }
+    assert!(worker_ran > 20, "the worker ran in {worker_ran} seeds");
+}
+
+/// `--exit-code-from tests` under swarm faults (the integration-test pattern: database, api,
+/// then tests): every invariant holds, and a run that the operator did not end and no required
+/// failure ended ends with the task's code.
+#[test]
+fn exit_code_from_runs_keep_every_invariant_and_end_with_the_task() {
+    use coord_core::stack::{DependencyKind, ServiceKind};
+    use coord_sim::stacks::{depends, service, stack};
+    let s30 = std::time::Duration::from_secs(30);
+    let mut api = service("api");
+    depends(&mut api, (0, "database"), DependencyKind::Required, s30);
+    let mut tests = service("tests");
+    tests.kind = ServiceKind::Task;
+    depends(&mut tests, (1, "api"), DependencyKind::Required, s30);
+    let s = stack("ci.toml", vec![service("database"), api, tests]);
+    let mut ended_with_task = 0;
+    for seed in 0..300 {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        let plan = FaultPlan::swarm(&mut rng, &s);
+        let options = Options {
+            seed,
+            exit_code_from: Some("tests".into()),
+            ..Options::default()
+        };
+        let coordinator = Coordinator::new(s.clone(), options, Timestamp::ZERO);
+        let run = World::with_machine(s.clone(), seed, plan, coordinator, true).run();
+        assert!(
+            run.violation.is_none(),
+            "{}",
+            report::full(&run, &s, "ci.toml")
+        );
+        if matches!(run.outcome, Some(RunOutcome::TaskEnded { .. })) {
+            ended_with_task += 1;
+        }
+    }
+    assert!(
+        ended_with_task > 100,
+        "{ended_with_task}/300 ended with the task"
+    );
+}
+
+/// `--abort-on-failure` under swarm faults on netra (optional redis, auth and frontend): every
+/// invariant holds with the checker told that any failure fails the run, and some runs fail for
+/// an optional service.
+#[test]
+fn abort_on_failure_runs_keep_every_invariant() {
+    let s = netra();
+    let mut failed_for_optional = 0;
+    for seed in 0..300 {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        let plan = FaultPlan::swarm(&mut rng, &s);
+        let options = Options {
+            seed,
+            abort_on_failure: true,
+            ..Options::default()
+        };
+        let coordinator = Coordinator::new(s.clone(), options, Timestamp::ZERO);
+        let run = World::with_machine(s.clone(), seed, plan, coordinator, true)
+            .abort_on_failure()
+            .run();
+        assert!(
+            run.violation.is_none(),
+            "{}",
+            report::full(&run, &s, "netra.toml")
+        );
+        if let Some(RunOutcome::Failed(why)) = &run.outcome
+            && ["redis", "auth", "frontend"]
+                .iter()
+                .any(|n| why.starts_with(&format!("{n} failed")))
+        {
+            failed_for_optional += 1;
+        }
+    }
+    assert!(failed_for_optional > 10, "{failed_for_optional}/300");
+}

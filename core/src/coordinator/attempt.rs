@@ -5,7 +5,7 @@ use super::backoff::{self, PORT_TAKEN_BACKOFF};
 use super::protocol::{ExitStatus, ProbeOutcome, ProbePurpose};
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, Phase, ServiceState};
+use super::{Action, Coordinator, Phase, ServiceState};
 use crate::stack::{PortSpec, ServiceId, ServiceKind};
 use crate::time::Timestamp;
 use std::time::Duration;
@@ -78,7 +78,7 @@ impl Coordinator {
         rec.stop_sent = false;
         rec.killed_after_grace = false;
         self.live_processes += 1;
-        self.commands.push_back(Command::Spawn {
+        self.commands.push_back(Action::Spawn {
             service,
             generation: rec.generation,
             port,
@@ -199,7 +199,7 @@ impl Coordinator {
         let seq = rec.probe_seq;
         let deadline = now.add(timeout).add(PROBE_DEADLINE_SLACK);
         self.timers.set(service, TimerKind::ProbeDeadline, deadline);
-        self.commands.push_back(Command::Probe {
+        self.commands.push_back(Action::Probe {
             service,
             generation,
             purpose,
@@ -317,6 +317,7 @@ impl Coordinator {
                 .set(service, TimerKind::Probe, now.add(live.period));
         }
         self.renew_dependents_that_hold_an_old_address(now, service);
+        self.cascade_after_ready(now, service);
     }
 
     /// The uptime clock of a service without readiness probe ran out while it kept running.
@@ -355,6 +356,7 @@ impl Coordinator {
     /// `Input::Exited` of the current process.
     pub(super) fn on_exited(&mut self, now: Timestamp, service: ServiceId, status: ExitStatus) {
         let state = self.records[service].state.clone();
+        self.run_end.note_exit(service, status);
         if self.process_gone(now, service) {
             return;
         }
@@ -372,6 +374,10 @@ impl Coordinator {
                 let task = self.stack.services[service].kind == ServiceKind::Task;
                 if task && status.success() {
                     self.complete(now, service);
+                } else if self.run_end.is_task(service) {
+                    // The task of `--exit-code-from` runs once: its exit code is the answer.
+                    let why = describe_exit(status);
+                    self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
                 } else {
                     let when = if task { "" } else { " before ready" };
                     self.attempt_failed(now, service, format!("{}{when}", describe_exit(status)));
@@ -396,6 +402,7 @@ impl Coordinator {
             rec.spawn_to_ready = Some(now.millis_since(rec.spawned_at.unwrap_or(now)));
         }
         self.set_state(now, service, ServiceState::Completed, "exited 0");
+        self.cascade_after_ready(now, service);
     }
 
     /// The current start attempt failed: stop its process if any, then retry or fail.
@@ -450,7 +457,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if let Some(port) = rec.port.take() {
             self.last_ports[service] = Some(port);
-            self.commands.push_back(Command::ReleasePort {
+            self.commands.push_back(Action::ReleasePort {
                 service,
                 generation: rec.generation,
                 port,
@@ -465,8 +472,13 @@ impl Coordinator {
         // Say so when the stop took a SIGKILL: the service did not stop within its grace.
         let stopped = |what: &str| -> String {
             if killed {
-                let grace = humantime::format_duration(self.stack.services[service].stop_grace);
-                format!("{what} (killed: still running {grace} after its stop signal)")
+                let spec = &self.stack.services[service];
+                let grace = humantime::format_duration(spec.stop_grace);
+                let how = match spec.stop_command {
+                    Some(_) => "stop command",
+                    None => "stop signal",
+                };
+                format!("{what} (killed: still running {grace} after its {how})")
             } else {
                 what.to_string()
             }
@@ -532,6 +544,13 @@ impl Coordinator {
         );
         let delay = self.jitter(base);
         self.set_state(now, service, ServiceState::Restarting, &reason);
+        let of = self
+            .stack
+            .coordination
+            .startup_retry_count
+            .saturating_add(1);
+        let next = (attempts.saturating_add(1), of);
+        self.announce_backoff(now, service, super::BackoffKind::Retry, delay, next);
         self.timers.set(service, TimerKind::Backoff, now.add(delay));
     }
 

@@ -7,28 +7,35 @@
 //! if let Some(t) = c.poll_timeout() { /* call c.handle_timeout(t) when t has passed */ }
 //! ```
 //!
-//! The protocol between the coordinator and its drivers (`Input`, `Command` and their parts) is
+//! The protocol between the coordinator and its drivers (`Input`, `Action` and their parts) is
 //! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
 //! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
-//! (stops, cascade, run failure, ordered shutdown) and `report` (status and startup summary).
+//! (stops, cascade, run failure, ordered shutdown), `watch` (file-watch restarts, debounce and
+//! cascade) and `report` (status and startup summary).
 
 mod attempt;
 mod backoff;
+mod backoff_notice;
 pub mod cadence;
 mod discovery;
 mod moves;
+mod on_demand;
 mod protocol;
 mod record;
 mod report;
+mod run_end;
 mod running;
+mod start_queue;
 mod state;
 pub mod status;
 mod stopping;
 mod timers;
 mod waiting;
+mod watch;
 
+pub use backoff_notice::{BackoffKind, BackoffNotice};
 pub use protocol::{
-    Command, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
+    Action, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
 };
 pub use state::{ServiceState, Transition};
 
@@ -40,7 +47,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use record::Record;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use timers::{TimerKind, Timers};
 
@@ -51,6 +58,13 @@ pub struct Options {
     pub seed: u64,
     /// The port each service had last time (from the registry): preferred over everything else.
     pub last_ports: BTreeMap<String, u16>,
+    /// `--exit-code-from TASK`: when this service ends (a task exits, once: it is not retried),
+    /// the stack is stopped in order and the run ends with its exit code
+    /// ([`RunOutcome::TaskEnded`]). It is selected even when not named or not autostarted.
+    pub exit_code_from: Option<String>,
+    /// `--abort-on-failure`: any service of the run failing (after its retries) fails the run,
+    /// optional or not.
+    pub abort_on_failure: bool,
 }
 
 /// How the run ended.
@@ -65,6 +79,15 @@ pub enum RunOutcome {
     Failed(String),
     /// Every selected service was a task, and they have all ended (none required failed).
     Completed,
+    /// The service of `--exit-code-from` ended, and the stack was stopped: the run exits with
+    /// its code (the exit code; 128 + the signal number when a signal killed it; 1 when it never
+    /// ran).
+    TaskEnded {
+        /// The service's name.
+        task: String,
+        /// Its exit code.
+        code: i32,
+    },
 }
 
 /// Where the run as a whole is.
@@ -76,7 +99,7 @@ enum Phase {
     Running,
     /// Stopping everything, dependents first.
     ShuttingDown,
-    /// `Command::Finished` was emitted.
+    /// `Action::Finished` was emitted.
     Finished,
 }
 
@@ -92,11 +115,9 @@ pub struct Coordinator {
     last_ports: Vec<Option<u16>>,
     records: Vec<Record>,
     timers: Timers,
-    commands: VecDeque<Command>,
-    /// Services whose dependencies allow a start, waiting for a start slot, by startup rank.
-    runnable: BTreeSet<(usize, ServiceId)>,
-    /// Services in `Starting` now.
-    starting: usize,
+    commands: VecDeque<Action>,
+    /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
+    start_queue: start_queue::StartQueue,
     /// Processes alive or being spawned.
     live_processes: usize,
     /// Selected services whose startup is not over yet.
@@ -124,6 +145,8 @@ pub struct Coordinator {
     startup_over_at: Option<Timestamp>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
+    /// The run ends with the exit code of this service (`--exit-code-from`), and the policy.
+    run_end: run_end::RunEnd,
 }
 
 impl Coordinator {
@@ -149,8 +172,7 @@ impl Coordinator {
             records,
             timers: Timers::new(stack.services.len()),
             commands: VecDeque::new(),
-            runnable: BTreeSet::new(),
-            starting: 0,
+            start_queue: start_queue::StartQueue::new(stack.services.len()),
             live_processes: 0,
             startup_pending: 0,
             phase: Phase::Idle,
@@ -173,6 +195,7 @@ impl Coordinator {
                 .collect(),
             answer: None,
             startup_over_at: None,
+            run_end: run_end::RunEnd::new(&stack, &options),
             stack,
         }
     }
@@ -257,8 +280,12 @@ impl Coordinator {
             Input::RestartService { service } => {
                 self.answer = Some(self.restart_service(now, service));
             }
+            Input::StartService { service } => {
+                self.answer = Some(self.start_service(now, service));
+            }
             Input::Shutdown => self.begin_shutdown(now),
             Input::Interrupt => self.on_interrupt(now),
+            Input::FilesChanged { service, path } => self.on_files_changed(now, service, path),
         }
         self.settle(now);
     }
@@ -277,14 +304,15 @@ impl Coordinator {
         self.settle(now);
     }
 
-    /// The answer to the last [`Input::StopService`] or [`Input::RestartService`], once: whether
+    /// The answer to the last [`Input::StopService`], [`Input::RestartService`] or
+    /// [`Input::StartService`], once: whether
     /// it was carried out, or why it changed nothing.
     pub fn poll_answer(&mut self) -> Option<OperatorAnswer> {
         self.answer.take()
     }
 
     /// The next command for the driver; drain until `None` after every `handle_*`.
-    pub fn poll_command(&mut self) -> Option<Command> {
+    pub fn poll_command(&mut self) -> Option<Action> {
         self.commands.pop_front()
     }
 
@@ -299,7 +327,7 @@ impl Coordinator {
         }
     }
 
-    /// Whether the run is over (`Command::Finished` was emitted).
+    /// Whether the run is over (`Action::Finished` was emitted).
     pub fn is_finished(&self) -> bool {
         self.phase == Phase::Finished
     }
@@ -326,6 +354,7 @@ impl Coordinator {
             TimerKind::Uptime => self.on_uptime_reached(now, service),
             TimerKind::Backoff => self.on_backoff_over(now, service),
             TimerKind::StopGrace => self.on_stop_grace_over(service),
+            TimerKind::FilesQuiet => self.on_files_quiet(now, service),
         }
     }
 
@@ -346,8 +375,30 @@ impl Coordinator {
             self.fill_start_slots(now);
         }
         self.report_startup_if_over(now);
+        self.end_with_task_if_over(now);
         self.complete_tasks_only_run(now);
         self.finish_if_done();
+    }
+
+    /// Emits the record of a backoff of `delay` before start attempt (or restart) `number` of
+    /// `of`: the state stays `restarting`, so the wait gets its own record.
+    fn announce_backoff(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        kind: BackoffKind,
+        delay: std::time::Duration,
+        (number, of): (u32, u32),
+    ) {
+        self.commands.push_back(Action::Backoff(BackoffNotice {
+            at: now,
+            service,
+            name: self.stack.services[service].name.clone(),
+            kind,
+            delay_ms: crate::time::duration_millis(delay),
+            number,
+            of,
+        }));
     }
 
     /// Changes the state of `service`, keeping the counters and emitting the transition record.
@@ -358,10 +409,10 @@ impl Coordinator {
         }
         let from = std::mem::replace(&mut rec.state, to.clone());
         if from == ServiceState::Starting {
-            self.starting -= 1;
+            self.start_queue.slot(false);
         }
         if to == ServiceState::Starting {
-            self.starting += 1;
+            self.start_queue.slot(true);
         }
         if rec.selected
             && !rec.startup_done
@@ -370,7 +421,7 @@ impl Coordinator {
             rec.startup_done = true;
             self.startup_pending -= 1;
         }
-        self.commands.push_back(Command::Transition(Transition {
+        self.commands.push_back(Action::Transition(Transition {
             at: now,
             service,
             name: self.stack.services[service].name.clone(),

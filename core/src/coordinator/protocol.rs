@@ -1,5 +1,5 @@
 //! The protocol between the coordinator and its drivers: what drivers feed the coordinator
-//! ([`Input`]) and what it asks of them ([`Command`]), with the values both carry.
+//! ([`Input`]) and what it asks of them ([`Action`]), with the values both carry.
 
 use crate::stack::{ServiceId, StopSignal};
 use serde::Serialize;
@@ -18,12 +18,12 @@ pub enum ProbePurpose {
     Liveness,
 }
 
-/// The number of a probe of one service: every [`Command::Probe`] gets the next one and its
+/// The number of a probe of one service: every [`Action::Probe`] gets the next one and its
 /// [`Input::ProbeResult`] echoes it, so an answer that arrives after the core gave up on it (its
 /// deadline passed) is told apart from the answer to the probe sent after it.
 pub type ProbeSeq = u64;
 
-/// What a driver found when it ran a [`Command::Probe`]: a fact, not a verdict. The core decides
+/// What a driver found when it ran an [`Action::Probe`]: a fact, not a verdict. The core decides
 /// what each fact means (see `attempt.rs` and `running.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,7 +81,7 @@ pub enum Input {
         /// Selected service names.
         services: Vec<String>,
     },
-    /// The process of a [`Command::Spawn`] is running.
+    /// The process of an [`Action::Spawn`] is running.
     Spawned {
         /// The service.
         service: ServiceId,
@@ -110,7 +110,7 @@ pub enum Input {
         /// The port that was taken.
         port: u16,
     },
-    /// The answer to a [`Command::Probe`].
+    /// The answer to an [`Action::Probe`].
     ProbeResult {
         /// The service.
         service: ServiceId,
@@ -148,12 +148,26 @@ pub enum Input {
     /// stops the stack in reverse dependency order, one during a shutdown kills every process
     /// now.
     Interrupt,
+    /// Files the service watches (its `watch` table) changed. A fact, reported for every change
+    /// the driver sees; the core debounces and decides whether to restart.
+    FilesChanged {
+        /// The watched service.
+        service: ServiceId,
+        /// One changed path (for the restart's reason).
+        path: String,
+    },
+    /// Start one service into the running stack (`coord start NAME`): a stopped or
+    /// never-started one (`autostart = false`), with what its dependency kinds pull in.
+    StartService {
+        /// The service.
+        service: ServiceId,
+    },
 }
 
 /// Work for the driver, drained with [`super::Coordinator::poll_command`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Command {
+pub enum Action {
     /// Make the port reservation real (if `port` is set: machine-wide lock plus a bind check,
     /// owned by this service and generation; answer `PortTaken` if busy), then start the process in its own process group with `env`
     /// added to the service's own environment. Answer `Spawned` or `SpawnFailed`.
@@ -188,6 +202,15 @@ pub enum Command {
         /// Which signal.
         signal: StopSignal,
     },
+    /// Run the service's `stop_command` (instead of a stop signal) for this generation's
+    /// process: through `sh -c`, with the service's environment, in its working directory. The
+    /// core still sends SIGKILL when the grace is over.
+    StopCommand {
+        /// The service.
+        service: ServiceId,
+        /// The generation whose process is to stop.
+        generation: Generation,
+    },
     /// The reservation of `port` by this owner (service and generation, the one of the
     /// `Spawn` that carried the port) is over: drop the machine-wide reservation if that owner
     /// still holds it. A release from anyone else is a no-op.
@@ -207,10 +230,13 @@ pub enum Command {
     /// The run is over: every process has ended and every port is released. The driver exits
     /// with the outcome.
     Finished(super::RunOutcome),
+    /// A retry or restart waits out its backoff before the next start (the state stays
+    /// `restarting`). Nothing to execute; the driver may print it.
+    Backoff(super::BackoffNotice),
 }
 
-/// The core's answer to an operator's `stop` or `restart` ([`Input::StopService`],
-/// [`Input::RestartService`]), read with [`super::Coordinator::poll_answer`] right after the input.
+/// The core's answer to an operator's `stop`, `restart` or `start` ([`Input::StopService`],
+/// [`Input::RestartService`], [`Input::StartService`]), read with [`super::Coordinator::poll_answer`] right after the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "answer", content = "message")]
 pub enum OperatorAnswer {

@@ -46,8 +46,6 @@ pub(crate) struct Record {
     pub spawn_pending: bool,
     /// The current generation's process is running (Spawned seen, Exited not yet).
     pub alive: bool,
-    /// Queued for a start slot.
-    pub queued: bool,
     /// The stop signal was sent for the current process.
     pub stop_sent: bool,
     /// It reached Ready/Completed or a final state once: its startup is over.
@@ -96,6 +94,11 @@ pub(crate) struct Record {
     pub ready_at: Option<Timestamp>,
     /// Spawn -> Ready of the attempt that first made it Ready.
     pub spawn_to_ready: Option<u64>,
+    /// A watched file changed and the restart waits for the quiet time: the last changed path.
+    pub files_changed: Option<String>,
+    /// Restarted by a cascading file watch: once Ready (or Completed) again, its running
+    /// required dependents are restarted in turn.
+    pub cascade_on_ready: bool,
 }
 
 impl Record {
@@ -126,12 +129,13 @@ impl Record {
             doom: None,
             stop_sent: false,
             killed_after_grace: false,
-            queued: false,
             spawned_at: None,
             first_spawn_at: None,
             ready_at: None,
             spawn_to_ready: None,
             startup_done: false,
+            files_changed: None,
+            cascade_on_ready: false,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The status snapshot and the startup summary with its critical path.
 
 use super::status::{ServiceStatus, StartupSummary, StatusReport};
-use super::{Command, Coordinator, Phase, ServiceState};
+use super::{Action, Coordinator, Phase, ServiceState};
 use crate::time::Timestamp;
 
 impl Coordinator {
@@ -53,7 +53,7 @@ impl Coordinator {
         }
         self.startup_over_at = Some(now);
         let summary = self.startup_summary(now);
-        self.commands.push_back(Command::StartupFinished(summary));
+        self.commands.push_back(Action::StartupFinished(summary));
     }
 
     fn startup_summary(&self, now: Timestamp) -> StartupSummary {

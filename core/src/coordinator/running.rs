@@ -117,6 +117,11 @@ impl Coordinator {
         rec.attempts = 0;
         let delay = self.jitter(base);
         self.set_state(now, service, ServiceState::Restarting, reason);
+        let count = (
+            u32::try_from(self.records[service].restart_times.len()).unwrap_or(u32::MAX),
+            spec.max_restarts,
+        );
+        self.announce_backoff(now, service, super::BackoffKind::Restart, delay, count);
         self.timers.set(service, TimerKind::Backoff, now.add(delay));
     }
 }

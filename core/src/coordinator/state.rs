@@ -32,6 +32,9 @@ pub enum ServiceState {
     Stopping,
     /// Stopped on request (or exited 0 after Ready with restart policy `no`).
     Stopped,
+    /// Not started: `autostart = false` and neither named nor pulled in by the run; it starts
+    /// only with `coord start` (`not_started`).
+    NotStarted,
 }
 
 impl ServiceState {
@@ -43,6 +46,7 @@ impl ServiceState {
                 | ServiceState::Failed(_)
                 | ServiceState::Skipped(_)
                 | ServiceState::Stopped
+                | ServiceState::NotStarted
         )
     }
 
@@ -60,6 +64,7 @@ impl ServiceState {
             ServiceState::Skipped(_) => "skipped",
             ServiceState::Stopping => "stopping",
             ServiceState::Stopped => "stopped",
+            ServiceState::NotStarted => "not_started",
         }
     }
 
@@ -68,6 +73,7 @@ impl ServiceState {
     pub fn name_after_run(&self) -> &'static str {
         match self {
             ServiceState::Failed(_) => "failed",
+            ServiceState::NotStarted => "not_started",
             _ => "stopped",
         }
     }
@@ -75,7 +81,7 @@ impl ServiceState {
     /// The readiness view of the original design.
     pub fn readiness(&self) -> ReadinessView {
         match self {
-            ServiceState::Pending => ReadinessView::Unknown,
+            ServiceState::Pending | ServiceState::NotStarted => ReadinessView::Unknown,
             ServiceState::Waiting => ReadinessView::Initializing,
             ServiceState::Starting | ServiceState::Restarting => ReadinessView::Starting,
             ServiceState::Ready | ServiceState::Completed => ReadinessView::Ready,
@@ -99,7 +105,7 @@ impl fmt::Display for ServiceState {
     }
 }
 
-/// One state change: emitted as [`super::Command::Transition`].
+/// One state change: emitted as [`super::Action::Transition`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transition {
     /// When.

@@ -3,7 +3,7 @@
 
 use super::record::ExitPlan;
 use super::timers::TimerKind;
-use super::{Command, Coordinator, OperatorAnswer, Phase, ServiceState};
+use super::{Action, Coordinator, OperatorAnswer, Phase, ServiceState};
 use crate::stack::{ServiceId, StopSignal};
 use crate::time::Timestamp;
 
@@ -27,7 +27,8 @@ impl Coordinator {
         }
     }
 
-    /// Sends the stop signal (SIGKILL when forced) and arms the grace timer.
+    /// Sends the stop signal, or runs the stop command instead (SIGKILL when forced), and arms
+    /// the grace timer.
     pub(super) fn send_stop(&mut self, now: Timestamp, service: ServiceId) {
         let spec = &self.stack.services[service];
         let signal = if self.force {
@@ -37,11 +38,19 @@ impl Coordinator {
         };
         let rec = &mut self.records[service];
         rec.stop_sent = true;
-        self.commands.push_back(Command::Signal {
-            service,
-            generation: rec.generation,
-            signal,
-        });
+        let generation = rec.generation;
+        if signal != StopSignal::Kill && spec.stop_command.is_some() {
+            self.commands.push_back(Action::StopCommand {
+                service,
+                generation,
+            });
+        } else {
+            self.commands.push_back(Action::Signal {
+                service,
+                generation,
+                signal,
+            });
+        }
         if signal != StopSignal::Kill {
             self.timers
                 .set(service, TimerKind::StopGrace, now.add(spec.stop_grace));
@@ -53,7 +62,7 @@ impl Coordinator {
         let rec = &mut self.records[service];
         if rec.alive {
             rec.killed_after_grace = true;
-            self.commands.push_back(Command::Signal {
+            self.commands.push_back(Action::Signal {
                 service,
                 generation: rec.generation,
                 signal: StopSignal::Kill,
@@ -71,10 +80,12 @@ impl Coordinator {
         }
     }
 
-    /// Forgets queued starts and timers of a service that has no process.
+    /// Forgets queued starts and timers of a service that has no process (a file-watch restart
+    /// still waiting for quiet stays: it decides for itself when it fires).
     fn drop_pending_work(&mut self, service: ServiceId) {
         self.unqueue(service);
-        self.timers.cancel_where(service, |_| true);
+        self.timers
+            .cancel_where(service, |k| k != TimerKind::FilesQuiet);
     }
 
     /// `Input::StopService`: stop it; dependents keep running (those waiting for it keep
@@ -111,14 +122,24 @@ impl Coordinator {
             return OperatorAnswer::Refused(why);
         }
         let name = self.stack.services[service].name.clone();
-        if self.records[service].has_process() {
-            self.stop_process(now, service, ExitPlan::Renew("restart requested".into()));
+        if self.renew(now, service, "restart requested") {
             OperatorAnswer::Accepted(format!("restarting {name}"))
+        } else {
+            OperatorAnswer::Accepted(format!("starting {name} again"))
+        }
+    }
+
+    /// Starts `service` again with fresh attempts, stopping its process first if it has one
+    /// (then the answer is true). `coord restart` and file-watch restarts both come here.
+    pub(super) fn renew(&mut self, now: Timestamp, service: ServiceId, reason: &str) -> bool {
+        if self.records[service].has_process() {
+            self.stop_process(now, service, ExitPlan::Renew(reason.into()));
+            true
         } else {
             self.drop_pending_work(service);
             self.records[service].attempts = 0;
             self.enter_waiting(now, service);
-            OperatorAnswer::Accepted(format!("starting {name} again"))
+            false
         }
     }
 
@@ -132,7 +153,7 @@ impl Coordinator {
             Phase::Idle => Err("the run has not started yet".into()),
             Phase::ShuttingDown | Phase::Finished => Err("the stack is shutting down".into()),
             Phase::Running if !rec.selected => Err(format!(
-                "{name} is not part of this run (start coord with it selected)"
+                "{name} is not part of this run (start it with `coord start {name}`)"
             )),
             Phase::Running => Ok(()),
         }
@@ -157,12 +178,11 @@ impl Coordinator {
             Phase::ShuttingDown | Phase::Finished => return,
         }
         self.phase = Phase::ShuttingDown;
-        self.runnable.clear();
+        self.start_queue.clear();
         if self.run_failure.is_some() {
             self.report_startup(now);
         }
         for service in 0..self.records.len() {
-            self.records[service].queued = false;
             self.timers
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
             let rec = &mut self.records[service];
@@ -259,11 +279,16 @@ impl Coordinator {
         }
         let outcome = match (&self.run_failure, self.startup_over_at.is_some()) {
             (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
+            (None, _) if self.run_end.outcome().is_some() => self
+                .run_end
+                .outcome()
+                .cloned()
+                .unwrap_or(super::RunOutcome::Stopped),
             (None, _) if self.completed => super::RunOutcome::Completed,
             (None, true) => super::RunOutcome::Stopped,
             (None, false) => super::RunOutcome::Interrupted,
         };
         self.phase = Phase::Finished;
-        self.commands.push_back(Command::Finished(outcome));
+        self.commands.push_back(Action::Finished(outcome));
     }
 }

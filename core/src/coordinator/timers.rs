@@ -29,23 +29,26 @@ pub(crate) enum TimerKind {
     Backoff,
     /// The stop grace is over: SIGKILL.
     StopGrace,
+    /// Watched files changed and have been quiet for the debounce: restart.
+    FilesQuiet,
 }
 
 /// The kinds other than `Dependency`, in slot order (see [`TimerKind::place`]).
-const FIXED: [TimerKind; 6] = [
+const FIXED: [TimerKind; 7] = [
     TimerKind::Readiness,
     TimerKind::Probe,
     TimerKind::ProbeDeadline,
     TimerKind::Uptime,
     TimerKind::Backoff,
     TimerKind::StopGrace,
+    TimerKind::FilesQuiet,
 ];
 
 /// The armed deadlines of one service.
 #[derive(Debug, Default, Clone)]
 struct Slots {
     /// One per kind of [`FIXED`].
-    fixed: [Option<Timestamp>; 6],
+    fixed: [Option<Timestamp>; 7],
     /// One per dependency edge.
     deps: Vec<Option<Timestamp>>,
 }
@@ -68,6 +71,7 @@ impl TimerKind {
             TimerKind::Uptime => Place::Fixed(3),
             TimerKind::Backoff => Place::Fixed(4),
             TimerKind::StopGrace => Place::Fixed(5),
+            TimerKind::FilesQuiet => Place::Fixed(6),
         }
     }
 }
@@ -113,28 +117,30 @@ pub(crate) struct Timers {
 
 impl TimerKind {
     /// An integer ordered as the kinds are: a dependency timer is its edge, the others the top
-    /// six values in declaration order.
+    /// seven values in declaration order.
     fn code(self) -> u64 {
         match self {
             TimerKind::Dependency(edge) => edge as u64,
-            TimerKind::Readiness => u64::MAX - 5,
-            TimerKind::Probe => u64::MAX - 4,
-            TimerKind::ProbeDeadline => u64::MAX - 3,
-            TimerKind::Uptime => u64::MAX - 2,
-            TimerKind::Backoff => u64::MAX - 1,
-            TimerKind::StopGrace => u64::MAX,
+            TimerKind::Readiness => u64::MAX - 6,
+            TimerKind::Probe => u64::MAX - 5,
+            TimerKind::ProbeDeadline => u64::MAX - 4,
+            TimerKind::Uptime => u64::MAX - 3,
+            TimerKind::Backoff => u64::MAX - 2,
+            TimerKind::StopGrace => u64::MAX - 1,
+            TimerKind::FilesQuiet => u64::MAX,
         }
     }
 
     /// The kind of a [`TimerKind::code`].
     fn from_code(code: u64) -> TimerKind {
         match u64::MAX - code {
-            0 => TimerKind::StopGrace,
-            1 => TimerKind::Backoff,
-            2 => TimerKind::Uptime,
-            3 => TimerKind::ProbeDeadline,
-            4 => TimerKind::Probe,
-            5 => TimerKind::Readiness,
+            0 => TimerKind::FilesQuiet,
+            1 => TimerKind::StopGrace,
+            2 => TimerKind::Backoff,
+            3 => TimerKind::Uptime,
+            4 => TimerKind::ProbeDeadline,
+            5 => TimerKind::Probe,
+            6 => TimerKind::Readiness,
             _ => TimerKind::Dependency(code as usize),
         }
     }

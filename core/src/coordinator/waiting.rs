@@ -24,23 +24,28 @@ impl Coordinator {
         }
         self.phase = Phase::Running;
         self.run_started_at = now;
-        let roots: Vec<ServiceId> = if names.is_empty() {
-            (0..self.stack.services.len()).collect()
-        } else {
-            names
-                .iter()
-                .filter_map(|n| self.stack.service_id(n))
-                .collect()
-        };
+        let named: Vec<ServiceId> = names
+            .iter()
+            .filter_map(|n| self.stack.service_id(n))
+            .collect();
+        let mut roots = self.stack.run_roots(&named);
+        // The service of `--exit-code-from` is in the run, named or not.
+        if let Some(task) = self.run_end.task()
+            && !roots.contains(&task)
+        {
+            roots.push(task);
+        }
         let selected = self.graph.select(&roots);
-        let required = self.required_for_run(&selected);
+        let required = self.required_for_run(&selected, &named);
         for (id, rec) in self.records.iter_mut().enumerate() {
             rec.selected = selected[id];
             rec.required = required[id];
+            let service = &self.stack.services[id];
             if let (true, Some(PortSpec::Fixed(port))) =
-                (selected[id], &self.stack.services[id].port)
+                (selected[id] || !service.autostart, &service.port)
             {
-                // A fixed port belongs to its service for the whole run: no other candidate.
+                // A fixed port belongs to its service for the whole run, also to one that
+                // `coord start` may start later: no other candidate.
                 self.ledger.protect(*port);
             }
         }
@@ -52,6 +57,9 @@ impl Coordinator {
         for id in order {
             if self.records[id].selected {
                 self.enter_waiting(now, id);
+            } else if !self.stack.services[id].autostart {
+                let why = "autostart = false: start it with `coord start`";
+                self.set_state(now, id, ServiceState::NotStarted, why);
             } else {
                 self.set_state(now, id, ServiceState::Skipped("not selected".into()), "");
             }
@@ -59,11 +67,11 @@ impl Coordinator {
     }
 
     /// Which selected services fail the run when they fail: those required on their own
-    /// ([`crate::stack::Stack::required_roots`], shared with the load-time warning), then closed over required
-    /// edges: what a required service requires is required too
-    ///   (the parser warns when that overrides an `optional` mark).
-    fn required_for_run(&self, selected: &[bool]) -> Vec<bool> {
-        let mut required = self.stack.required_roots(selected);
+    /// ([`crate::stack::Stack::required_roots_naming`], shared with the load-time warning), then
+    /// closed over required edges: what a required service requires is required too (the parser
+    /// warns when that overrides an `optional` mark).
+    fn required_for_run(&self, selected: &[bool], named: &[ServiceId]) -> Vec<bool> {
+        let mut required = self.stack.required_roots_naming(selected, named);
         self.graph.close_required(selected, &mut required);
         required
     }
@@ -225,28 +233,18 @@ impl Coordinator {
     }
 
     fn enqueue(&mut self, service: ServiceId) {
-        if !self.records[service].queued {
-            self.records[service].queued = true;
-            self.runnable.insert((self.graph.rank(service), service));
-        }
+        self.start_queue.push(service, self.graph.rank(service));
     }
 
     /// Takes `service` out of the start queue, if it is there.
     pub(super) fn unqueue(&mut self, service: ServiceId) {
-        if self.records[service].queued {
-            self.records[service].queued = false;
-            self.runnable.remove(&(self.graph.rank(service), service));
-        }
+        self.start_queue.remove(service);
     }
 
     /// Starts queued services, in startup order, while fewer than `max_parallel_starts` start.
     pub(super) fn fill_start_slots(&mut self, now: Timestamp) {
         let max = self.stack.coordination.max_parallel_starts;
-        while self.starting < max {
-            let Some((_, service)) = self.runnable.pop_first() else {
-                break;
-            };
-            self.records[service].queued = false;
+        while let Some(service) = self.start_queue.next_for_slot(max) {
             self.timers
                 .cancel_where(service, |k| matches!(k, TimerKind::Dependency(_)));
             self.begin_attempt(now, service);
@@ -266,7 +264,10 @@ impl Coordinator {
         if let ServiceState::Failed(reason) = &self.records[service].state {
             let reason = reason.clone();
             let doomed = self.cascade_failure(now, service);
-            if self.records[service].required && self.records[service].selected {
+            // The task of `--exit-code-from` ends the run with its code instead
+            // (`end_with_task_if_over`); with `--abort-on-failure` any failure fails the run.
+            let fails_run = self.records[service].required || self.run_end.aborts_on_failure();
+            if fails_run && self.records[service].selected && !self.run_end.is_task(service) {
                 let name = &self.stack.services[service].name;
                 self.fail_run(now, format!("{name} failed: {reason}"));
                 return;

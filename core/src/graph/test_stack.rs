@@ -26,7 +26,10 @@ pub(crate) fn service(name: &str) -> Service {
         restart: RestartSpec::default(),
         stop_signal: StopSignal::Term,
         stop_grace: Duration::from_secs(10),
+        stop_command: None,
+        watch: None,
         optional: false,
+        autostart: true,
     }
 }
 

@@ -34,6 +34,7 @@ mod syntax;
 pub mod tree;
 mod values;
 mod warnings;
+mod watch;
 
 pub use dependency_kind::{DependencyKind, KindSemantics, WaitsFor};
 pub use duration::{DurationError, MAX_DURATION, parse_duration};
@@ -45,3 +46,4 @@ pub use model::*;
 pub use places::{Parsed, Place, Places};
 pub use values::{env_prefix, env_prefix_char};
 pub use warnings::optional_but_required;
+pub use watch::WATCH_DEBOUNCE;

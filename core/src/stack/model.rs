@@ -160,10 +160,37 @@ pub struct Service {
     pub restart: RestartSpec,
     /// Signal sent to the process group to stop it (default TERM).
     pub stop_signal: StopSignal,
-    /// Time between the stop signal and SIGKILL (default 10 s).
+    /// Time between the stop signal (or the start of the stop command) and SIGKILL of the
+    /// whole group (default 10 s).
     pub stop_grace: Duration,
+    /// A command (run by `sh -c` with the service's environment, in its working directory) that
+    /// runs instead of sending the stop signal; `$MAINPID` is the service's own pid.
+    pub stop_command: Option<String>,
+    /// Restart the service when files it watches change.
+    pub watch: Option<Watch>,
     /// Whether the run survives this service failing (graceful degradation).
     pub optional: bool,
+    /// Whether a run starts it without naming it (`autostart = false`: only when named on the
+    /// command line, pulled in by a selected dependent, or started with `coord start`).
+    pub autostart: bool,
+}
+
+/// The `watch` table of a service: restart it when matching files change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Watch {
+    /// Directories or files to watch (recursively), relative to the service's working directory.
+    pub paths: Vec<String>,
+    /// Globs a changed path (relative to the watched path) must match; empty: every path.
+    pub include: Vec<String>,
+    /// Globs of changed paths to ignore, on top of `.git`, `target`, `node_modules` and the
+    /// stack's own `.coord` directory.
+    pub exclude: Vec<String>,
+    /// A burst of changes restarts the service once, this long after the last change
+    /// (default 300 ms).
+    pub debounce: Duration,
+    /// Once the service is ready again, restart its running required dependents (and theirs, in
+    /// dependency order).
+    pub cascade: bool,
 }
 
 /// Where a service's port comes from.

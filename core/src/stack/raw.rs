@@ -66,7 +66,10 @@ pub(crate) struct RawService {
     pub restart: Option<Spanned<RawRestart>>,
     pub stop_signal: Option<Spanned<String>>,
     pub stop_grace: Option<Spanned<String>>,
+    pub stop_command: Option<Spanned<String>>,
+    pub watch: Option<Spanned<super::watch::RawWatch>>,
     pub optional: Option<Spanned<bool>>,
+    pub autostart: Option<Spanned<bool>>,
 }
 
 /// `ready = { ... }` / `live = { ... }`.

@@ -169,7 +169,14 @@ pub(crate) fn service(
         restart: restart_spec,
         stop_signal: stop_signal(d, r.stop_signal.as_ref()),
         stop_grace: duration(d, "stop_grace", &r.stop_grace, STOP_GRACE, false),
+        stop_command: super::watch::stop_command(
+            d,
+            r.stop_command.as_ref(),
+            r.stop_signal.as_ref(),
+        ),
+        watch: r.watch.as_ref().map(|w| super::watch::watch(d, w)),
         optional: optional(d, ctx, name, r),
+        autostart: r.autostart.as_ref().is_none_or(|a| *a.get_ref()),
     };
     Built { service, edges }
 }

@@ -7,7 +7,7 @@
 use coord_core::coordinator::ExitStatus;
 use coord_core::stack::StopSignal;
 use coord_core::{
-    Command, Coordinator, Input, Options, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Action, Coordinator, Input, Options, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Stack, Timestamp,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +40,7 @@ pub struct Logged {
     /// When.
     pub at: u64,
     /// What.
-    pub command: Command,
+    pub command: Action,
 }
 
 /// Scheduled world events.
@@ -205,7 +205,7 @@ impl Harness {
                 command: command.clone(),
             });
             match command {
-                Command::Spawn {
+                Action::Spawn {
                     service,
                     generation,
                     port,
@@ -249,7 +249,7 @@ impl Harness {
                         });
                     }
                 }
-                Command::Probe {
+                Action::Probe {
                     service,
                     generation,
                     purpose,
@@ -270,7 +270,25 @@ impl Harness {
                             .push((service, generation, purpose, seq));
                     }
                 }
-                Command::Signal {
+                // A stop command stops the process like SIGTERM (a script that ignores SIGTERM
+                // plays a stop command that does nothing).
+                Action::StopCommand {
+                    service,
+                    generation,
+                } => {
+                    let ignores = self.scripts[service].ignore_term;
+                    if !ignores && self.alive.get(&service).map(|a| a.0) == Some(generation) {
+                        self.schedule(
+                            self.now,
+                            Due::Exit {
+                                service,
+                                generation,
+                                code: 0,
+                            },
+                        );
+                    }
+                }
+                Action::Signal {
                     service,
                     generation,
                     signal,
@@ -330,7 +348,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Transition(t) if t.service == id => Some((l.at, t.to.name().to_string())),
+                Action::Transition(t) if t.service == id => Some((l.at, t.to.name().to_string())),
                 _ => None,
             })
             .collect()
@@ -350,7 +368,7 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Spawn {
+                Action::Spawn {
                     service,
                     generation,
                     port,
@@ -367,9 +385,35 @@ impl Harness {
         self.log
             .iter()
             .filter_map(|l| match &l.command {
-                Command::Signal {
+                Action::Signal {
                     service, signal, ..
                 } if *service == id => Some((l.at, *signal)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// When `name` was asked to run its stop command.
+    pub fn stop_commands(&self, name: &str) -> Vec<u64> {
+        let id = self.id(name);
+        self.log
+            .iter()
+            .filter_map(|l| match &l.command {
+                Action::StopCommand { service, .. } if *service == id => Some(l.at),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every transition of `name` with its reason, as (time, to-state name, reason).
+    pub fn reasons(&self, name: &str) -> Vec<(u64, String, String)> {
+        let id = self.id(name);
+        self.log
+            .iter()
+            .filter_map(|l| match &l.command {
+                Action::Transition(t) if t.service == id => {
+                    Some((l.at, t.to.name().to_string(), t.reason.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -383,7 +427,7 @@ impl Harness {
     /// The `Finished` outcome, if emitted.
     pub fn outcome(&self) -> Option<RunOutcome> {
         self.log.iter().find_map(|l| match &l.command {
-            Command::Finished(o) => Some(o.clone()),
+            Action::Finished(o) => Some(o.clone()),
             _ => None,
         })
     }
@@ -393,7 +437,7 @@ impl Harness {
         let pos = self
             .log
             .iter()
-            .position(|l| matches!(l.command, Command::Finished(_)));
+            .position(|l| matches!(l.command, Action::Finished(_)));
         pos.is_some_and(|p| p + 1 < self.log.len())
     }
 
@@ -402,7 +446,7 @@ impl Harness {
         let mut starting = BTreeSet::new();
         let mut max = 0;
         for l in &self.log {
-            if let Command::Transition(t) = &l.command {
+            if let Action::Transition(t) = &l.command {
                 if t.to == ServiceState::Starting {
                     starting.insert(t.service);
                 } else {

@@ -1,6 +1,7 @@
 //! The control socket `.coord/control.sock`: `coord status`, `coord stop NAME`,
-//! `coord restart NAME`, `coord events` and the commands of [`crate::commands`] (`up -d`,
-//! `down`, `attach`, `logs --follow`, `wait`) talk to the running coord through it, in the JSON
+//! `coord restart NAME`, `coord start NAME`, `coord events` and the commands of
+//! [`crate::commands`] (`up -d`, `down`, `attach`, `logs --follow`, `wait`) talk to the running
+//! coord through it, in the JSON
 //! lines of [`crate::protocol`]. The socket is mode 0600 and every peer's uid is checked
 //! ([`crate::peer`]).
 
@@ -187,8 +188,15 @@ impl Driver {
                     .map(|v| self.with_process_ids(v))
                     .unwrap_or_default(),
             }),
-            Request::Stop { service } => Answer::only(self.operator(now, true, &service)),
-            Request::Restart { service } => Answer::only(self.operator(now, false, &service)),
+            Request::Stop { service } => {
+                Answer::only(self.operator(now, &service, |service| Input::StopService { service }))
+            }
+            Request::Restart { service } => Answer::only(
+                self.operator(now, &service, |service| Input::RestartService { service }),
+            ),
+            Request::Start { service } => Answer::only(
+                self.operator(now, &service, |service| Input::StartService { service }),
+            ),
             Request::Shutdown => {
                 self.coordinator.handle_input(now, Input::Shutdown);
                 tracing::warn!("coord down: stopping the stack in reverse order");
@@ -225,20 +233,21 @@ impl Driver {
 }
 
 impl Driver {
-    /// An operator's `stop` (or `restart`) of the service `name`, answered by the core.
-    fn operator(&mut self, now: Timestamp, stop: bool, name: &str) -> Reply {
+    /// An operator's `stop`, `restart` or `start` of the service `name` (the input `input`
+    /// makes for its id), answered by the core.
+    fn operator(
+        &mut self,
+        now: Timestamp,
+        name: &str,
+        input: fn(coord_core::ServiceId) -> Input,
+    ) -> Reply {
         let Some(service) = self.coordinator.stack().service_id(name) else {
             return Reply::error(
                 ErrorKind::UnknownService,
                 format!("no service named `{name}` in this stack"),
             );
         };
-        let input = if stop {
-            Input::StopService { service }
-        } else {
-            Input::RestartService { service }
-        };
-        self.coordinator.handle_input(now, input);
+        self.coordinator.handle_input(now, input(service));
         match self.coordinator.poll_answer() {
             Some(OperatorAnswer::Accepted(message)) => Reply::Accepted { message },
             Some(OperatorAnswer::Refused(message)) => Reply::Refused { message },

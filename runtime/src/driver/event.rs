@@ -53,6 +53,13 @@ pub enum Event {
     Interrupt,
     /// A request on the control socket.
     Control(ControlRequest),
+    /// A file the service watches changed ([`crate::watch`]).
+    FilesChanged {
+        /// The service.
+        service: ServiceId,
+        /// The changed path, relative to the watched path.
+        path: String,
+    },
 }
 
 /// Forwards SIGINT, SIGTERM and SIGHUP (the terminal went away) to the loop as
@@ -249,6 +256,9 @@ impl Driver {
                 }
             }
             Event::Control(request) => self.handle_control(now, request),
+            Event::FilesChanged { service, path } => self
+                .coordinator
+                .handle_input(now, Input::FilesChanged { service, path }),
         }
     }
 }

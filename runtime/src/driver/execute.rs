@@ -3,13 +3,13 @@
 use super::Driver;
 use crate::process::{platform_signal, signal_group};
 use crate::protocol::StreamEvent;
-use coord_core::Command;
+use coord_core::Action;
 
 impl Driver {
     /// Executes one command. Answers that are known at once go to `self.immediate`.
-    pub(super) fn execute(&mut self, command: Command) {
+    pub(super) fn execute(&mut self, command: Action) {
         match command {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -27,13 +27,13 @@ impl Driver {
                 }
                 self.spawn(service, generation, port, env)
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose,
                 seq,
             } => self.probe(service, generation, purpose, seq),
-            Command::Signal {
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -56,12 +56,28 @@ impl Driver {
                     }
                 }
             }
-            Command::ReleasePort {
+            Action::StopCommand {
+                service,
+                generation,
+            } => {
+                if let Some(live) = self.live.get(&(service, generation)) {
+                    let name = &self.coordinator.stack().services[service].name;
+                    tracing::info!("{name}: running its stop_command");
+                    if let Some(lifeline) = &live.lifeline
+                        && let Err(e) = crate::process::request_stop_command(lifeline)
+                    {
+                        tracing::warn!(
+                            "{name}: cannot ask its shim to run the stop_command ({e}); SIGKILL follows after the grace"
+                        );
+                    }
+                }
+            }
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
             } => self.locks.release(port, (service, generation)),
-            Command::Transition(t) => {
+            Action::Transition(t) => {
                 self.registry_dirty = true;
                 let now_unix = crate::registry::unix_ms();
                 match &t.to {
@@ -96,7 +112,22 @@ impl Driver {
                     _ => tracing::info!("{line}"),
                 }
             }
-            Command::StartupFinished(summary) => {
+            Action::Backoff(notice) => {
+                let message = notice.to_string();
+                tracing::info!("{message}");
+                self.publish(Some(notice.service), || StreamEvent::Backoff {
+                    service: notice.name.clone(),
+                    of_kind: match notice.kind {
+                        coord_core::BackoffKind::Retry => "retry".into(),
+                        coord_core::BackoffKind::Restart => "restart".into(),
+                    },
+                    delay_ms: notice.delay_ms,
+                    number: notice.number,
+                    of: notice.of,
+                    message,
+                });
+            }
+            Action::StartupFinished(summary) => {
                 let viewed = self.end_view();
                 self.write_registry_now();
                 self.publish(None, || StreamEvent::Startup {
@@ -115,13 +146,16 @@ impl Driver {
                     );
                 }
             }
-            Command::Finished(outcome) => {
+            Action::Finished(outcome) => {
                 self.publish(None, || {
                     let (word, reason) = match &outcome {
                         coord_core::RunOutcome::Stopped => ("stopped", None),
                         coord_core::RunOutcome::Interrupted => ("interrupted", None),
                         coord_core::RunOutcome::Failed(why) => ("failed", Some(why.clone())),
                         coord_core::RunOutcome::Completed => ("completed", None),
+                        coord_core::RunOutcome::TaskEnded { task, code } => {
+                            ("task_ended", Some(format!("{task} ended with code {code}")))
+                        }
                     };
                     StreamEvent::RunEnd {
                         outcome: word.into(),

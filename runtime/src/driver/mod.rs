@@ -26,7 +26,7 @@ use crate::ports::PortLocks;
 use crate::process::Launcher;
 use crate::registry::ProcessId;
 use async_channel::{Receiver, Sender};
-use coord_core::{Coordinator, Generation, Input, Options, RunOutcome, ServiceId, Stack};
+use coord_core::{Coordinator, Generation, Input, RunOutcome, ServiceId, Stack};
 use futures_lite::FutureExt;
 use regex::Regex;
 use std::collections::{BTreeMap, VecDeque};
@@ -51,6 +51,8 @@ pub struct RunRequest {
     pub launcher: Launcher,
     /// Draw the live startup view (stdout is a terminal and nothing turned it off).
     pub live_view: bool,
+    /// How the run ends (`--exit-code-from`, `--abort-on-failure`).
+    pub options: crate::run_options::RunOptions,
 }
 
 /// Why a run could not even start.
@@ -138,9 +140,10 @@ struct Driver {
 }
 
 /// Exit code of a finished run: 0 stopped after the stack came up (or every task of a tasks-only
-/// run ended), 1 failed, 130 interrupted.
+/// run ended), 1 failed, 130 interrupted, the task's own code with `--exit-code-from`.
 pub fn exit_code(outcome: &RunOutcome) -> i32 {
     match outcome {
+        RunOutcome::TaskEnded { code, .. } => *code,
         RunOutcome::Stopped | RunOutcome::Completed => 0,
         RunOutcome::Failed(_) => 1,
         RunOutcome::Interrupted => 130,
@@ -164,6 +167,7 @@ async fn run_on(
         services: selected,
         launcher,
         live_view,
+        options,
     } = request;
     let setup = |what: &str, e: std::io::Error| RunError::Setup(format!("{what}: {e}"));
     paths
@@ -194,6 +198,17 @@ async fn run_on(
         .map_err(|e| setup("cannot catch SIGINT/SIGTERM", e))?;
     let control = control::listen(&executor, &paths, tx.clone());
 
+    let stack_dir = paths.stack_dir.clone();
+    let _watching = crate::watch::start(
+        &stack,
+        |id| match &stack.services[id].working_dir {
+            Some(dir) => stack_dir.join(dir),
+            None => stack_dir.clone(),
+        },
+        &paths.coord_dir,
+        &executor,
+        tx.clone(),
+    );
     let names: Vec<String> = stack.services.iter().map(|s| s.name.clone()).collect();
     let mut output = Output::new(names);
     output.open_logs(&paths.logs_dir());
@@ -206,10 +221,7 @@ async fn run_on(
     let clock = Clock::start();
     let coordinator = Coordinator::new(
         stack,
-        Options {
-            seed: crate::registry::unix_ms(),
-            last_ports,
-        },
+        options.core_options(crate::registry::unix_ms(), last_ports),
         clock.now(),
     );
     let registry = registry_writer::RegistryWriter::start(paths.clone());

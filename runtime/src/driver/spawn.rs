@@ -101,6 +101,9 @@ impl Driver {
             }
         }
 
+        if let Some(stop) = &spec.stop_command {
+            full_env.push((crate::supervise::STOP_COMMAND_VAR.into(), stop.clone()));
+        }
         let token = crate::process::new_token();
         full_env.push((crate::supervise::TOKEN_VAR.into(), token.clone()));
         let cwd = self.cwd_of(service);

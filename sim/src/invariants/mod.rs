@@ -9,12 +9,13 @@ mod by_process;
 mod lists;
 mod model;
 mod rules;
+mod watch_rules;
 
 pub use model::Checker;
 
 use coord_core::Timestamp;
 use coord_core::stack::ServiceId;
-use coord_core::{Command, Generation, Input};
+use coord_core::{Action, Generation, Input};
 use std::fmt;
 
 /// One observable fact, fed to [`Checker::observe`] in the order it happened.
@@ -23,7 +24,7 @@ pub enum Observation<'a> {
     /// The driver fed this input to the coordinator.
     Input(&'a Input),
     /// The coordinator emitted this command.
-    Command(&'a Command),
+    Action(&'a Action),
     /// A service's process bound its port (world fact).
     Bound {
         /// The service.
@@ -105,11 +106,17 @@ pub enum Invariant {
     /// When a dependency is Ready on another port than the one a running dependent was given
     /// (`<NAME>_PORT`), that dependent is restarted in the same step.
     DependentsFollowMoves,
+    /// A restart for changed files comes only after the service's watched files have been quiet
+    /// for its debounce, and once per burst (a change must precede each such restart).
+    WatchDebounced,
+    /// A dependent restarted by a cascading file watch is restarted only while the dependency it
+    /// follows, one it requires, is Ready (or Completed) again.
+    CascadeAfterReady,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 18] = [
+    pub const ALL: [Invariant; 20] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -128,6 +135,8 @@ impl Invariant {
         Invariant::OnlyOwnerReleases,
         Invariant::UserStopNeverFails,
         Invariant::DependentsFollowMoves,
+        Invariant::WatchDebounced,
+        Invariant::CascadeAfterReady,
     ];
 
     /// Its short name, as printed.
@@ -151,6 +160,8 @@ impl Invariant {
             Invariant::OnlyOwnerReleases => "only_owner_releases",
             Invariant::UserStopNeverFails => "user_stop_never_fails",
             Invariant::DependentsFollowMoves => "dependents_follow_moves",
+            Invariant::WatchDebounced => "watch_debounced",
+            Invariant::CascadeAfterReady => "cascade_after_ready",
         }
     }
 }

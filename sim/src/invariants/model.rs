@@ -7,7 +7,7 @@ use super::{Invariant, Observation, Violation};
 use coord_core::stack::{DependencyKind, ServiceId, Stack};
 use coord_core::time::duration_millis;
 use coord_core::{
-    Command, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
+    Action, ExitStatus, Generation, Input, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Timestamp,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +26,8 @@ pub(super) struct Facts {
     pub grace_ms: u64,
     /// Its fixed port (`port = 8000`): its own for the whole run.
     pub fixed_port: Option<u16>,
+    /// The debounce of its `watch` table, if it watches files.
+    pub debounce_ms: Option<u64>,
 }
 
 /// The checker's view of one service.
@@ -54,6 +56,8 @@ pub(super) struct View {
     pub must_fail: bool,
     /// Stopped on request (`StopService`) and not restarted since.
     pub user_stopped: bool,
+    /// The last file change reported since its last restart for changed files.
+    pub last_change: Option<Timestamp>,
 }
 
 /// A live process, from `Spawned` to `Exited`.
@@ -123,20 +127,23 @@ pub struct Checker {
 
 /// Per service: whether its failure may leave the run going (the README's rule, computed here
 /// independently of the core): with `graceful_degradation` on, services not in
-/// `required_services` (when it lists any) or marked optional, unless a service required for the
-/// run requires them, transitively.
+/// `required_services` (when it lists any) or marked optional, and services with
+/// `autostart = false`, unless a service required for the run requires them, transitively.
 fn optional_for_run(stack: &Stack) -> Vec<bool> {
     let c = &stack.coordination;
     let mut required: Vec<bool> = stack
         .services
         .iter()
         .map(|s| {
-            !c.graceful_degradation
-                || if c.required_services.is_empty() {
-                    !s.optional
-                } else {
-                    c.required_services.contains(&s.name)
-                }
+            // A service with `autostart = false` is in the run only when something pulls it in
+            // (or `coord start` starts it): required only when a required service requires it.
+            s.autostart
+                && (!c.graceful_degradation
+                    || if c.required_services.is_empty() {
+                        !s.optional
+                    } else {
+                        c.required_services.contains(&s.name)
+                    })
         })
         .collect();
     let mut work: Vec<ServiceId> = (0..required.len()).filter(|&i| required[i]).collect();
@@ -174,6 +181,7 @@ impl Checker {
                     Some(coord_core::stack::PortSpec::Fixed(p)) => Some(p),
                     _ => None,
                 },
+                debounce_ms: s.watch.as_ref().map(|w| duration_millis(w.debounce)),
             })
             .collect();
         let fixed_owners = facts
@@ -252,6 +260,7 @@ impl Checker {
                     last_exit: None,
                     must_fail: false,
                     user_stopped: false,
+                    last_change: None,
                 };
                 n
             ],
@@ -285,6 +294,13 @@ impl Checker {
             finished: None,
             calm_bound_ms,
             shutdown_bound_ms,
+        }
+    }
+
+    /// The run is under `--abort-on-failure`: any service failing fails it, optional or not.
+    pub fn abort_on_failure(&mut self) {
+        for f in &mut self.facts {
+            f.optional = false;
         }
     }
 
@@ -336,7 +352,7 @@ impl Checker {
         rules::time_bounds(self, now)?;
         match obs {
             Observation::Input(input) => self.on_input(now, input),
-            Observation::Command(cmd) => {
+            Observation::Action(cmd) => {
                 rules::nothing_after_finished(self, now, cmd)?;
                 self.on_command(now, cmd)
             }
@@ -463,6 +479,22 @@ impl Checker {
                     view.user_stopped = false;
                 }
             }
+            Input::FilesChanged { service, .. } => {
+                if let Some(view) = self.views.get_mut(*service) {
+                    view.last_change = Some(now);
+                }
+            }
+            // A start (re)starts the service and what it pulls in, user-stopped ones included.
+            Input::StartService { service } if *service < self.views.len() => {
+                let mut work = vec![*service];
+                let mut seen = BTreeSet::new();
+                while let Some(s) = work.pop() {
+                    if seen.insert(s) {
+                        self.views[s].user_stopped = false;
+                        work.extend(self.discovers.of(s).iter().copied());
+                    }
+                }
+            }
             // A second interrupt (one during a shutdown) kills everything at once.
             Input::Interrupt if self.interrupted => self.forced = true,
             Input::Interrupt | Input::Shutdown => {
@@ -480,9 +512,28 @@ impl Checker {
         Ok(())
     }
 
-    fn on_command(&mut self, now: Timestamp, cmd: &Command) -> Result<(), Violation> {
+    /// A stop signal (not SIGKILL) or a stop command went to a live process: it must come
+    /// dependents first, and SIGKILL must follow within the grace unless it exits.
+    fn on_stop_sent(
+        &mut self,
+        now: Timestamp,
+        key: (ServiceId, Generation),
+    ) -> Result<(), Violation> {
+        if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
+            self.stale.retain(|(s, g, _)| (*s, *g) != key);
+            rules::stops_dependents_first(self, now, key.0)?;
+            let deadline = now.add(std::time::Duration::from_millis(
+                self.facts[key.0].grace_ms + KILL_SLACK_MS,
+            ));
+            self.stops.insert(key, deadline);
+            self.stop_deadlines.insert((deadline, key.0, key.1));
+        }
+        Ok(())
+    }
+
+    fn on_command(&mut self, now: Timestamp, cmd: &Action) -> Result<(), Violation> {
         match cmd {
-            Command::Spawn {
+            Action::Spawn {
                 service,
                 generation,
                 port,
@@ -507,14 +558,14 @@ impl Checker {
                 self.set_reserved(*service, *generation, *port);
                 self.pending_spawns.insert((*service, *generation), *port);
             }
-            Command::Probe {
+            Action::Probe {
                 service,
                 generation,
                 purpose: ProbePurpose::Liveness,
                 ..
             } => rules::liveness_after_ready(self, now, *service, *generation)?,
-            Command::Probe { .. } => {}
-            Command::Signal {
+            Action::Probe { .. } => {}
+            Action::Signal {
                 service,
                 generation,
                 signal,
@@ -524,17 +575,16 @@ impl Checker {
                     if let Some(deadline) = self.stops.remove(&key) {
                         self.stop_deadlines.remove(&(deadline, key.0, key.1));
                     }
-                } else if self.live.contains_key(&key) && !self.stops.contains_key(&key) {
-                    self.stale.retain(|(s, g, _)| (*s, *g) != key);
-                    rules::stops_dependents_first(self, now, *service)?;
-                    let deadline = now.add(std::time::Duration::from_millis(
-                        self.facts[*service].grace_ms + KILL_SLACK_MS,
-                    ));
-                    self.stops.insert(key, deadline);
-                    self.stop_deadlines.insert((deadline, key.0, key.1));
+                } else {
+                    self.on_stop_sent(now, key)?;
                 }
             }
-            Command::ReleasePort {
+            // A stop command stops the process like a stop signal: same order, same grace.
+            Action::StopCommand {
+                service,
+                generation,
+            } => self.on_stop_sent(now, (*service, *generation))?,
+            Action::ReleasePort {
                 service,
                 generation,
                 port,
@@ -547,13 +597,14 @@ impl Checker {
                     self.views[*service].reserved = None;
                 }
             }
-            Command::Transition(t) => self.on_transition(now, t)?,
-            Command::StartupFinished(summary) => {
+            Action::Transition(t) => self.on_transition(now, t)?,
+            Action::StartupFinished(summary) => {
                 self.startup_finished += 1;
                 self.startup_said_failed |= summary.run_failed;
                 rules::startup_finished_once(self, now)?;
             }
-            Command::Finished(outcome) => {
+            Action::Backoff(_) => {}
+            Action::Finished(outcome) => {
                 rules::run_outcome(self, now, outcome)?;
                 self.finished = Some(outcome.clone());
             }
@@ -568,6 +619,10 @@ impl Checker {
     ) -> Result<(), Violation> {
         let id = t.service;
         rules::transitions_chain(self, now, t)?;
+        if t.to == ServiceState::Restarting {
+            super::watch_rules::watch_debounced(self, now, t)?;
+            super::watch_rules::cascade_after_ready(self, now, t)?;
+        }
         match &t.to {
             ServiceState::Ready => rules::ready_proven(self, now, id)?,
             ServiceState::Completed => rules::completed_proven(self, now, id)?,

@@ -3,7 +3,7 @@
 use super::model::Checker;
 use super::{EndState, Invariant, Violation};
 use coord_core::stack::{ServiceId, env_prefix as env_name, env_prefix_char};
-use coord_core::{Command, ExitStatus, Generation, RunOutcome, ServiceState, Timestamp};
+use coord_core::{Action, ExitStatus, Generation, RunOutcome, ServiceState, Timestamp};
 
 type Check = Result<(), Violation>;
 
@@ -67,7 +67,7 @@ pub(super) fn time_bounds(c: &Checker, now: Timestamp) -> Check {
 }
 
 /// Nothing is emitted after `Finished`.
-pub(super) fn nothing_after_finished(c: &Checker, now: Timestamp, cmd: &Command) -> Check {
+pub(super) fn nothing_after_finished(c: &Checker, now: Timestamp, cmd: &Action) -> Check {
     match &c.finished {
         Some(outcome) => Err(c.violation(
             Invariant::RunOutcome,

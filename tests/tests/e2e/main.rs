@@ -5,11 +5,13 @@
 //! generous deadlines and never asserts a duration. The binaries are built on first use with
 //! `cargo build -p coord --bin coord -p coord-tests --bin toy-service` (see `harness::bins`).
 
+mod backoff_notice;
 mod control;
 mod day_to_day;
 mod degradation;
 mod demo;
 mod env_files;
+mod exit_code_from;
 mod files;
 mod fixed_ports;
 mod import;
@@ -17,6 +19,7 @@ mod invalid;
 mod ipv6;
 mod lifecycle;
 mod live_view;
+mod on_demand;
 mod operate;
 mod order;
 mod output;
@@ -31,5 +34,7 @@ mod readiness;
 mod shutdown;
 mod stacks;
 mod status;
+mod stop_command;
 mod tasks;
 mod user_stop;
+mod watch;
