@@ -1,9 +1,9 @@
 //! A process-compose.yaml stack run natively by `coord run -f process-compose.yaml`: a
 //! `process_completed_successfully` migration, a `process_log_ready` broker (its
 //! `ready_log_line` is a plain substring with regex characters), an API with an http readiness
-//! probe and a `shutdown` block, and a web front waiting for the API to be healthy. It comes up in
-//! that order (the migration sees the file's `environment` and the `.env` beside it) and stops
-//! cleanly on Ctrl-C.
+//! probe and a `shutdown.command` (coord's `stop_command`), and a web front waiting for the API
+//! to be healthy. It comes up in that order (the migration sees the file's `environment` and the
+//! `.env` beside it) and stops cleanly on Ctrl-C, the API through its shutdown command.
 
 use coord_tests::harness::coord::{CoordRun, is_summary};
 use coord_tests::harness::events::position;
@@ -34,8 +34,7 @@ processes:
         path: /health
       period_seconds: 1
     shutdown:
-      command: "echo stopping api"
-      signal: 15
+      command: "echo stopped >> {stopped} && kill -TERM $MAINPID"
       timeout_seconds: 10
     depends_on:
       migrate:
@@ -65,6 +64,7 @@ processes:
             &["--port", &port.to_string(), "--ready-after", "200"]
         ),
         web = dir.toy_shell("web", &["--sleep"]),
+        stopped = dir.file("stopped.txt").display(),
     );
     // process-compose loads the `.env` beside the file; so does coord.
     dir.write(".env", "FROM_DOTENV=yes\n");
@@ -85,9 +85,9 @@ processes:
     coord.interrupt();
     assert_eq!(coord.exit_code(PATIENCE), 0, "{}", coord.transcript());
     procs::wait_all_gone(&dir.events().pids(), PATIENCE).expect("nothing left running");
-    let out = coord.transcript();
-    assert!(
-        out.contains("shutdown.command"),
-        "the pending shutdown.command is reported: {out}"
+    let stopped = std::fs::read_to_string(dir.file("stopped.txt")).unwrap_or_default();
+    assert_eq!(
+        stopped, "stopped\n",
+        "the shutdown.command stopped api once"
     );
 }

@@ -572,7 +572,7 @@ impl Translator<'_> {
                 }
                 "ready_log_line" => {}
                 "availability" => restart = self.availability(v, is_task, name),
-                "shutdown" => stop = self.shutdown(v),
+                "shutdown" => stop = self.shutdown(v, &vars),
                 "namespace" => self.note(
                     &ks,
                     "`namespace` is dropped: coord has one namespace per stack",

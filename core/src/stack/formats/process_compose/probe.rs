@@ -235,8 +235,9 @@ impl Translator<'_> {
         (!entries.is_empty()).then(|| RawNode::table(node.span.clone(), entries))
     }
 
-    /// `shutdown` -> `stop_signal`, `stop_grace`.
-    pub(super) fn shutdown(&mut self, node: &YNode) -> Vec<Entry> {
+    /// `shutdown` -> `stop_signal` or `stop_command` (process-compose runs the command instead of
+    /// sending the signal, as coord does), `stop_grace`.
+    pub(super) fn shutdown(&mut self, node: &YNode, vars: &BTreeMap<String, String>) -> Vec<Entry> {
         let mut out = Vec::new();
         for (k, v) in node.entries() {
             let ks = k.span();
@@ -254,8 +255,12 @@ impl Translator<'_> {
                     }
                 }
                 "command" => {
-                    let command = v.scalar().map(str::to_string).unwrap_or_default();
-                    self.note(&v.span, format!("`shutdown.command` (`{command}`) is not run by this build: coord sends the stop signal"), "make the process stop on its stop signal, or wrap it in a script that runs the command on SIGTERM");
+                    if let Some(command) = self.rendered(v, "`shutdown.command`", vars) {
+                        if self.shell_is_not_sh() {
+                            self.note(&v.span, "`shutdown.command` runs through `sh -c` in coord, not the file's shell", "write it for sh, or wrap it: `bash -c '...'`");
+                        }
+                        out.push(string_entry(&v.span, "stop_command", command));
+                    }
                 }
                 "parent_only" => {
                     if v.as_bool() == Some(true) {
@@ -265,6 +270,12 @@ impl Translator<'_> {
                 other if other.starts_with("x-") => {}
                 other => self.note(&ks, format!("unknown shutdown key `{other}` is ignored"), "process-compose's shutdown takes signal, timeout_seconds, command, parent_only"),
             }
+        }
+        if out.iter().any(|(k, _)| k.get_ref() == "stop_command")
+            && let Some(at) = out.iter().position(|(k, _)| k.get_ref() == "stop_signal")
+        {
+            let (_, signal) = out.remove(at);
+            self.note(&signal.span, "`shutdown.signal` is dropped: the service is stopped by its `shutdown.command`, as process-compose does", "send the signal from the command if it is needed (`kill -INT $MAINPID`)");
         }
         out
     }
