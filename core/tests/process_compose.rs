@@ -176,13 +176,18 @@ processes:
 ";
     let (stack, notes) = load(text);
     let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["worker-0", "worker-1", "report"]);
-    let deps: Vec<&str> = stack.services[2]
+    assert_eq!(names, ["worker-0", "worker-1", "seed", "report"]);
+    assert!(
+        !stack.services[2].autostart,
+        "a disabled process does not start by itself"
+    );
+    assert!(stack.services[0].autostart);
+    let deps: Vec<&str> = stack.services[3]
         .depends_on
         .iter()
         .map(|d| d.name.as_str())
         .collect();
-    assert_eq!(deps, ["worker-0", "worker-1"]);
+    assert_eq!(deps, ["worker-0", "worker-1", "seed"]);
     assert_eq!(
         stack.services[1]
             .env

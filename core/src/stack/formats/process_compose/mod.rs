@@ -4,8 +4,8 @@
 //! dropped, located at its line:column.
 //!
 //! The mapping, in short (the README's "Switching from process-compose" has the full table):
-//! - every process becomes a service, in file order; `disabled: true` ones are left out (with
-//!   the edges to them); `replicas: N` becomes N services `NAME-0`.. (process-compose's names);
+//! - every process becomes a service, in file order; `disabled: true` -> `autostart = false`;
+//!   `replicas: N` becomes N services `NAME-0`.. (process-compose's names);
 //! - `command` runs through the file's `shell` (`bash -c` by default), as an argv
 //!   `[shell_command, shell_argument, command]`; `entrypoint` is the argv when there is no
 //!   `command` (process-compose prefers `command` when both are set);
@@ -20,7 +20,8 @@
 //! - `readiness_probe` -> `ready`, `liveness_probe` -> `live` (exec, or http_get on the probe's
 //!   port, which becomes the service's fixed `port`), else `ready_log_line` -> `ready.log` (the
 //!   substring, regex-escaped);
-//! - `availability` -> `restart`; `shutdown.signal`/`timeout_seconds` -> `stop_signal`/`stop_grace`.
+//! - `availability` -> `restart`; `shutdown.signal`/`command`/`timeout_seconds` ->
+//!   `stop_signal`/`stop_command`/`stop_grace`.
 
 mod probe;
 pub(crate) mod template;
@@ -425,12 +426,8 @@ impl<'t> Translator<'t> {
         // Which processes are tasks: the dependencies of a `process_completed*` edge.
         let mut tasks = BTreeSet::new();
         let mut replicas: BTreeMap<String, usize> = BTreeMap::new();
-        let mut disabled: BTreeSet<String> = BTreeSet::new();
         for p in &processes {
             replicas.insert(p.name.get_ref().clone(), p.replicas);
-            if p.disabled {
-                disabled.insert(p.name.get_ref().clone());
-            }
             for e in &p.edges {
                 if e.condition.get_ref().starts_with("process_completed") {
                     tasks.insert(e.dependency.get_ref().clone());
@@ -445,13 +442,12 @@ impl<'t> Translator<'t> {
                     .get("disabled")
                     .map(|d| d.span.clone())
                     .unwrap_or(p.name.span());
-                self.note(&span, format!("`{}` is disabled: it is left out, with the dependencies on it", p.name.get_ref()), "run it on demand with its own command, or remove `disabled` to run it with the stack");
-                continue;
+                let name = p.name.get_ref();
+                self.note(&span, format!("`{name}` is disabled: `autostart = false`, so `coord start {name}` starts it, but a dependent that needs it pulls it into the run (process-compose would not start it)"), "drop the dependency on it if it must stay off");
             }
             let facts = Facts {
                 tasks: &tasks,
                 replicas: &replicas,
-                disabled: &disabled,
             };
             services.extend(self.process(p, &facts));
         }
@@ -497,7 +493,6 @@ impl<'t> Translator<'t> {
 struct Facts<'a> {
     tasks: &'a BTreeSet<String>,
     replicas: &'a BTreeMap<String, usize>,
-    disabled: &'a BTreeSet<String>,
 }
 
 /// process-compose's replica name: `NAME-i`, `i` zero-padded to the width of the count.
@@ -523,6 +518,12 @@ impl Translator<'_> {
         let span = p.name.span();
         if is_task {
             common.push(string_entry(&span, "kind", "task".into()));
+        }
+        if p.disabled {
+            let at = body
+                .get("disabled")
+                .map_or(span.clone(), |d| d.span.clone());
+            common.push((key(&at, "autostart"), RawNode::bool(at.clone(), false)));
         }
         if let Some(command) = self.command(p, &vars) {
             common.push(command);
@@ -773,14 +774,6 @@ impl Translator<'_> {
         for e in &p.edges {
             let dep = e.dependency.get_ref();
             let cs = e.condition.span();
-            if facts.disabled.contains(dep) {
-                self.note(
-                    &e.dependency.span(),
-                    format!("the dependency on `{dep}` is dropped: `{dep}` is disabled"),
-                    "start it by hand first if the process needs it",
-                );
-                continue;
-            }
             let kind = match e.condition.get_ref().as_str() {
                 "process_healthy" | "process_log_ready" | "process_completed_successfully" => {
                     "required"
