@@ -27,6 +27,7 @@ pub(crate) fn service(name: &str) -> Service {
         stop_signal: StopSignal::Term,
         stop_grace: Duration::from_secs(10),
         optional: false,
+        export: Default::default(),
     }
 }
 

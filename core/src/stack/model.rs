@@ -164,6 +164,8 @@ pub struct Service {
     pub stop_grace: Duration,
     /// Whether the run survives this service failing (graceful degradation).
     pub optional: bool,
+    /// `[services.NAME.export]`: what `coord export` needs (ignored by `coord run`).
+    pub export: super::Export,
 }
 
 /// Where a service's port comes from.

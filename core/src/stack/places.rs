@@ -21,6 +21,8 @@ pub struct Places {
     pub working_dir: Vec<Option<Place>>,
     /// `dependencies[id][i]`: where the name of `services[id].depends_on[i]` is written.
     pub dependencies: Vec<Vec<Place>>,
+    /// `services[id]`: where the name of service `id` is written (its `[services.NAME]` key).
+    pub services: Vec<Place>,
 }
 
 impl Places {

@@ -62,6 +62,8 @@ pub(crate) struct RawService {
     pub stop_signal: Option<Spanned<String>>,
     pub stop_grace: Option<Spanned<String>>,
     pub optional: Option<Spanned<bool>>,
+    /// `[services.NAME.export]` (see `super::export`).
+    pub export: Option<Spanned<super::export::RawExport>>,
 }
 
 /// `ready = { ... }` / `live = { ... }`.

@@ -170,6 +170,7 @@ pub(crate) fn service(
         stop_signal: stop_signal(d, r.stop_signal.as_ref()),
         stop_grace: duration(d, "stop_grace", &r.stop_grace, STOP_GRACE, false),
         optional: optional(d, ctx, name, r),
+        export: super::export::export(d, r.export.as_ref()),
     };
     Built { service, edges }
 }
