@@ -10,6 +10,7 @@ pub mod client;
 pub mod driver;
 pub mod ephemeral;
 pub mod events;
+pub mod export;
 pub mod fdpass;
 pub mod kill_tree;
 pub mod load;
