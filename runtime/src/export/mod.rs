@@ -8,7 +8,7 @@
 
 pub mod kubernetes;
 mod notes;
-mod output;
+pub mod output;
 mod plan;
 pub mod systemd;
 mod text;
