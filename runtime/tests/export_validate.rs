@@ -14,16 +14,24 @@ use std::process::Command;
 /// The Kubernetes version the manifests are typed for (k8s-openapi's `v1_33` feature).
 const KUBERNETES_VERSION: &str = "1.33.0";
 
-fn have(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
+/// `kubernetes-validate` as the Python that installed it runs it (`python3 -m`), so that it is
+/// found whether or not its script directory is on `PATH`.
+fn kubernetes_validate() -> Command {
+    let mut command = Command::new("python3");
+    command.args(["-m", "kubernetes_validate"]);
+    command
+}
+
+fn have_kubernetes_validate() -> bool {
+    kubernetes_validate()
+        .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
 }
 
 #[test]
 fn kubernetes_manifests_validate_against_the_schema() {
-    if !have("kubernetes-validate", "--version") {
+    if !have_kubernetes_validate() {
         assert!(
             std::env::var_os("CI").is_none(),
             "kubernetes-validate is missing in CI: scripts/ci-install.sh installs it (pip install kubernetes-validate)"
@@ -38,7 +46,7 @@ fn kubernetes_manifests_validate_against_the_schema() {
         let (files, _) = kubernetes(&stack, fixture);
         let dir = temp_dir(&format!("k8s-validate-{}", export_common::label(fixture)));
         let paths = write(&dir, &files);
-        let out = Command::new("kubernetes-validate")
+        let out = kubernetes_validate()
             .args(["--strict", "--kubernetes-version", KUBERNETES_VERSION])
             .args(&paths)
             .output()

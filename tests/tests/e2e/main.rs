@@ -8,6 +8,7 @@
 mod control;
 mod degradation;
 mod demo;
+mod export;
 mod files;
 mod fixed_ports;
 mod invalid;
