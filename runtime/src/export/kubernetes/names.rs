@@ -73,6 +73,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_name_that_is_no_dns_label_is_a_problem_at_its_place() {
+        let text = "[services.2db]\ncommand = \"x\"\nexport = { image = \"i\" }\n\n[services.Api_v2]\ncommand = \"y\"\nexport = { image = \"i\" }\n";
+        let parsed = coord_core::Stack::parse_with_places("s.toml", text).unwrap();
+        let plan = Plan::new(&parsed.stack, std::path::Path::new("s.toml"), &[]).unwrap();
+        let mut notes = crate::export::Notes::default();
+        let problems = crate::export::kubernetes::export(&plan, &mut notes).unwrap_err();
+        let errors = problems.errors(&parsed.places).0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].line, errors[0].column), (1, 11));
+        assert!(errors[0].message.contains("`2db`"), "{}", errors[0].message);
+        // `Api_v2` is fine: it becomes `api-v2`.
+        let names = Names::new(&plan, &mut Problems::default());
+        assert_eq!(names.of(1), "api-v2");
+    }
+
+    #[test]
     fn dns_labels() {
         assert!(is_dns_label("auth-db2"));
         assert!(!is_dns_label("2db"));

@@ -32,9 +32,4 @@ impl Problems {
         errors.sort_by_key(|e| (e.line, e.column));
         ConfigErrors(errors)
     }
-
-    /// The messages alone (for tests and callers without places).
-    pub fn messages(&self) -> Vec<&str> {
-        self.0.iter().map(|(_, m, _)| m.as_str()).collect()
-    }
 }
