@@ -174,6 +174,13 @@ pub enum CliCommand {
         #[arg(long)]
         logs: bool,
     },
+    /// Write the stack for another engine: Kubernetes manifests or systemd user units (a report
+    /// of what does not map exactly goes to stderr).
+    Export {
+        /// The engine.
+        #[command(subcommand)]
+        target: crate::export::ExportTarget,
+    },
     /// Internal: the supervising shim coord starts each service through.
     #[command(name = "__supervise", hide = true)]
     Supervise {
@@ -294,6 +301,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
                 logs,
             },
         ),
+        CliCommand::Export { target } => crate::export::run(target),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }
