@@ -2,9 +2,9 @@
 //! that a local process does not (the container image). `coord run` ignores the table.
 
 use super::diagnostics::Diagnostics;
+use super::tree::Spanned;
 use super::values::no_nul;
 use serde::{Deserialize, Serialize};
-use super::tree::Spanned;
 
 /// `[services.NAME.export]` as written.
 #[derive(Debug, Deserialize)]
@@ -52,7 +52,8 @@ mod tests {
 
     fn convert(text: &str) -> (Export, Vec<String>) {
         let mut d = Diagnostics::new("f", text);
-        let raw: Spanned<RawExport> = toml::from_str::<Spanned<RawExport>>(text).unwrap();
+        let root = crate::stack::formats::toml_tree::parse(text).unwrap();
+        let raw: Spanned<RawExport> = crate::stack::tree::from_tree(&root).unwrap();
         let export = export(&mut d, Some(&raw));
         let messages = d.into_errors().0.into_iter().map(|e| e.message).collect();
         (export, messages)
