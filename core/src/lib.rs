@@ -13,10 +13,6 @@ pub mod stack;
 pub mod text;
 pub mod time;
 
-/// The old name of [`Action`], for code written before the rename (the stack's `command` and
-/// the OS process are commands too); use [`Action`].
-#[doc(hidden)]
-pub use coordinator::Action as Command;
 pub use coordinator::status::{ReadinessView, ServiceStatus, StartupSummary, StatusReport};
 pub use coordinator::{
     Action, BackoffKind, BackoffNotice, Coordinator, ExitStatus, Generation, Input, OperatorAnswer,

@@ -174,6 +174,13 @@ pub enum CliCommand {
         #[arg(long)]
         logs: bool,
     },
+    /// Write the stack for another engine: Kubernetes manifests or systemd user units (a report
+    /// of what does not map exactly goes to stderr).
+    Export {
+        /// The engine.
+        #[command(subcommand)]
+        target: crate::export::ExportTarget,
+    },
     /// Write the coord.toml equivalent of a process-compose.yaml or Procfile, and report on
     /// stderr every field translated approximately or dropped.
     Import {
@@ -303,6 +310,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
                 logs,
             },
         ),
+        CliCommand::Export { target } => crate::export::run(target),
         CliCommand::Import { file, output } => crate::import::import(&file, output.as_deref()),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }

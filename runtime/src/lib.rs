@@ -12,6 +12,7 @@ pub mod driver;
 pub mod env_files;
 pub mod ephemeral;
 pub mod events;
+pub mod export;
 pub mod fdpass;
 pub mod import;
 pub mod kill_tree;

@@ -34,6 +34,7 @@ pub fn service(name: &str) -> Service {
         watch: None,
         optional: false,
         autostart: true,
+        export: Default::default(),
     }
 }
 

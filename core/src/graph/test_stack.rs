@@ -30,6 +30,7 @@ pub(crate) fn service(name: &str) -> Service {
         watch: None,
         optional: false,
         autostart: true,
+        export: Default::default(),
     }
 }
 

@@ -173,6 +173,8 @@ pub struct Service {
     /// Whether a run starts it without naming it (`autostart = false`: only when named on the
     /// command line, pulled in by a selected dependent, or started with `coord start`).
     pub autostart: bool,
+    /// `[services.NAME.export]`: what `coord export` needs (ignored by `coord run`).
+    pub export: super::Export,
 }
 
 /// The `watch` table of a service: restart it when matching files change.

@@ -101,6 +101,7 @@ impl Stack {
                     .map(|e| d.place(e.span.start))
                     .collect()
             }),
+            services: per_service(tables.len(), |id| d.place(tables[id].0.span().start)),
         };
         let stack = Stack {
             file: file.to_string(),

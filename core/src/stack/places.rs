@@ -23,6 +23,8 @@ pub struct Places {
     pub dependencies: Vec<Vec<Place>>,
     /// The env files and the strings resolved at load ([`Parsed::resolve_env`]).
     pub env: EnvPlan,
+    /// `services[id]`: where the name of service `id` is written (its `[services.NAME]` key).
+    pub services: Vec<Place>,
 }
 
 impl Places {

@@ -70,6 +70,8 @@ pub(crate) struct RawService {
     pub watch: Option<Spanned<super::watch::RawWatch>>,
     pub optional: Option<Spanned<bool>>,
     pub autostart: Option<Spanned<bool>>,
+    /// `[services.NAME.export]` (see `super::export`).
+    pub export: Option<Spanned<super::export::RawExport>>,
 }
 
 /// `ready = { ... }` / `live = { ... }`.

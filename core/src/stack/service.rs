@@ -177,6 +177,7 @@ pub(crate) fn service(
         watch: r.watch.as_ref().map(|w| super::watch::watch(d, w)),
         optional: optional(d, ctx, name, r),
         autostart: r.autostart.as_ref().is_none_or(|a| *a.get_ref()),
+        export: super::export::export(d, r.export.as_ref()),
     };
     Built { service, edges }
 }

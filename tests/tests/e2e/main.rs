@@ -12,6 +12,7 @@ mod degradation;
 mod demo;
 mod env_files;
 mod exit_code_from;
+mod export;
 mod files;
 mod fixed_ports;
 mod import;
