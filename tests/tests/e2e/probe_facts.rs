@@ -23,7 +23,9 @@ test = "{range}"
 [services.api]
 command = {api}
 port = {{ range = "test" }}
-ready = {{ http = "/health" }}
+# A generous probe timeout: on a loaded machine the outsider's one answer may come late, and a
+# probe that times out is a plain failure, never the verdict this test waits for.
+ready = {{ http = "/health", timeout = "20s" }}
 
 [services.web]
 command = {web}
