@@ -200,7 +200,8 @@ fn site(d: &Diagnostics, span: Range<usize>, value: &str) -> Site {
 impl Parsed {
     /// Applies the env files and resolves `${...}` references, given what the runtime read
     /// (`inputs`): each service's `env` becomes its env files' variables overlaid with its own
-    /// resolved `env`, and its `command` and `working_dir` are resolved. Errors (a missing
+    /// resolved `env` (the keys kept from the files are recorded in `env_from_files`), and its
+    /// `command` and `working_dir` are resolved. Errors (a missing
     /// required env file, an unreadable one, `${VAR:?message}` with `VAR` unset) name the
     /// place in the stack file.
     pub fn resolve_env(mut self, inputs: &EnvInputs) -> Result<Parsed, ConfigErrors> {
@@ -264,6 +265,11 @@ impl Parsed {
                 *dir = resolve(dir, site, &visible);
             }
             let own_env = std::mem::take(&mut service.env);
+            service.env_from_files = from_files
+                .keys()
+                .filter(|k| !own_env.contains_key(*k))
+                .cloned()
+                .collect();
             from_files.extend(own_env);
             service.env = from_files;
         }

@@ -2,9 +2,9 @@
 //! that a local process does not (the container image). `coord run` ignores the table.
 
 use super::diagnostics::Diagnostics;
+use super::tree::Spanned;
 use super::values::no_nul;
 use serde::{Deserialize, Serialize};
-use super::tree::Spanned;
 
 /// `[services.NAME.export]` as written.
 #[derive(Debug, Deserialize)]
