@@ -257,8 +257,9 @@ fn the_keys_kept_from_env_files_are_recorded_and_overridden_ones_are_not() {
             .collect()
     };
     assert_eq!(keys(0), ["A", "LEVEL", "TOKEN"]);
-    // TOKEN and MODE are the service's own `env`; PROCESS_ONLY is coord's environment.
-    assert_eq!(keys(1), ["A", "APP_DIR", "LEVEL"]);
+    // TOKEN is the service's own `env`, written out; MODE is its own too, but `${LEVEL}-mode`
+    // carries the file's LEVEL; PROCESS_ONLY is coord's environment.
+    assert_eq!(keys(1), ["A", "APP_DIR", "LEVEL", "MODE"]);
     let unresolved = parsed("coord.toml", STACK);
     assert!(
         unresolved

@@ -350,7 +350,7 @@ fn env_file_values_are_only_in_secrets_never_in_config_maps_or_workloads() {
         }
     }
     assert!(
-        report.contains("3 variables from env files exported as Secret api-env-files")
+        report.contains("4 variables from env files exported as Secret api-env-files")
             && report.contains("`PORT` from an env file is left out"),
         "{report}"
     );

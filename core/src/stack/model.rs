@@ -138,9 +138,11 @@ pub struct Service {
     pub working_dir: Option<String>,
     /// Extra environment variables, in file order of their keys (sorted).
     pub env: BTreeMap<String, String>,
-    /// The keys of `env` whose value came from an env file (`env_file`), not from the
-    /// service's own `env` (which overrides a file): secrets by convention, which `coord export`
-    /// keeps out of what it writes in the clear. Set by [`super::Parsed::resolve_env`].
+    /// The keys of `env` whose value came from an env file (`env_file`) and is not overridden
+    /// by the service's own `env`, or is an own `env` value that interpolates an env file's
+    /// variable (`"postgres://app:${DB_PASSWORD}@db"`): secrets by convention, which
+    /// `coord export` keeps out of what it writes in the clear. Set by
+    /// [`super::Parsed::resolve_env`].
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub env_from_files: BTreeSet<String>,
     /// The port the service listens on, if any.
