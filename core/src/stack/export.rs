@@ -50,12 +50,17 @@ pub(crate) fn export(d: &mut Diagnostics, raw: Option<&Spanned<RawExport>>) -> E
 mod tests {
     use super::*;
 
+    /// The `export` table `text` of a one-service stack, read through the format-neutral tree
+    /// as the parser reads it: the result, or the error messages.
     fn convert(text: &str) -> (Export, Vec<String>) {
-        let mut d = Diagnostics::new("f", text);
-        let raw: Spanned<RawExport> = toml::from_str::<Spanned<RawExport>>(text).unwrap();
-        let export = export(&mut d, Some(&raw));
-        let messages = d.into_errors().0.into_iter().map(|e| e.message).collect();
-        (export, messages)
+        let stack = format!("[services.a]\ncommand = \"x\"\n[services.a.export]\n{text}");
+        match crate::Stack::parse("f", &stack) {
+            Ok(s) => (s.services[0].export.clone(), Vec::new()),
+            Err(e) => (
+                Export::default(),
+                e.0.into_iter().map(|e| e.message).collect(),
+            ),
+        }
     }
 
     #[test]
