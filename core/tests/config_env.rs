@@ -234,3 +234,39 @@ fn a_procfile_loads_its_dotenv_if_present_and_leaves_commands_to_the_shell() {
         CommandSpec::Shell("./web --user ${USER} --pid $$".into())
     );
 }
+
+#[test]
+fn the_keys_kept_from_env_files_are_recorded_and_overridden_ones_are_not() {
+    let p = parsed("coord.toml", STACK)
+        .resolve_env(&inputs(
+            &[("LEVEL", "from-process"), ("PROCESS_ONLY", "p")],
+            &[
+                (
+                    ".env",
+                    loaded(&[("LEVEL", "dev"), ("TOKEN", "d"), ("A", "1")]),
+                ),
+                ("api.env", loaded(&[("APP_DIR", "/srv")])),
+            ],
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let keys = |id: usize| -> Vec<&str> {
+        p.stack.services[id]
+            .env_from_files
+            .iter()
+            .map(String::as_str)
+            .collect()
+    };
+    assert_eq!(keys(0), ["A", "LEVEL", "TOKEN"]);
+    // TOKEN is the service's own `env`, written out; MODE is its own too, but `${LEVEL}-mode`
+    // carries the file's LEVEL; PROCESS_ONLY is coord's environment.
+    assert_eq!(keys(1), ["A", "APP_DIR", "LEVEL", "MODE"]);
+    let unresolved = parsed("coord.toml", STACK);
+    assert!(
+        unresolved
+            .stack
+            .services
+            .iter()
+            .all(|s| s.env_from_files.is_empty()),
+        "nothing comes from a file before the files are read"
+    );
+}

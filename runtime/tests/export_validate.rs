@@ -103,11 +103,20 @@ fn systemd_units_pass_systemd_analyze_verify() {
             }
         }
         let (files, _) = systemd(&stack, fixture, &work);
-        let paths = write(&units, &files);
+        // The env files the units read (`EnvironmentFile=%E/systemd/user/...`) are not units:
+        // they are installed where `%E` points, as the README says.
+        let config = dir.join("config");
+        let user_units = config.join("systemd/user");
+        std::fs::create_dir_all(&user_units).unwrap();
+        let (env_files, unit_files): (Vec<_>, Vec<_>) =
+            files.into_iter().partition(|f| f.name.ends_with(".env"));
+        write(&user_units, &env_files);
+        let paths = write(&units, &unit_files);
         let out = Command::new(analyze)
             .args(["--user", "verify"])
             .args(&paths)
             .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_CONFIG_HOME", &config)
             .env("SYSTEMD_LOG_COLOR", "0")
             .output()
             .expect("run systemd-analyze");

@@ -19,6 +19,7 @@ pub fn service(name: &str) -> Service {
         command: CommandSpec::Argv(vec![format!("./{name}")]),
         working_dir: None,
         env: Default::default(),
+        env_from_files: Default::default(),
         port: None,
         socket_activation: false,
         url: "http://$HOST:$PORT".to_string(),

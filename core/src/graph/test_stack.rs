@@ -15,6 +15,7 @@ pub(crate) fn service(name: &str) -> Service {
         command: CommandSpec::Shell(format!("run-{name}")),
         working_dir: None,
         env: BTreeMap::new(),
+        env_from_files: Default::default(),
         port: None,
         socket_activation: false,
         url: "http://$HOST:$PORT".to_string(),

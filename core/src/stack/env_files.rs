@@ -13,7 +13,8 @@ use super::raw::{RawCommand, RawEnvFile, RawEnvFiles, RawService};
 use super::tree::Spanned;
 use super::values::{env_prefix, no_nul};
 use super::{CommandSpec, ConfigError, ConfigErrors, Parsed, Place};
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// One entry of an `env_file` key.
@@ -200,7 +201,9 @@ fn site(d: &Diagnostics, span: Range<usize>, value: &str) -> Site {
 impl Parsed {
     /// Applies the env files and resolves `${...}` references, given what the runtime read
     /// (`inputs`): each service's `env` becomes its env files' variables overlaid with its own
-    /// resolved `env`, and its `command` and `working_dir` are resolved. Errors (a missing
+    /// resolved `env` (the keys kept from the files, and the own keys whose value interpolates a
+    /// file's variable, are recorded in `env_from_files`), and its
+    /// `command` and `working_dir` are resolved. Errors (a missing
     /// required env file, an unreadable one, `${VAR:?message}` with `VAR` unset) name the
     /// place in the stack file.
     pub fn resolve_env(mut self, inputs: &EnvInputs) -> Result<Parsed, ConfigErrors> {
@@ -241,8 +244,12 @@ impl Parsed {
                     text.to_string()
                 })
             };
+            let mut derived: BTreeSet<String> = BTreeSet::new();
             for (key, site) in &sites.env {
                 if let Some(value) = service.env.get(key) {
+                    if refers_to_any(value, &visible, &from_files, &left) {
+                        derived.insert(key.clone());
+                    }
                     let resolved = resolve(value, site, &visible);
                     service.env.insert(key.clone(), resolved);
                 }
@@ -264,6 +271,12 @@ impl Parsed {
                 *dir = resolve(dir, site, &visible);
             }
             let own_env = std::mem::take(&mut service.env);
+            service.env_from_files = from_files
+                .keys()
+                .filter(|k| !own_env.contains_key(*k))
+                .cloned()
+                .chain(derived)
+                .collect();
             from_files.extend(own_env);
             service.env = from_files;
         }
@@ -274,6 +287,26 @@ impl Parsed {
             Err(ConfigErrors(errors))
         }
     }
+}
+
+/// Whether `text` interpolates a variable of an env file (`files`): then its resolved value
+/// carries that file's value (`URL = "postgres://app:${DB_PASSWORD}@db/app"`).
+fn refers_to_any(
+    text: &str,
+    visible: &BTreeMap<String, String>,
+    files: &BTreeMap<String, String>,
+    left: &dyn Fn(&str) -> bool,
+) -> bool {
+    let hit = Cell::new(false);
+    let lookup = |name: &str| {
+        if files.contains_key(name) {
+            hit.set(true);
+        }
+        visible.get(name).map(String::as_str)
+    };
+    // Errors are reported by the resolution itself.
+    let _ = interpolate(text, &lookup, left);
+    hit.get()
 }
 
 /// The error for an env file that is required but missing, or unreadable.

@@ -50,6 +50,8 @@ pub(crate) fn export(d: &mut Diagnostics, raw: Option<&Spanned<RawExport>>) -> E
 mod tests {
     use super::*;
 
+    /// The `export` table `text` of a one-service stack, read through the format-neutral tree
+    /// as the parser reads it: the result, or the error messages.
     fn convert(text: &str) -> (Export, Vec<String>) {
         let mut d = Diagnostics::new("f", text);
         let root = crate::stack::formats::toml_tree::parse(text).unwrap();

@@ -3,7 +3,7 @@
 
 use super::DependencyKind;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Index of a service in [`Stack::services`], which keeps the stack file's order.
@@ -138,6 +138,13 @@ pub struct Service {
     pub working_dir: Option<String>,
     /// Extra environment variables, in file order of their keys (sorted).
     pub env: BTreeMap<String, String>,
+    /// The keys of `env` whose value came from an env file (`env_file`) and is not overridden
+    /// by the service's own `env`, or is an own `env` value that interpolates an env file's
+    /// variable (`"postgres://app:${DB_PASSWORD}@db"`): secrets by convention, which
+    /// `coord export` keeps out of what it writes in the clear. Set by
+    /// [`super::Parsed::resolve_env`].
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub env_from_files: BTreeSet<String>,
     /// The port the service listens on, if any.
     pub port: Option<PortSpec>,
     /// Whether the runtime binds the listener itself and passes it as fd 3.

@@ -149,6 +149,7 @@ pub(crate) fn service(
         command,
         working_dir: r.working_dir.as_ref().map(|w| w.get_ref().clone()),
         env: env(d, r.env.as_ref()),
+        env_from_files: Default::default(),
         port,
         socket_activation,
         url: r

@@ -6,6 +6,7 @@
 //! (chosen by the core's port ledger) and their discovery variables (named by the core's
 //! discovery rule). They decide nothing about the stack; they only translate it.
 
+mod env_split;
 pub mod kubernetes;
 mod notes;
 pub mod output;
@@ -13,6 +14,7 @@ mod plan;
 pub mod systemd;
 mod text;
 
+pub use env_split::EnvSplit;
 pub use notes::Notes;
 pub use output::{Output, OutputFile};
 pub use plan::{Plan, PlanError};
@@ -25,10 +27,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Subcommand)]
 pub enum ExportTarget {
     /// Kubernetes manifests: a Deployment and a ClusterIP Service per service, a Job per task,
-    /// init containers that wait for required dependencies, a ConfigMap per `env`.
+    /// init containers that wait for required dependencies, a ConfigMap per `env`, a Secret per
+    /// service with env files.
     Kubernetes(ExportArgs),
     /// systemd user units: a .service per service or task, a .socket per socket-activated
-    /// service, and a .target grouping the stack.
+    /// service, a .env file per service with env files (mode 0600), and a .target grouping the
+    /// stack.
     Systemd(ExportArgs),
 }
 

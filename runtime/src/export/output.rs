@@ -1,7 +1,8 @@
 //! Where an export goes: one file each into a directory, or everything on stdout.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 /// One exported file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +11,9 @@ pub struct OutputFile {
     pub name: String,
     /// Its content.
     pub text: String,
+    /// Whether it holds secrets (values from env files): written with mode 0600 into a
+    /// directory.
+    pub private: bool,
 }
 
 /// The `-o` argument.
@@ -43,12 +47,29 @@ impl Output {
             Output::Dir(dir) => {
                 std::fs::create_dir_all(dir)?;
                 for file in files {
-                    std::fs::write(dir.join(&file.name), &file.text)?;
+                    write_file(&dir.join(&file.name), file)?;
                 }
                 Ok(())
             }
         }
     }
+}
+
+/// Writes one file; a private one is created with mode 0600, and an existing one is narrowed
+/// to 0600 before its content is written.
+fn write_file(path: &Path, file: &OutputFile) -> std::io::Result<()> {
+    if !file.private {
+        return std::fs::write(path, &file.text);
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    out.write_all(file.text.as_bytes())?;
+    out.flush()
 }
 
 /// The files as one text: YAML files become documents of one stream (`---` between them), unit
@@ -67,4 +88,47 @@ pub fn stdout_text(files: &[OutputFile]) -> String {
         text.push_str(&file.text);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_files_are_written_for_their_owner_only() {
+        let dir = std::env::temp_dir().join(format!("coord-output-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // An existing, world-readable file is narrowed too.
+        std::fs::write(dir.join("a.env"), "old").unwrap();
+        std::fs::set_permissions(dir.join("a.env"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let files = [
+            OutputFile {
+                name: "a.env".into(),
+                text: "TOKEN=t\n".into(),
+                private: true,
+            },
+            OutputFile {
+                name: "a.service".into(),
+                text: "[Unit]\n".into(),
+                private: false,
+            },
+        ];
+        Output::Dir(dir.clone()).write(&files).unwrap();
+        let mode = |name: &str| {
+            std::fs::metadata(dir.join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("a.env"), 0o600);
+        assert_ne!(mode("a.service") & 0o044, 0, "a unit stays readable");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.env")).unwrap(),
+            "TOKEN=t\n"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -11,7 +11,11 @@ pub const FIXTURES: &[&str] = &[
     "fixtures/demo.toml",
     "fixtures/netra.toml",
     "fixtures/export/every_kind.toml",
+    "fixtures/export/env_files/shop.toml",
 ];
+
+/// The stack whose variables come partly from env files holding fake secrets.
+pub const ENV_FILES: &str = "fixtures/export/env_files/shop.toml";
 
 /// The working directory the systemd goldens pretend the stack file is in.
 pub const STACK_DIR: &str = "/srv/stack";
@@ -21,10 +25,11 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The validated stack of `fixture`.
+/// The validated stack of `fixture`, with its env files read and applied, as the CLI loads it.
 pub fn stack(fixture: &str) -> Stack {
-    let text = std::fs::read_to_string(root().join(fixture)).expect("fixture");
-    Stack::parse(fixture, &text).expect("valid fixture")
+    coord::load::parse_file(&root().join(fixture))
+        .unwrap_or_else(|e| panic!("{fixture}: {}", e.message))
+        .stack
 }
 
 /// The Kubernetes export of the whole stack: its files and the report.

@@ -1,6 +1,7 @@
 //! `coord export kubernetes|systemd` through the real binary: files into a directory or on
 //! stdout, a selection, the report on stderr, and a stack that cannot be exported (services
-//! without an image, an unknown service) refused with exit 2, every problem at file:line:col.
+//! without an image, an unknown service) refused with exit 2, every problem at file:line:col;
+//! env-file secrets written only to files of mode 0600.
 
 use coord_tests::harness::coord::coord_cmd;
 use coord_tests::harness::testdir::TestDir;
@@ -125,4 +126,45 @@ fn an_unknown_service_is_a_usage_error() {
         all.contains("the services are: database, migrate, api, web, worker"),
         "{all}"
     );
+}
+
+/// The env-file fixture: its env files hold fake secrets, all starting with `fixture-`.
+fn shop() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/export/env_files/shop.toml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn env_file_secrets_are_written_only_to_files_for_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    for target in ["kubernetes", "systemd"] {
+        let dir = TestDir::new(&format!("export-secrets-{target}"));
+        let out = dir.file("out");
+        let out_arg = out.to_string_lossy().into_owned();
+        let (code, _, all) = coord_cmd(dir.path(), &shop(), &["export", target, "-o", &out_arg]);
+        assert_eq!(code, 0, "{all}");
+        let mut secret_files = Vec::new();
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            if text.contains("fixture-db-password-7c1e") {
+                assert_eq!(mode, 0o600, "{} holds a secret", path.display());
+                secret_files.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+            if path.extension().is_some_and(|e| e == "service") {
+                assert!(!text.contains("fixture-"), "{}:\n{text}", path.display());
+            }
+        }
+        secret_files.sort();
+        let expected: &[&str] = if target == "kubernetes" {
+            &["api.yaml", "db.yaml", "migrate.yaml"]
+        } else {
+            &["shop-api.env", "shop-db.env", "shop-migrate.env"]
+        };
+        assert_eq!(secret_files, expected, "{target}");
+        assert!(all.contains("variables from env files"), "{all}");
+    }
 }

@@ -1,7 +1,7 @@
 //! `coord export kubernetes`: manifests typed with `k8s-openapi`, written as YAML.
 //!
 //! Per service: a Deployment and a ClusterIP Service on its port (a task: a Job), a ConfigMap
-//! for its `env`, init containers for its required dependencies; for the stack: the waits'
+//! for its own `env`, a Secret for the variables of its env files, init containers for its required dependencies; for the stack: the waits'
 //! RBAC when some wait reads the API. One file per service (`NAME.yaml`) plus `coord-wait.yaml`.
 
 mod names;
@@ -17,7 +17,7 @@ pub use problems::Problems;
 use super::{Notes, OutputFile, Plan};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use serde::Serialize;
 
@@ -25,8 +25,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Manifest {
-    /// A service's `env`.
+    /// A service's own `env`.
     ConfigMap(ConfigMap),
+    /// The variables of a service's env files.
+    Secret(Secret),
     /// A long-running service.
     Deployment(Deployment),
     /// A task.
@@ -87,12 +89,13 @@ pub fn export(plan: &Plan, notes: &mut Notes) -> Result<Vec<OutputFile>, Problem
     Ok(files)
 }
 
-/// Several manifests as one YAML stream.
+/// Several manifests as one YAML stream (private when it holds a Secret).
 fn file(name: &str, manifests: &[Manifest]) -> OutputFile {
     let docs: Vec<String> = manifests.iter().map(Manifest::to_yaml).collect();
     OutputFile {
         name: name.to_string(),
         text: docs.join("---\n"),
+        private: manifests.iter().any(|m| matches!(m, Manifest::Secret(_))),
     }
 }
 

@@ -1,9 +1,10 @@
-//! One service -> its objects: a ConfigMap for its `env`, a Deployment (a task: a Job) whose
+//! One service -> its objects: a ConfigMap for its own `env`, a Secret for the variables of its
+//! env files, a Deployment (a task: a Job) whose
 //! pod runs its command with coord's variables, its probes and its required-dependency waits,
 //! and a ClusterIP Service on its port.
 
 use super::super::text::{ceil_secs, ceil_secs_or_zero, human, rewrite_vars, whole_secs};
-use super::super::{Notes, Plan};
+use super::super::{EnvSplit, Notes, Plan};
 use super::Manifest;
 use super::names::Names;
 use super::probes::probes;
@@ -15,8 +16,8 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EnvFromSource, EnvVar, ExecAction,
-    Lifecycle, LifecycleHandler, PodSpec, PodTemplateSpec, Service as KService, ServicePort,
-    ServiceSpec,
+    Lifecycle, LifecycleHandler, PodSpec, PodTemplateSpec, Secret, SecretEnvSource,
+    Service as KService, ServicePort, ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -39,21 +40,7 @@ pub fn workload(
     let name = names.of(id);
     let port = plan.ports[id];
     let mut manifests = Vec::new();
-    let env_from = (!service.env.is_empty()).then(|| {
-        let config_map = format!("{name}-env");
-        manifests.push(Manifest::ConfigMap(ConfigMap {
-            metadata: metadata(plan, &config_map, name),
-            data: Some(service.env.clone()),
-            ..ConfigMap::default()
-        }));
-        vec![EnvFromSource {
-            config_map_ref: Some(ConfigMapEnvSource {
-                name: config_map,
-                optional: None,
-            }),
-            ..EnvFromSource::default()
-        }]
-    });
+    let env_from = env_sources(plan, id, name, &mut manifests, notes);
     let discovery = plan.discovery_env(id, |dep| names.of(dep).to_string());
     let (init, reads) = waits(plan, names, id, notes);
     let probes = probes(service, port, notes);
@@ -189,6 +176,62 @@ pub fn workload(
         }
     }
     (manifests, reads)
+}
+
+/// The container's `envFrom`: a ConfigMap `NAME-env` for the service's own `env` and an Opaque
+/// Secret `NAME-env-files` for the variables of its env files (one per service, as each service
+/// sees its own set of files), each pushed onto `manifests`. The two never share a key, and the
+/// container's `env` (PORT, discovery) wins over both, as under `coord run`.
+fn env_sources(
+    plan: &Plan,
+    id: ServiceId,
+    name: &str,
+    manifests: &mut Vec<Manifest>,
+    notes: &mut Notes,
+) -> Option<Vec<EnvFromSource>> {
+    let service = plan.service(id);
+    let split = EnvSplit::for_export(plan, id, notes);
+    let mut sources = Vec::new();
+    if !split.own.is_empty() {
+        let config_map = format!("{name}-env");
+        manifests.push(Manifest::ConfigMap(ConfigMap {
+            metadata: metadata(plan, &config_map, name),
+            data: Some(split.own),
+            ..ConfigMap::default()
+        }));
+        sources.push(EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: config_map,
+                optional: None,
+            }),
+            ..EnvFromSource::default()
+        });
+    }
+    if !split.from_files.is_empty() {
+        let secret = format!("{name}-env-files");
+        let count = split.from_files.len();
+        notes.service(
+            &service.name,
+            format!(
+                "{count} variable{} from env files exported as Secret {secret} (the values are in that file in the clear: keep it out of version control, or create the Secret another way)",
+                if count == 1 { "" } else { "s" }
+            ),
+        );
+        manifests.push(Manifest::Secret(Secret {
+            metadata: metadata(plan, &secret, name),
+            type_: Some("Opaque".to_string()),
+            string_data: Some(split.from_files),
+            ..Secret::default()
+        }));
+        sources.push(EnvFromSource {
+            secret_ref: Some(SecretEnvSource {
+                name: secret,
+                optional: None,
+            }),
+            ..EnvFromSource::default()
+        });
+    }
+    Some(sources).filter(|s| !s.is_empty())
 }
 
 /// The labels of everything belonging to service `name` of the stack.

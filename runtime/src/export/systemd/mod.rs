@@ -1,16 +1,18 @@
 //! `coord export systemd`: user units that run the stack on one server without coord.
 //!
-//! Per service `STACK-NAME.service` (and `STACK-NAME.socket` with socket activation), and
+//! Per service `STACK-NAME.service` (and `STACK-NAME.socket` with socket activation, and
+//! `STACK-NAME.env` with the variables of its env files, mode 0600, never in a unit), and
 //! `STACK.target` grouping the stack: `systemctl --user start STACK.target`. Dependencies:
 //! required -> `Requires=` + `After=`, optional -> `Wants=` + `After=`, soft -> `After=`.
 //! Readiness decides when a unit counts as started (see `readiness`), so `After=` keeps coord's
 //! "never before ready".
 
+mod env_file;
 mod readiness;
 mod unit;
 
 use super::text::{human, rewrite_vars};
-use super::{Notes, OutputFile, Plan};
+use super::{EnvSplit, Notes, OutputFile, Plan};
 use coord_core::ServiceId;
 use coord_core::stack::{
     CommandSpec, DependencyKind, RestartPolicy, Service, ServiceKind, StopSignal,
@@ -25,16 +27,22 @@ pub fn export(plan: &Plan, stack_dir: &Path, notes: &mut Notes) -> Vec<OutputFil
     stack_notes(plan, notes);
     let mut files = Vec::new();
     for (id, service) in plan.services() {
+        let secrets = env_file::secrets(plan, id, notes);
         files.push(OutputFile {
             name: format!("{}.service", unit_name(plan, id)),
-            text: service_unit(plan, id, stack_dir, notes).render(&header(plan, service)),
+            text: service_unit(plan, id, stack_dir, &secrets, notes).render(&header(plan, service)),
+            private: false,
         });
+        if let Some(file) = secrets {
+            files.push(file);
+        }
         if service.socket_activation
             && let Some(port) = plan.ports[id]
         {
             files.push(OutputFile {
                 name: format!("{}.socket", unit_name(plan, id)),
                 text: socket_unit(plan, service, port).render(&header(plan, service)),
+                private: false,
             });
         }
     }
@@ -44,6 +52,7 @@ pub fn export(plan: &Plan, stack_dir: &Path, notes: &mut Notes) -> Vec<OutputFil
             "The coord stack `{}`: systemctl --user start {}.target",
             plan.name, plan.name
         )),
+        private: false,
     });
     files
 }
@@ -60,7 +69,13 @@ fn header(plan: &Plan, service: &Service) -> String {
     )
 }
 
-fn service_unit(plan: &Plan, id: ServiceId, stack_dir: &Path, notes: &mut Notes) -> Unit {
+fn service_unit(
+    plan: &Plan,
+    id: ServiceId,
+    stack_dir: &Path,
+    secrets: &Option<OutputFile>,
+    notes: &mut Notes,
+) -> Unit {
     let service = plan.service(id);
     let mut unit = Unit::default();
     let kind = match service.kind {
@@ -174,14 +189,13 @@ fn service_unit(plan: &Plan, id: ServiceId, stack_dir: &Path, notes: &mut Notes)
         "TimeoutStartSec",
         span(service.readiness_timeout),
     );
-    let mut env: Vec<(String, String)> = service
-        .env
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut env: Vec<(String, String)> = EnvSplit::of(service).own.into_iter().collect();
     env.extend(discovery);
     for (key, value) in &env {
         unit.set("Service", "Environment", assignment(key, value));
+    }
+    if let Some(file) = secrets {
+        unit.set("Service", "EnvironmentFile", env_file::path(&file.name));
     }
     let dir = stack_dir.join(service.working_dir.as_deref().unwrap_or(""));
     let dir = dir.to_string_lossy();
