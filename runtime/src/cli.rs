@@ -250,15 +250,20 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             background_child,
             no_progress,
             options,
-        } => crate::commands::up::up(
-            crate::commands::up::UpRequest {
-                file: crate::stack_file::resolve(file)?,
-                services,
-                detach,
-                background_child,
-            },
-            |file, services| run(file, services, no_progress, options),
-        ),
+        } => {
+            if detach {
+                options.refuse_detached()?;
+            }
+            crate::commands::up::up(
+                crate::commands::up::UpRequest {
+                    file: crate::stack_file::resolve(file)?,
+                    services,
+                    detach,
+                    background_child,
+                },
+                |file, services| run(file, services, no_progress, options),
+            )
+        }
         CliCommand::Down { file } => crate::commands::down::down(&quiet(file)?),
         CliCommand::Attach { services, file } => {
             crate::commands::attach::attach(&quiet(file)?, &services)

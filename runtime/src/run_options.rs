@@ -19,6 +19,23 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
+    /// `up -d` returns once startup is over, so it cannot report how the run ends: with
+    /// `--exit-code-from` or `--abort-on-failure` it is a usage error (exit 2), as docker compose
+    /// refuses `-d` with `--exit-code-from`.
+    pub fn refuse_detached(&self) -> Result<(), Failure> {
+        let option = match (&self.exit_code_from, self.abort_on_failure) {
+            (Some(_), _) => "--exit-code-from",
+            (None, true) => "--abort-on-failure",
+            (None, false) => return Ok(()),
+        };
+        Err(Failure::new(
+            2,
+            format!(
+                "`coord up -d` cannot take {option}: it returns once startup is over, before the run ends\n  help: use `coord up {option} ...` or `coord run {option} ...` without -d (a CI job's usual form)"
+            ),
+        ))
+    }
+
     /// Checks the options against the stack: an unknown `--exit-code-from` name is a usage error
     /// (exit 2) naming the services there are.
     pub fn check(&self, stack: &Stack, file: &std::path::Path) -> Result<(), Failure> {

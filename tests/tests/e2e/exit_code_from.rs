@@ -105,3 +105,28 @@ fn exit_code_from_an_unknown_service_is_a_usage_error() {
         coord.transcript()
     );
 }
+
+#[test]
+fn up_detached_refuses_the_options_that_decide_how_the_run_ends() {
+    let dir = TestDir::new("exit-code-from-detached");
+    let stack = dir.write(
+        "coord.toml",
+        &format!("[services.a]\ncommand = {}\n", dir.toy("a", &[])),
+    );
+    let file = stack.to_string_lossy().into_owned();
+    for option in [&["--exit-code-from", "a"][..], &["--abort-on-failure"][..]] {
+        let mut args = vec!["up", "-d", "-f", &file];
+        args.extend_from_slice(option);
+        let mut coord = CoordRun::start(dir.path(), &args);
+        assert_eq!(coord.exit_code(PATIENCE), 2, "{}", coord.transcript());
+        let out = coord.transcript();
+        assert!(
+            out.contains(&format!("`coord up -d` cannot take {}", option[0])),
+            "{out}"
+        );
+        assert!(
+            !dir.path().join(".coord/registry.json").exists(),
+            "nothing started: {out}"
+        );
+    }
+}
