@@ -145,9 +145,9 @@ impl Coordinator {
                 return;
             }
             let starting = self.records[service].state == ServiceState::Starting;
-            if !fixed && starting && self.phase == Phase::Running {
+            if !fixed && starting && self.run.phase() == Phase::Running {
                 self.respawn_on_next_port(now, service);
-            } else if fixed && starting && self.phase == Phase::Running {
+            } else if fixed && starting && self.run.phase() == Phase::Running {
                 self.end_attempt_watch(service);
                 self.port_busy_retry(now, service, reason);
             } else {
@@ -156,7 +156,9 @@ impl Coordinator {
             return;
         }
         // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed.
-        if self.records[service].state == ServiceState::Starting && self.phase == Phase::Running {
+        if self.records[service].state == ServiceState::Starting
+            && self.run.phase() == Phase::Running
+        {
             self.attempt_failed(now, service, reason);
         }
     }
@@ -360,7 +362,7 @@ impl Coordinator {
         if self.process_gone(now, service) {
             return;
         }
-        if self.phase == Phase::ShuttingDown {
+        if self.run.phase() == Phase::ShuttingDown {
             self.set_state(
                 now,
                 service,
@@ -483,7 +485,7 @@ impl Coordinator {
                 what.to_string()
             }
         };
-        if self.phase == Phase::ShuttingDown {
+        if self.run.phase() == Phase::ShuttingDown {
             let to = match (plan, doom) {
                 (ExitPlan::Fail(reason), _) | (_, Some(reason)) => ServiceState::Failed(reason),
                 _ => ServiceState::Stopped,
@@ -564,7 +566,7 @@ impl Coordinator {
         let rec = &self.records[service];
         if rec.state == ServiceState::Restarting
             && !rec.has_process()
-            && self.phase == Phase::Running
+            && self.run.phase() == Phase::Running
         {
             self.enter_waiting(now, service);
         }

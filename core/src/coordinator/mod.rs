@@ -24,6 +24,7 @@ mod protocol;
 mod record;
 mod report;
 mod run_end;
+mod run_life;
 mod running;
 mod start_queue;
 mod state;
@@ -46,6 +47,7 @@ use crate::time::Timestamp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use record::Record;
+use run_life::Phase;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -90,19 +92,6 @@ pub enum RunOutcome {
     },
 }
 
-/// Where the run as a whole is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
-    /// Waiting for `Input::Start`.
-    Idle,
-    /// Starting and running services.
-    Running,
-    /// Stopping everything, dependents first.
-    ShuttingDown,
-    /// `Action::Finished` was emitted.
-    Finished,
-}
-
 /// The coordination state machine. See the module docs.
 #[derive(Debug)]
 pub struct Coordinator {
@@ -120,33 +109,19 @@ pub struct Coordinator {
     start_queue: start_queue::StartQueue,
     /// Processes alive or being spawned.
     live_processes: usize,
-    /// Selected services whose startup is not over yet.
-    startup_pending: usize,
-    phase: Phase,
-    run_started_at: Timestamp,
-    /// Why the run failed, once a required service failed.
-    run_failure: Option<String>,
     /// Services whose state changed and whose neighbours still have to hear of it.
     changed: VecDeque<ServiceId>,
-    /// A forced shutdown: every stop is SIGKILL.
-    force: bool,
-    /// An `Input::Interrupt` was seen: the next one forces the shutdown.
-    interrupted: bool,
     /// Doomed services to stop (in order) once every change of this event has propagated, so a
     /// run failure found in the same event gets to order the stops itself.
     doomed_to_stop: Vec<ServiceId>,
-    /// Every selected service is a task: the run ends once they all have.
-    tasks_only: bool,
-    /// The run ended because every task ended ([`RunOutcome::Completed`]).
-    completed: bool,
     /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
     cadences: Vec<&'static cadence::Cadence>,
-    /// When startup was over and its summary emitted (the summary's clock for a failed startup).
-    startup_over_at: Option<Timestamp>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
     /// The run ends with the exit code of this service (`--exit-code-from`), and the policy.
     run_end: run_end::RunEnd,
+    /// The run as a whole: phase, startup countdown, failure, interrupts, outcome.
+    run: run_life::RunLife,
 }
 
 impl Coordinator {
@@ -174,16 +149,8 @@ impl Coordinator {
             commands: VecDeque::new(),
             start_queue: start_queue::StartQueue::new(stack.services.len()),
             live_processes: 0,
-            startup_pending: 0,
-            phase: Phase::Idle,
-            run_started_at: now,
-            run_failure: None,
             changed: VecDeque::new(),
-            force: false,
-            interrupted: false,
             doomed_to_stop: Vec::new(),
-            tasks_only: false,
-            completed: false,
             cadences: stack
                 .services
                 .iter()
@@ -194,8 +161,8 @@ impl Coordinator {
                 })
                 .collect(),
             answer: None,
-            startup_over_at: None,
             run_end: run_end::RunEnd::new(&stack, &options),
+            run: run_life::RunLife::new(now),
             stack,
         }
     }
@@ -217,7 +184,7 @@ impl Coordinator {
 
     /// Feeds one event.
     pub fn handle_input(&mut self, now: Timestamp, input: Input) {
-        if self.phase == Phase::Finished {
+        if self.run.phase() == Phase::Finished {
             return;
         }
         match input {
@@ -292,7 +259,7 @@ impl Coordinator {
 
     /// Fires every timer due at or before `now`.
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        if self.phase == Phase::Finished {
+        if self.run.phase() == Phase::Finished {
             return;
         }
         while let Some((service, kind)) = self.timers.pop_due(now) {
@@ -318,7 +285,7 @@ impl Coordinator {
 
     /// When `handle_timeout` must next be called, if any timer is armed.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        if self.phase == Phase::Finished {
+        if self.run.phase() == Phase::Finished {
             return None;
         }
         match (self.timers.next(), self.ledger.next_deadline()) {
@@ -329,12 +296,12 @@ impl Coordinator {
 
     /// Whether the run is over (`Action::Finished` was emitted).
     pub fn is_finished(&self) -> bool {
-        self.phase == Phase::Finished
+        self.run.phase() == Phase::Finished
     }
 
     /// Whether the shutdown kills every process at once (a second interrupt).
     pub fn is_forced(&self) -> bool {
-        self.force
+        self.run.is_forced()
     }
 
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
@@ -371,7 +338,7 @@ impl Coordinator {
                 self.stop_doomed_in_order(now, service);
             }
         }
-        if self.phase == Phase::Running {
+        if self.run.phase() == Phase::Running {
             self.fill_start_slots(now);
         }
         self.report_startup_if_over(now);
@@ -419,7 +386,7 @@ impl Coordinator {
             && (matches!(to, ServiceState::Ready | ServiceState::Completed) || to.is_final())
         {
             rec.startup_done = true;
-            self.startup_pending -= 1;
+            self.run.startup_settled();
         }
         self.commands.push_back(Action::Transition(Transition {
             at: now,

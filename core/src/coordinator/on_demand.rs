@@ -30,7 +30,7 @@ impl Coordinator {
         let Some(rec) = self.records.get(service) else {
             return OperatorAnswer::Refused(format!("no service with id {service} in this stack"));
         };
-        match self.phase {
+        match self.run.phase() {
             Phase::Idle => return OperatorAnswer::Refused("the run has not started yet".into()),
             Phase::ShuttingDown | Phase::Finished => {
                 return OperatorAnswer::Refused("the stack is shutting down".into());

@@ -1,13 +1,13 @@
 //! The status snapshot and the startup summary with its critical path.
 
 use super::status::{ServiceStatus, StartupSummary, StatusReport};
-use super::{Action, Coordinator, Phase, ServiceState};
+use super::{Action, Coordinator, ServiceState};
 use crate::time::Timestamp;
 
 impl Coordinator {
     /// A serialisable snapshot of the run at `now`.
     pub fn status(&self, now: Timestamp) -> StatusReport {
-        let t0 = self.run_started_at;
+        let t0 = self.run.started_at();
         let services = self
             .records
             .iter()
@@ -35,29 +35,31 @@ impl Coordinator {
             file: self.stack.file.clone(),
             now_ms: now.millis_since(t0),
             services,
-            startup: self.startup_over_at.map(|at| self.startup_summary(at)),
+            startup: self
+                .run
+                .startup_over_at()
+                .map(|at| self.startup_summary(at)),
         }
     }
 
     /// Emits `StartupFinished` once every selected service's startup is over.
     pub(super) fn report_startup_if_over(&mut self, now: Timestamp) {
-        if self.phase == Phase::Running && self.startup_pending == 0 {
+        if self.run.startup_all_settled() {
             self.report_startup(now);
         }
     }
 
     /// Emits `StartupFinished` (once).
     pub(super) fn report_startup(&mut self, now: Timestamp) {
-        if self.startup_over_at.is_some() {
+        if !self.run.end_startup(now) {
             return;
         }
-        self.startup_over_at = Some(now);
         let summary = self.startup_summary(now);
         self.commands.push_back(Action::StartupFinished(summary));
     }
 
     fn startup_summary(&self, now: Timestamp) -> StartupSummary {
-        let t0 = self.run_started_at;
+        let t0 = self.run.started_at();
         let selected: Vec<usize> = (0..self.records.len())
             .filter(|&s| self.records[s].selected)
             .collect();
@@ -73,7 +75,7 @@ impl Coordinator {
             .map(|r| if r.selected { r.ready_at } else { None })
             .collect();
         // A failed startup lasted until the failure, whatever was ready by then.
-        let total_ms = if self.run_failure.is_some() {
+        let total_ms = if self.run.failed() {
             now.millis_since(t0)
         } else {
             finished
@@ -104,7 +106,7 @@ impl Coordinator {
             total_ms,
             critical_path,
             failures,
-            run_failed: self.run_failure.is_some(),
+            run_failed: self.run.failed(),
         }
     }
 }

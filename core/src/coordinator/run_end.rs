@@ -78,7 +78,7 @@ impl Coordinator {
             return;
         };
         let state = &self.records[task].state;
-        if self.phase != Phase::Running
+        if self.run.phase() != Phase::Running
             || self.run_end.ended.is_some()
             || !state.is_final()
             || *state == ServiceState::NotStarted

@@ -31,7 +31,7 @@ impl Coordinator {
     /// the grace timer.
     pub(super) fn send_stop(&mut self, now: Timestamp, service: ServiceId) {
         let spec = &self.stack.services[service];
-        let signal = if self.force {
+        let signal = if self.run.is_forced() {
             StopSignal::Kill
         } else {
             spec.stop_signal
@@ -149,7 +149,7 @@ impl Coordinator {
             return Err(format!("no service with id {service} in this stack"));
         };
         let name = &self.stack.services[service].name;
-        match self.phase {
+        match self.run.phase() {
             Phase::Idle => Err("the run has not started yet".into()),
             Phase::ShuttingDown | Phase::Finished => Err("the stack is shutting down".into()),
             Phase::Running if !rec.selected => Err(format!(
@@ -161,25 +161,17 @@ impl Coordinator {
 
     /// A required service failed: the run fails and everything stops, dependents first.
     pub(super) fn fail_run(&mut self, now: Timestamp, reason: String) {
-        if self.run_failure.is_none() {
-            self.run_failure = Some(reason);
-        }
+        self.run.fail(reason);
         self.begin_shutdown(now);
     }
 
     /// `Input::Shutdown` (or a failed run): stop every process in reverse dependency order.
     pub(super) fn begin_shutdown(&mut self, now: Timestamp) {
-        match self.phase {
-            Phase::Idle => {
-                self.phase = Phase::ShuttingDown;
-                return;
-            }
-            Phase::Running => {}
-            Phase::ShuttingDown | Phase::Finished => return,
+        if !self.run.enter_shutdown() {
+            return;
         }
-        self.phase = Phase::ShuttingDown;
         self.start_queue.clear();
-        if self.run_failure.is_some() {
+        if self.run.failed() {
             self.report_startup(now);
         }
         for service in 0..self.records.len() {
@@ -232,7 +224,7 @@ impl Coordinator {
         let Some(reason) = rec.doom.clone() else {
             return;
         };
-        if !rec.has_process() || rec.exit_plan.is_some() || self.phase != Phase::Running {
+        if !rec.has_process() || rec.exit_plan.is_some() || self.run.phase() != Phase::Running {
             return;
         }
         let blocked = self.graph.dependents(service).iter().any(|(d, _)| {
@@ -247,7 +239,7 @@ impl Coordinator {
     /// `Input::Interrupt`: the first stops the stack in reverse dependency order; any later one
     /// kills every process now.
     pub(super) fn on_interrupt(&mut self, now: Timestamp) {
-        if std::mem::replace(&mut self.interrupted, true) {
+        if self.run.interrupt() {
             self.force_shutdown(now);
         } else {
             self.begin_shutdown(now);
@@ -257,7 +249,7 @@ impl Coordinator {
     /// A second interrupt: SIGKILL every process now.
     pub(super) fn force_shutdown(&mut self, now: Timestamp) {
         self.begin_shutdown(now);
-        self.force = true;
+        self.run.force();
         for service in 0..self.records.len() {
             let rec = &mut self.records[service];
             if !rec.has_process() {
@@ -274,21 +266,10 @@ impl Coordinator {
 
     /// Emits `Finished` once shutdown has no process left.
     pub(super) fn finish_if_done(&mut self) {
-        if self.phase != Phase::ShuttingDown || self.live_processes > 0 {
+        if self.run.phase() != Phase::ShuttingDown || self.live_processes > 0 {
             return;
         }
-        let outcome = match (&self.run_failure, self.startup_over_at.is_some()) {
-            (Some(reason), _) => super::RunOutcome::Failed(reason.clone()),
-            (None, _) if self.run_end.outcome().is_some() => self
-                .run_end
-                .outcome()
-                .cloned()
-                .unwrap_or(super::RunOutcome::Stopped),
-            (None, _) if self.completed => super::RunOutcome::Completed,
-            (None, true) => super::RunOutcome::Stopped,
-            (None, false) => super::RunOutcome::Interrupted,
-        };
-        self.phase = Phase::Finished;
+        let outcome = self.run.finish(self.run_end.outcome().cloned());
         self.commands.push_back(Action::Finished(outcome));
     }
 }

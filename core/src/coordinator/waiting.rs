@@ -19,11 +19,9 @@ enum Verdict {
 impl Coordinator {
     /// `Input::Start`: select the run set and put every selected service to waiting.
     pub(super) fn start_run(&mut self, now: Timestamp, names: &[String]) {
-        if self.phase != Phase::Idle {
+        if self.run.phase() != Phase::Idle {
             return;
         }
-        self.phase = Phase::Running;
-        self.run_started_at = now;
         let named: Vec<ServiceId> = names
             .iter()
             .filter_map(|n| self.stack.service_id(n))
@@ -50,9 +48,10 @@ impl Coordinator {
             }
         }
         let mut chosen = (0..selected.len()).filter(|&id| selected[id]).peekable();
-        self.tasks_only = chosen.peek().is_some()
+        let tasks_only = chosen.peek().is_some()
             && chosen.all(|id| self.stack.services[id].kind == ServiceKind::Task);
-        self.startup_pending = selected.iter().filter(|s| **s).count();
+        self.run
+            .begin(now, selected.iter().filter(|s| **s).count(), tasks_only);
         let order = self.graph.startup_order().to_vec();
         for id in order {
             if self.records[id].selected {
@@ -139,7 +138,9 @@ impl Coordinator {
 
     /// Re-reads the dependencies of a waiting service: queue it, unqueue it, or fail it.
     pub(super) fn reevaluate(&mut self, now: Timestamp, service: ServiceId) {
-        if self.records[service].state != ServiceState::Waiting || self.phase != Phase::Running {
+        if self.records[service].state != ServiceState::Waiting
+            || self.run.phase() != Phase::Running
+        {
             return;
         }
         match self.verdict(service) {
@@ -254,7 +255,7 @@ impl Coordinator {
     /// A service changed state: its dependents re-read their dependencies; a failure cascades
     /// and may fail the run; during shutdown, its dependencies may now stop.
     pub(super) fn propagate(&mut self, now: Timestamp, service: ServiceId) {
-        if self.phase == Phase::ShuttingDown {
+        if self.run.phase() == Phase::ShuttingDown {
             for i in 0..self.graph.dependencies(service).len() {
                 let dep = self.graph.dependencies(service)[i].0;
                 self.stop_in_order(now, dep);
@@ -330,14 +331,10 @@ impl Coordinator {
     /// [`super::RunOutcome::Completed`], the way `make` ends. A required task that failed has
     /// already failed the run.
     pub(super) fn complete_tasks_only_run(&mut self, now: Timestamp) {
-        if !self.tasks_only
-            || self.phase != Phase::Running
-            || self.startup_pending > 0
-            || self.live_processes > 0
-        {
+        if !self.run.may_complete_tasks_only() || self.live_processes > 0 {
             return;
         }
-        self.completed = true;
+        self.run.complete();
         self.begin_shutdown(now);
     }
 }

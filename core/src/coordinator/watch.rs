@@ -28,7 +28,7 @@ impl Coordinator {
             return;
         };
         let rec = &mut self.records[service];
-        if self.phase != Phase::Running || !rec.selected || rec.stopped_on_request {
+        if self.run.phase() != Phase::Running || !rec.selected || rec.stopped_on_request {
             return;
         }
         rec.files_changed = Some(path);
@@ -47,7 +47,7 @@ impl Coordinator {
             rec.exit_plan,
             Some(ExitPlan::Fail(_) | ExitPlan::Stop | ExitPlan::Shutdown)
         );
-        if self.phase != Phase::Running
+        if self.run.phase() != Phase::Running
             || rec.stopped_on_request
             || rec.doom.is_some()
             || stopping_for_good
