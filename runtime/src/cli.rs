@@ -189,6 +189,9 @@ pub enum CliCommand {
         /// Where to write the coord.toml (default: stdout).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
+        /// Replace the -o file if it exists (never through a symbolic link).
+        #[arg(long)]
+        force: bool,
     },
     /// Internal: the supervising shim coord starts each service through.
     #[command(name = "__supervise", hide = true)]
@@ -316,7 +319,11 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             },
         ),
         CliCommand::Export { target } => crate::export::run(target),
-        CliCommand::Import { file, output } => crate::import::import(&file, output.as_deref()),
+        CliCommand::Import {
+            file,
+            output,
+            force,
+        } => crate::import::import(&file, output.as_deref(), force),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }

@@ -14,8 +14,9 @@ use std::path::Path;
 
 pub use render::render;
 
-/// Runs `coord import`: exit 0 when written, 2 when the file is invalid.
-pub fn import(file: &Path, output: Option<&Path>) -> Result<i32, Failure> {
+/// Runs `coord import`: exit 0 when written, 2 when the file is invalid, 1 when the output
+/// cannot be written (it exists and `force` is off, or it is a symbolic link).
+pub fn import(file: &Path, output: Option<&Path>, force: bool) -> Result<i32, Failure> {
     let name = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|e| {
         Failure::new(
@@ -48,8 +49,7 @@ pub fn import(file: &Path, output: Option<&Path>) -> Result<i32, Failure> {
     let services = parsed.stack.services.len();
     match output {
         Some(path) => {
-            std::fs::write(path, &toml)
-                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?;
+            write_output(path, &toml, force)?;
             let _ = writeln!(
                 stderr,
                 "coord: imported {services} service{} from {name} into {}; {} field{} translated approximately or dropped{}",
@@ -71,4 +71,45 @@ pub fn import(file: &Path, output: Option<&Path>) -> Result<i32, Failure> {
         None => crate::out!("{toml}"),
     }
     Ok(0)
+}
+
+/// Writes the imported stack to `path`: a new file, or with `force` a replacement of a regular
+/// file. A hand-written coord.toml is never overwritten by surprise, and a symbolic link is never
+/// written through (it could point anywhere).
+fn write_output(path: &Path, toml: &str, force: bool) -> Result<(), Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .write(true)
+        .mode(0o644)
+        .custom_flags(crate::safe_fs::nofollow_flags());
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let shown = path.display();
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(_) if is_link => {
+            return Err(Failure::new(
+                1,
+                format!(
+                    "{shown} is a symbolic link: coord import does not write through links\n  help: remove the link or pass another -o path"
+                ),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Failure::new(
+                1,
+                format!(
+                    "{shown} already exists: coord import does not overwrite it\n  help: pass --force to replace it, or another -o path"
+                ),
+            ));
+        }
+        Err(e) => return Err(Failure::new(1, format!("cannot write {shown}: {e}"))),
+    };
+    file.write_all(toml.as_bytes())
+        .map_err(|e| Failure::new(1, format!("cannot write {shown}: {e}")))
 }

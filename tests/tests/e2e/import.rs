@@ -107,3 +107,41 @@ fn an_invalid_process_compose_file_is_not_imported() {
     );
     assert!(!dir.file("coord.toml").exists());
 }
+
+#[test]
+fn an_existing_output_is_kept_unless_forced_and_a_link_is_never_written_through() {
+    let dir = TestDir::new("import-existing");
+    dir.write("Procfile", "web: python3 -m http.server $PORT\n");
+    dir.write("coord.toml", "# mine\n");
+    let (code, out) = coord_import(dir.path(), "Procfile");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("coord.toml already exists"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.file("coord.toml")).unwrap(),
+        "# mine\n"
+    );
+
+    let mut forced = CoordRun::start(
+        dir.path(),
+        &["import", "Procfile", "-o", "coord.toml", "--force"],
+    );
+    assert_eq!(forced.exit_code(PATIENCE), 0, "{}", forced.transcript());
+    let written = std::fs::read_to_string(dir.file("coord.toml")).unwrap();
+    assert!(written.contains("[services.web]"), "{written}");
+
+    let target = dir.write("elsewhere.txt", "precious\n");
+    std::fs::remove_file(dir.file("coord.toml")).unwrap();
+    std::os::unix::fs::symlink(&target, dir.file("coord.toml")).unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec!["import", "Procfile", "-o", "coord.toml"];
+        args.extend_from_slice(extra);
+        let mut run = CoordRun::start(dir.path(), &args);
+        assert_eq!(run.exit_code(PATIENCE), 1, "{}", run.transcript());
+        assert!(
+            run.transcript().contains("is a symbolic link"),
+            "{}",
+            run.transcript()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    }
+}
