@@ -55,19 +55,28 @@ impl Output {
     }
 }
 
-/// Writes one file; a private one is created with mode 0600, and an existing one is narrowed
-/// to 0600 before its content is written.
+/// Writes one file, never through a symbolic link (a link in the output directory could point
+/// anywhere, and a private file's secrets must not follow it); a private one is created with mode
+/// 0600, and an existing one is narrowed to 0600 before its content is written.
 fn write_file(path: &Path, file: &OutputFile) -> std::io::Result<()> {
-    if !file.private {
-        return std::fs::write(path, &file.text);
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        return Err(std::io::Error::other(format!(
+            "{} is a symbolic link: coord export does not write through links (remove it)",
+            path.display()
+        )));
     }
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        .mode(if file.private { 0o600 } else { 0o644 })
+        .custom_flags(crate::safe_fs::nofollow_flags())
+        .open(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    if file.private {
+        out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
     out.write_all(file.text.as_bytes())?;
     out.flush()
 }
@@ -130,5 +139,27 @@ mod tests {
             "TOKEN=t\n"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_link_in_the_output_directory_is_never_written_through() {
+        let dir = std::env::temp_dir().join(format!("coord-output-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("elsewhere");
+        std::fs::write(&target, "precious").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("a.env")).unwrap();
+        let files = [OutputFile {
+            name: "a.env".into(),
+            text: "TOKEN=t\n".into(),
+            private: true,
+        }];
+        let err = Output::Dir(dir.clone()).write(&files).unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "the link's target keeps its mode");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
