@@ -117,6 +117,34 @@ pub fn open_read(path: &Path) -> io::Result<File> {
     }
 }
 
+/// Opens `path` to write a file the user asked for (`coord import -o`, `coord export -o`), never
+/// through a symbolic link at its last component: a new file, or with `replace` a truncated
+/// regular file, created with `mode`. A link is refused with an error that says so (checked only
+/// once the open has failed); an existing file without `replace` keeps `AlreadyExists`.
+pub fn create_output(path: &Path, mode: u32, replace: bool) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .write(true)
+        .mode(mode)
+        .custom_flags(nofollow_flags());
+    if replace {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    options.open(path).map_err(|e| {
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            io::Error::other(format!(
+                "{} is a symbolic link: coord does not write through links (remove it, or write elsewhere)",
+                path.display()
+            ))
+        } else {
+            with_path(e, path)
+        }
+    })
+}
+
 /// The `O_NOFOLLOW | O_CLOEXEC` flags for `std::fs::OpenOptions::custom_flags`.
 pub fn nofollow_flags() -> i32 {
     (OFlags::NOFOLLOW | OFlags::CLOEXEC).bits() as i32

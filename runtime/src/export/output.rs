@@ -1,7 +1,7 @@
 //! Where an export goes: one file each into a directory, or everything on stdout.
 
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// One exported file.
@@ -59,21 +59,8 @@ impl Output {
 /// anywhere, and a private file's secrets must not follow it); a private one is created with mode
 /// 0600, and an existing one is narrowed to 0600 before its content is written.
 fn write_file(path: &Path, file: &OutputFile) -> std::io::Result<()> {
-    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    if is_link {
-        return Err(std::io::Error::other(format!(
-            "{} is a symbolic link: coord export does not write through links (remove it)",
-            path.display()
-        )));
-    }
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(if file.private { 0o600 } else { 0o644 })
-        .custom_flags(crate::safe_fs::nofollow_flags())
-        .open(path)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mode = if file.private { 0o600 } else { 0o644 };
+    let mut out = crate::safe_fs::create_output(path, mode, true)?;
     if file.private {
         out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }

@@ -77,39 +77,19 @@ pub fn import(file: &Path, output: Option<&Path>, force: bool) -> Result<i32, Fa
 /// file. A hand-written coord.toml is never overwritten by surprise, and a symbolic link is never
 /// written through (it could point anywhere).
 fn write_output(path: &Path, toml: &str, force: bool) -> Result<(), Failure> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options
-        .write(true)
-        .mode(0o644)
-        .custom_flags(crate::safe_fs::nofollow_flags());
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
     let shown = path.display();
-    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    let mut file = match options.open(path) {
-        Ok(file) => file,
-        Err(_) if is_link => {
-            return Err(Failure::new(
-                1,
-                format!(
-                    "{shown} is a symbolic link: coord import does not write through links\n  help: remove the link or pass another -o path"
-                ),
-            ));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Failure::new(
+    let mut file = crate::safe_fs::create_output(path, 0o644, force).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::new(
                 1,
                 format!(
                     "{shown} already exists: coord import does not overwrite it\n  help: pass --force to replace it, or another -o path"
                 ),
-            ));
+            )
+        } else {
+            Failure::new(1, format!("cannot write the import: {e}"))
         }
-        Err(e) => return Err(Failure::new(1, format!("cannot write {shown}: {e}"))),
-    };
+    })?;
     file.write_all(toml.as_bytes())
         .map_err(|e| Failure::new(1, format!("cannot write {shown}: {e}")))
 }
