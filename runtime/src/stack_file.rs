@@ -18,8 +18,7 @@ pub fn resolve_in(dir: &Path, given: Option<PathBuf>) -> Result<PathBuf, Failure
 /// [`resolve`] without the "using" line: for the commands that talk to a running coord
 /// (`status`, `logs`, `down`, ...), whose output should be only their answer.
 pub fn resolve_quietly(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    find_in(&dir, given)
+    find_in(&here(), given)
 }
 
 /// `given`, or the first of [`DEFAULT_FILES`] present in `dir`.
@@ -44,8 +43,12 @@ fn find_in(dir: &Path, given: Option<PathBuf>) -> Result<PathBuf, Failure> {
 
 /// [`resolve_in`] the current directory.
 pub fn resolve(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    resolve_in(&dir, given)
+    resolve_in(&here(), given)
+}
+
+/// The current directory (`.` if it cannot be read).
+fn here() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
 #[cfg(test)]
