@@ -4,6 +4,7 @@
 use crate::driver::{self, RunRequest};
 use crate::paths::StackPaths;
 use crate::process::Launcher;
+use crate::stack_files::StackFiles;
 use clap::{Parser, Subcommand};
 use coord_core::Stack;
 use coord_core::graph::StackGraph;
@@ -25,9 +26,10 @@ pub struct Cli {
 pub enum CliCommand {
     /// Bring the stack up, stream its output, stop it in reverse order on Ctrl-C.
     Run {
-        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here);
+        /// repeated: process-compose files merged in order, as process-compose merges them.
         #[arg(short = 'f', long = "file")]
-        file: Option<PathBuf>,
+        file: Vec<PathBuf>,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
         /// No live startup view on a terminal: print every line as it comes.
@@ -39,9 +41,10 @@ pub enum CliCommand {
     },
     /// Bring the stack up as `run` does; with -d in the background, returning once it is up.
     Up {
-        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here);
+        /// repeated: process-compose files merged in order, as process-compose merges them.
         #[arg(short = 'f', long = "file")]
-        file: Option<PathBuf>,
+        file: Vec<PathBuf>,
         /// Run only these services (and what they depend on); default: all.
         services: Vec<String>,
         /// Start coord in the background and exit 0 once the selection is up (1 if it failed).
@@ -101,15 +104,17 @@ pub enum CliCommand {
     },
     /// Validate the stack file and print the startup order.
     Check {
-        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here);
+        /// repeated: process-compose files merged in order, as process-compose merges them.
         #[arg(short = 'f', long = "file")]
-        file: Option<PathBuf>,
+        file: Vec<PathBuf>,
     },
     /// Print the dependency graph.
     Graph {
-        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here).
+        /// The stack file (default: coord.toml, process-compose.yaml/.yml or Procfile, here);
+        /// repeated: process-compose files merged in order, as process-compose merges them.
         #[arg(short = 'f', long = "file")]
-        file: Option<PathBuf>,
+        file: Vec<PathBuf>,
         /// Graphviz DOT instead of text.
         #[arg(long)]
         dot: bool,
@@ -185,7 +190,10 @@ pub enum CliCommand {
     /// stderr every field translated approximately or dropped.
     Import {
         /// The file to import (process-compose.yaml/.yml, compose.yaml, Procfile, Procfile.*).
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// The file to import, as for `run`; repeated: process-compose files merged in order.
+        #[arg(short = 'f', long = "file", conflicts_with = "file")]
+        files: Vec<PathBuf>,
         /// Where to write the coord.toml (default: stdout).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
@@ -241,7 +249,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             no_progress,
             options,
         } => run(
-            &crate::stack_file::resolve(file)?,
+            &crate::stack_file::resolve_files(file)?,
             services,
             no_progress,
             options,
@@ -259,7 +267,7 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             }
             crate::commands::up::up(
                 crate::commands::up::UpRequest {
-                    file: crate::stack_file::resolve(file)?,
+                    files: crate::stack_file::resolve_files(file)?,
                     services,
                     detach,
                     background_child,
@@ -294,8 +302,8 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
             &quiet(file)?,
             crate::commands::wait::WaitRequest { services, timeout },
         ),
-        CliCommand::Check { file } => check(&crate::stack_file::resolve(file)?),
-        CliCommand::Graph { file, dot } => graph(&crate::stack_file::resolve(file)?, dot),
+        CliCommand::Check { file } => check(&crate::stack_file::resolve_files(file)?),
+        CliCommand::Graph { file, dot } => graph(&crate::stack_file::resolve_files(file)?, dot),
         CliCommand::Status { file, json } => crate::client::status(&quiet(file)?, json),
         CliCommand::Discover { name, file, wait } => {
             crate::client::discover(&quiet(file)?, &name, wait)
@@ -321,9 +329,14 @@ pub fn execute(cli: Cli) -> Result<i32, Failure> {
         CliCommand::Export { target } => crate::export::run(target),
         CliCommand::Import {
             file,
+            files,
             output,
             force,
-        } => crate::import::import(&file, output.as_deref(), force),
+        } => crate::import::import(
+            &crate::import::files_to_import(file, files)?,
+            output.as_deref(),
+            force,
+        ),
         CliCommand::Supervise { listen, argv } => crate::supervise::supervise(listen, &argv),
     }
 }
@@ -339,13 +352,14 @@ fn stack_paths(file: &Path) -> Result<StackPaths, Failure> {
 }
 
 fn run(
-    file: &Path,
+    files: &StackFiles,
     services: Vec<String>,
     no_progress: bool,
     options: crate::run_options::RunOptions,
 ) -> Result<i32, Failure> {
+    let file = files.primary();
     let paths = stack_paths(file)?;
-    let stack = crate::load::load_for_run(file, &paths.stack_dir, &services)?;
+    let stack = crate::load::load_for_run(files, &paths.stack_dir, &services)?;
     options.check(&stack, file)?;
     crate::ephemeral::warn(&stack, file);
     let launcher = Launcher::current()
@@ -372,9 +386,10 @@ fn run(
     Ok(driver::exit_code(&outcome))
 }
 
-fn check(file: &Path) -> Result<i32, Failure> {
+fn check(files: &StackFiles) -> Result<i32, Failure> {
+    let file = files.primary();
     let paths = stack_paths(file)?;
-    let stack = crate::load::load_for_run(file, &paths.stack_dir, &[])?;
+    let stack = crate::load::load_for_run(files, &paths.stack_dir, &[])?;
     crate::ephemeral::warn(&stack, file);
     let graph = StackGraph::new(&stack);
     let order: Vec<&str> = graph
@@ -384,7 +399,7 @@ fn check(file: &Path) -> Result<i32, Failure> {
         .collect();
     crate::outln!(
         "{}: ok, {} service{}",
-        file.display(),
+        files.shown(),
         stack.services.len(),
         if stack.services.len() == 1 { "" } else { "s" }
     );
@@ -400,8 +415,8 @@ fn kind_name(kind: DependencyKind) -> &'static str {
     }
 }
 
-fn graph(file: &Path, dot: bool) -> Result<i32, Failure> {
-    let stack = load_stack(file)?;
+fn graph(files: &StackFiles, dot: bool) -> Result<i32, Failure> {
+    let stack = crate::load::parse_files(files)?.stack;
     let graph = StackGraph::new(&stack);
     if dot {
         crate::out!("{}", dot_graph(&stack));

@@ -31,6 +31,7 @@ pub mod registry;
 pub mod run_options;
 pub mod safe_fs;
 pub mod stack_file;
+pub mod stack_files;
 pub mod start_client;
 pub mod status_view;
 pub mod stop_command;

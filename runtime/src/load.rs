@@ -3,6 +3,7 @@
 //! because it does no I/O: that each selected service's `working_dir` is a directory.
 
 use crate::cli::Failure;
+use crate::stack_files::StackFiles;
 use coord_core::Stack;
 use coord_core::graph::StackGraph;
 use coord_core::stack::{ConfigErrors, Parsed, optional_but_required};
@@ -13,21 +14,25 @@ use std::path::Path;
 /// env files it names and has the core resolve `${...}` references: exit code 2 with every error
 /// (file:line:col + help).
 pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        Failure::new(
-            2,
-            format!(
-                "cannot read the stack file {}: {e}\n  help: pass the stack file with -f FILE, or run coord where coord.toml (or process-compose.yaml, or a Procfile) is",
-                file.display()
-            ),
-        )
-    })?;
-    let (parsed, notes) = Stack::parse_file_bytes_with_notes(&file.display().to_string(), &bytes)
-        .map_err(|errors| errors_failure(file, &errors))?;
+    parse_files(&StackFiles::one(file))
+}
+
+/// [`parse_file`] for the files of a stack ([`StackFiles`]): several process-compose files are
+/// merged by the core, each error names the file it is in.
+pub fn parse_files(files: &StackFiles) -> Result<Parsed, Failure> {
+    let contents = files.read()?;
+    let named: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    let shown = files.shown();
+    let (parsed, notes) = Stack::parse_files_bytes_with_notes(&named)
+        .map_err(|errors| errors_failure_named(&shown, &errors))?;
     // What another format's file said that coord translated approximately or dropped.
     for note in notes {
         let _ = writeln!(std::io::stderr(), "{note}");
     }
+    let file = files.primary();
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -35,14 +40,19 @@ pub fn parse_file(file: &Path) -> Result<Parsed, Failure> {
     let inputs = crate::env_files::read(&parsed.places.env, dir);
     parsed
         .resolve_env(&inputs)
-        .map_err(|errors| errors_failure(file, &errors))
+        .map_err(|errors| errors_failure_named(&shown, &errors))
 }
 
 /// Loads the stack for a run of `services` (empty: all of them): parses it, prints the warnings
 /// about that run on stderr, and refuses a selected service whose `working_dir` is not a
 /// directory. `stack_dir`: the directory the working directories are relative to.
-pub fn load_for_run(file: &Path, stack_dir: &Path, services: &[String]) -> Result<Stack, Failure> {
-    let Parsed { stack, places } = parse_file(file)?;
+pub fn load_for_run(
+    files: &StackFiles,
+    stack_dir: &Path,
+    services: &[String],
+) -> Result<Stack, Failure> {
+    let file = files.primary();
+    let Parsed { stack, places } = parse_files(files)?;
     let graph = StackGraph::new(&stack);
     let mut roots = Vec::new();
     for name in services {
@@ -95,18 +105,22 @@ pub fn load_for_run(file: &Path, stack_dir: &Path, services: &[String]) -> Resul
     if errors.is_empty() {
         Ok(stack)
     } else {
-        Err(errors_failure(file, &ConfigErrors(errors)))
+        Err(errors_failure_named(&files.shown(), &ConfigErrors(errors)))
     }
 }
 
 /// Every error of the file, then a count: exit 2, printed as is.
 pub fn errors_failure(file: &Path, errors: &ConfigErrors) -> Failure {
+    errors_failure_named(&file.display().to_string(), errors)
+}
+
+/// [`errors_failure`] for a stack named in words (`a.yaml + b.yaml`).
+pub fn errors_failure_named(file: &str, errors: &ConfigErrors) -> Failure {
     let count = errors.0.len();
     Failure {
         code: 2,
         message: format!(
-            "{errors}\ncoord: {} has {count} error{}",
-            file.display(),
+            "{errors}\ncoord: {file} has {count} error{}",
             if count == 1 { "" } else { "s" }
         ),
         raw: true,

@@ -14,6 +14,7 @@ use crate::cli::Failure;
 use crate::events::in_words;
 use crate::paths::StackPaths;
 use crate::protocol::StreamEvent;
+use crate::stack_files::StackFiles;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -28,8 +29,8 @@ const POLL: Duration = Duration::from_millis(20);
 /// What `coord up` was asked for.
 #[derive(Debug, Clone)]
 pub struct UpRequest {
-    /// The stack file.
-    pub file: PathBuf,
+    /// The stack file(s) (the first names the stack).
+    pub files: StackFiles,
     /// The selection (empty: all).
     pub services: Vec<String>,
     /// Run in the background (`-d`).
@@ -41,7 +42,7 @@ pub struct UpRequest {
 /// `coord up`: `run` runs the stack in this process (as `coord run` with the same options).
 pub fn up(
     request: UpRequest,
-    run: impl FnOnce(&Path, Vec<String>) -> Result<i32, Failure>,
+    run: impl FnOnce(&StackFiles, Vec<String>) -> Result<i32, Failure>,
 ) -> Result<i32, Failure> {
     if request.background_child {
         // A session of its own: no terminal, no Ctrl-C or SIGHUP of the terminal it came from.
@@ -49,10 +50,10 @@ pub fn up(
         if let Err(e) = rustix::process::setsid() {
             tracing::warn!("cannot start a session of its own: {e}");
         }
-        return run(&request.file, request.services);
+        return run(&request.files, request.services);
     }
     if !request.detach {
-        return run(&request.file, request.services);
+        return run(&request.files, request.services);
     }
     detach(&request)
 }
@@ -68,11 +69,11 @@ pub fn coord_log(paths: &StackPaths, stack: &coord_core::Stack) -> PathBuf {
 }
 
 fn detach(request: &UpRequest) -> Result<i32, Failure> {
-    let file = &request.file;
+    let file = request.files.primary();
     let paths = StackPaths::for_stack_file(file)
         .map_err(|e| Failure::new(2, format!("bad stack file path {}: {e}", file.display())))?;
     // Errors in the stack file are the user's to read here, not in a log file.
-    let stack = crate::load::load_for_run(file, &paths.stack_dir, &request.services)?;
+    let stack = crate::load::load_for_run(&request.files, &paths.stack_dir, &request.services)?;
     paths.ensure_dirs().map_err(|e| {
         Failure::new(
             1,

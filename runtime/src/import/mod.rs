@@ -6,29 +6,40 @@
 mod render;
 
 use crate::cli::Failure;
-use crate::load::errors_failure;
+use crate::load::errors_failure_named;
+use crate::stack_files::StackFiles;
 use coord_core::Stack;
 use coord_core::stack::decode;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use render::render;
 
+/// The files `coord import` reads: the positional FILE, else the `-f` files (merged, as for
+/// `run`), else the stack file found here.
+pub fn files_to_import(file: Option<PathBuf>, files: Vec<PathBuf>) -> Result<StackFiles, Failure> {
+    match file {
+        Some(file) => Ok(StackFiles::one(file)),
+        None => crate::stack_file::resolve_files(files),
+    }
+}
+
 /// Runs `coord import`: exit 0 when written, 2 when the file is invalid, 1 when the output
 /// cannot be written (it exists and `force` is off, or it is a symbolic link).
-pub fn import(file: &Path, output: Option<&Path>, force: bool) -> Result<i32, Failure> {
-    let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| {
-        Failure::new(
-            2,
-            format!("cannot read {name}: {e}\n  help: pass the process-compose.yaml or Procfile to import"),
-        )
-    })?;
-    let text = decode(&name, &bytes).map_err(|e| errors_failure(file, &e))?;
-    let translation = Stack::read_tree(&name, text).map_err(|e| errors_failure(file, &e))?;
-    let parsed =
-        Stack::from_tree(&name, text, &translation.root).map_err(|e| errors_failure(file, &e))?;
-    let toml = render(&name, text, &translation);
+pub fn import(files: &StackFiles, output: Option<&Path>, force: bool) -> Result<i32, Failure> {
+    let name = files.shown();
+    let contents = files.read()?;
+    let mut texts = Vec::new();
+    for (file, bytes) in &contents {
+        let text = decode(file, bytes).map_err(|e| errors_failure_named(&name, &e))?;
+        texts.push((file.as_str(), text));
+    }
+    let failed = |e| errors_failure_named(&name, &e);
+    let translation = Stack::read_trees(&texts).map_err(failed)?;
+    let parsed = Stack::from_translation(&translation).map_err(failed)?;
+    let read: Vec<&str> = texts.iter().map(|(file, _)| *file).collect();
+    let beside = files.primary().display().to_string();
+    let toml = render(&read.join(" + "), &beside, &translation);
     // The output must load as the same stack: anything else is a bug in the importer.
     let check = Stack::parse("coord.toml", &toml).map_err(|e| {
         Failure::new(

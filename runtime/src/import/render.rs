@@ -7,18 +7,16 @@ use coord_core::stack::tree::{RawNode, RawValue};
 use coord_core::stack::{Format, Translation};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
-/// The 1-based line of byte `offset` of `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// The file and 1-based line of byte `offset` of the translation's text.
+fn line_of(translation: &Translation, offset: usize) -> (&str, usize) {
+    let (file, line, _) = translation.sources.locate(offset);
+    (file, line)
 }
 
-/// The coord.toml equivalent of `translation` (read from `file`, whose text is `text`).
-pub fn render(file: &str, text: &str, translation: &Translation) -> String {
+/// The coord.toml equivalent of `translation` (read from `file`: its name, or the names of the
+/// merged files, for the header; `beside` is the file whose directory the commands run in).
+pub fn render(file: &str, beside: &str, translation: &Translation) -> String {
+    let merged = translation.sources.files().len() > 1;
     let mut doc = DocumentMut::new();
     let RawValue::Table(top) = &translation.root.value else {
         return String::new();
@@ -37,9 +35,9 @@ pub fn render(file: &str, text: &str, translation: &Translation) -> String {
                 Item::Table(t) => t,
                 _ => Table::new(),
             };
-            let first = line_of(text, name.span().start.min(node.span.start));
-            let last = line_of(text, node.span.end);
-            let mut comment = format!("\n# {}: {file} line {first}\n", name.get_ref());
+            let (from, first) = line_of(translation, name.span().start.min(node.span.start));
+            let (_, last) = line_of(translation, node.span.end);
+            let mut comment = format!("\n# {}: {from} line {first}\n", name.get_ref());
             for (_, text) in translation
                 .descriptions
                 .iter()
@@ -52,7 +50,7 @@ pub fn render(file: &str, text: &str, translation: &Translation) -> String {
             for note in translation
                 .notes
                 .iter()
-                .filter(|n| (first..=last).contains(&n.place.line))
+                .filter(|n| n.file == from && (first..=last).contains(&n.place.line))
             {
                 comment.push_str(&format!("# line {}: {}\n", note.place.line, note.message));
             }
@@ -67,34 +65,39 @@ pub fn render(file: &str, text: &str, translation: &Translation) -> String {
         Format::Procfile => "Procfile",
     };
     let mut header = format!(
-        "# Imported by `coord import` from {file} ({format}).\n# Commands run in this file's directory: keep it next to {file}, or adjust working_dir.\n"
+        "# Imported by `coord import` from {file} ({format}).\n# Commands run in this file's directory: keep it next to {beside}, or adjust working_dir.\n"
     );
     let outside: Vec<_> = translation
         .notes
         .iter()
-        .filter(|n| !service_lines(text, translation).any(|(a, b)| (a..=b).contains(&n.place.line)))
+        .filter(|n| {
+            !service_lines(translation)
+                .any(|(f, a, b)| f == n.file && (a..=b).contains(&n.place.line))
+        })
         .collect();
     if !outside.is_empty() {
         header.push_str("# Not carried over from the file's top level:\n");
         for note in outside {
-            header.push_str(&format!("#   line {}: {}\n", note.place.line, note.message));
+            let at = if merged {
+                format!("{} line", note.file)
+            } else {
+                "line".to_string()
+            };
+            header.push_str(&format!("#   {at} {}: {}\n", note.place.line, note.message));
         }
     }
     format!("{header}{doc}")
 }
 
-/// The line ranges of the services' source text.
-fn service_lines<'a>(
-    text: &'a str,
-    translation: &'a Translation,
-) -> impl Iterator<Item = (usize, usize)> + 'a {
+/// The file and line range of each service's source text.
+fn service_lines(translation: &Translation) -> impl Iterator<Item = (&str, usize, usize)> {
     let entries: &[_] = match translation.root.get("services").map(|s| &s.value) {
         Some(RawValue::Table(entries)) => entries,
         _ => &[],
     };
     entries.iter().map(move |(k, n)| {
-        let first = line_of(text, k.span().start.min(n.span.start));
-        (first, line_of(text, n.span.end))
+        let (file, first) = line_of(translation, k.span().start.min(n.span.start));
+        (file, first, line_of(translation, n.span.end).1)
     })
 }
 

@@ -24,6 +24,7 @@ mod on_demand;
 mod operate;
 mod order;
 mod output;
+mod overrides;
 mod partial_lines;
 mod ports;
 mod postgres_redis;
