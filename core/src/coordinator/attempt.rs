@@ -155,11 +155,16 @@ impl Coordinator {
             }
             return;
         }
-        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed.
+        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed
+        // (for a fixed port, held by a program outside the run: retried over seconds).
         if self.records[service].state == ServiceState::Starting
             && self.run.phase() == Phase::Running
         {
-            self.attempt_failed(now, service, reason);
+            if fixed {
+                self.stop_process(now, service, ExitPlan::RetryPortBusy(reason));
+            } else {
+                self.attempt_failed(now, service, reason);
+            }
         }
     }
 
@@ -498,6 +503,7 @@ impl Coordinator {
             ExitPlan::RetryOrFail(reason) => {
                 self.retry_or_fail(now, service, reason, Duration::ZERO)
             }
+            ExitPlan::RetryPortBusy(reason) => self.port_busy_retry(now, service, reason),
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
             ExitPlan::Renew(_) => {
                 self.records[service].attempts = 0;
