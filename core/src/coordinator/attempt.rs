@@ -94,7 +94,8 @@ impl Coordinator {
         rec.pid = Some(pid);
         rec.spawned_at = Some(now);
         rec.first_spawn_at.get_or_insert(now);
-        if rec.exit_plan.is_some() {
+        self.reevaluate_started_dependents(now, service);
+        if self.records[service].exit_plan.is_some() {
             self.send_stop(now, service);
             return;
         }

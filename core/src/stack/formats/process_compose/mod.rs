@@ -14,9 +14,9 @@
 //! - `depends_on` conditions: `process_healthy`, `process_log_ready` and
 //!   `process_completed_successfully` -> `required`; `process_completed` (any exit code) ->
 //!   `optional` on a task (the dependent starts once the task is done or has finally failed);
-//!   `process_started` -> `optional` (coord has no "started" wait: the dependent waits for
-//!   ready, a final failure or the timeout). A dependency of a `process_completed*` edge becomes
-//!   a `kind = "task"`;
+//!   `process_started` -> `started` (the dependent waits for the dependency's process to run,
+//!   not for its readiness). A dependency of a `process_completed*` edge becomes a
+//!   `kind = "task"`;
 //! - `readiness_probe` -> `ready`, `liveness_probe` -> `live` (exec, or http_get on the probe's
 //!   port, which becomes the service's fixed `port`), else `ready_log_line` -> `ready.log` (the
 //!   substring, regex-escaped);
@@ -782,10 +782,7 @@ impl Translator<'_> {
                     self.note(&cs, format!("`process_completed` on `{dep}`: coord runs it as a task and starts `{}` once it exited 0 or finally failed (after startup_retry_count retries)", p.name.get_ref()), "use process_completed_successfully if a failed run must stop the dependent");
                     "optional"
                 }
-                "process_started" => {
-                    self.note(&cs, format!("`process_started` on `{dep}`: coord has no \"started\" wait; `{}` waits for `{dep}` to be ready, to fail for good, or the dependency timeout", p.name.get_ref()), "use process_healthy with a readiness_probe if the dependent needs the dependency up");
-                    "optional"
-                }
+                "process_started" => "started",
                 other => {
                     self.error(&cs, format!("unknown dependency condition `{other}`"), "process-compose's conditions are process_started, process_healthy, process_log_ready, process_completed and process_completed_successfully");
                     continue;
