@@ -25,6 +25,7 @@
 //! - `availability` -> `restart`; `shutdown.signal`/`command`/`timeout_seconds` ->
 //!   `stop_signal`/`stop_command`/`stop_grace`.
 
+mod newer;
 mod probe;
 pub(crate) mod template;
 
@@ -750,6 +751,7 @@ impl Translator<'_> {
                     "set `readiness_timeout` in the coord.toml if the start needs a budget",
                 ),
                 "env_file" => env_file = self.env_file(v),
+                other if newer::process_key(self, k, v, other) => {}
                 other if other.starts_with("x-") => {}
                 other => self.note(
                     &ks,

@@ -274,6 +274,7 @@ impl Translator<'_> {
                         self.note(&ks, "`parent_only` is dropped: coord signals the whole process group", "make the children exit with their parent");
                     }
                 }
+                "send_keys" => self.note(&ks, "`send_keys` is dropped: coord runs services without a terminal to type into", "stop the service with its signal or a `shutdown.command`"),
                 other if other.starts_with("x-") => {}
                 other => self.note(&ks, format!("unknown shutdown key `{other}` is ignored"), "process-compose's shutdown takes signal, timeout_seconds, command, parent_only"),
             }
