@@ -77,7 +77,7 @@ impl Coordinator {
         rec.probe_in_flight = None;
         rec.stop_sent = false;
         rec.killed_after_grace = false;
-        self.live_processes += 1;
+        self.shutdown.process_spawning();
         self.commands.push_back(Action::Spawn {
             service,
             generation: rec.generation,
@@ -446,7 +446,7 @@ impl Coordinator {
         rec.pid = None;
         rec.probe_in_flight = None;
         rec.stop_sent = false;
-        self.live_processes -= 1;
+        self.shutdown.process_gone();
         self.release_port(service);
         match self.records[service].exit_plan.take() {
             Some(plan) => {
