@@ -138,7 +138,11 @@ fn a_later_false_or_empty_value_keeps_the_earlier_one_with_a_note_naming_the_lat
         (note.file.as_str(), note.place.line, note.place.column),
         ("override.yaml", 3, 15)
     );
-    assert!(note.help.contains("is_disabled"), "{}", note.help);
+    assert!(
+        note.help.contains("remove `disabled: true`"),
+        "{}",
+        note.help
+    );
 }
 
 #[test]

@@ -159,7 +159,7 @@ fn ignored_zero(key: &Spanned<String>, value: &YNode, base: &YNode) -> MergeNote
     let written = value.scalar().unwrap_or("");
     let kept = base.scalar().unwrap_or("its value");
     let help = if name == "disabled" {
-        "process-compose cannot tell `disabled: false` from no `disabled` in a later file; write `is_disabled: \"false\"` to enable the process".to_string()
+        "process-compose cannot tell `disabled: false` from no `disabled` in a later file, so the process stays disabled in both tools; remove `disabled: true` from the earlier file (coord does not read process-compose's `is_disabled`)".to_string()
     } else {
         "process-compose keeps the earlier value when a later file writes nothing, an empty string, false or 0; coord does the same".to_string()
     };
