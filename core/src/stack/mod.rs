@@ -33,6 +33,7 @@ mod restart;
 mod run_set;
 mod service;
 mod sources;
+mod service_id;
 mod syntax;
 pub mod tree;
 mod values;
