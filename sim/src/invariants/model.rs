@@ -229,7 +229,7 @@ impl Checker {
         let discovers = Lists::build(n, |id| deps(id, |k| k != DependencyKind::Soft));
         let dependents = Lists::build(n, |id| std::mem::take(&mut dependents[id]));
         let required_by = Lists::build(n, |id| std::mem::take(&mut required_by[id]));
-        let started_only = (0..n)
+        let started_only = ServiceId::all(n)
             .filter(|&id| {
                 let deps = &stack.services[id].depends_on;
                 !deps.is_empty() && deps.iter().all(|d| d.kind == DependencyKind::Started)

@@ -124,7 +124,7 @@ depends_on = { agent = "started", db = { kind = "started", timeout = "7s" } }
     let deps: Vec<(usize, DependencyKind, Duration)> = stack.services[2]
         .depends_on
         .iter()
-        .map(|d| (d.service, d.kind, d.timeout))
+        .map(|d| (d.service.index(), d.kind, d.timeout))
         .collect();
     assert_eq!(
         deps,
