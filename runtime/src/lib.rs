@@ -36,4 +36,6 @@ pub mod start_client;
 pub mod status_view;
 pub mod stop_command;
 pub mod supervise;
+#[cfg(test)]
+mod test_support;
 pub mod watch;

@@ -153,9 +153,9 @@ impl PortLocks {
 /// ::1, 0.0.0.0 or [::]), or `0.0.0.0:port` where IPv6 is unavailable. `SO_REUSEADDR` is set,
 /// as servers do, so a connection in TIME_WAIT does not count. The socket is closed at once.
 pub fn bind_check(port: u16) -> io::Result<()> {
-    use rustix::net::{AddressFamily, SocketType, sockopt};
+    use rustix::net::{AddressFamily, sockopt};
     let dual = || -> io::Result<()> {
-        let fd = rustix::net::socket(AddressFamily::INET6, SocketType::STREAM, None)?;
+        let fd = tcp_socket(AddressFamily::INET6)?;
         sockopt::set_socket_reuseaddr(&fd, true)?;
         sockopt::set_ipv6_v6only(&fd, false)?;
         rustix::net::bind(&fd, &SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)))?;
@@ -167,6 +167,18 @@ pub fn bind_check(port: u16) -> io::Result<()> {
         }
         other => other,
     }
+}
+
+/// A TCP socket of `family` that is closed on exec: a child spawned while it is open (by
+/// another thread) never keeps it, so the port it binds is free again once it is dropped.
+pub fn tcp_socket(family: rustix::net::AddressFamily) -> io::Result<rustix::fd::OwnedFd> {
+    use rustix::net::{SocketFlags, SocketType};
+    Ok(rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?)
 }
 
 /// Whether `e` says this machine has no IPv6 (module absent or disabled).
@@ -192,6 +204,7 @@ pub fn loopback(port: u16) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::free_port;
     use coord_core::ServiceId;
 
     fn lock_dir(tag: &str) -> PathBuf {
@@ -208,21 +221,6 @@ mod tests {
                 Ok(()) => return,
                 Err(e) if std::time::Instant::now() > deadline => panic!("{what}: {e}"),
                 Err(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
-            }
-        }
-    }
-
-    /// A port that binds now, below the kernel's ephemeral range (32768+), so that parallel
-    /// tests binding port 0 or connecting out never land on it.
-    fn free_port() -> u16 {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let base = std::process::id().wrapping_mul(37) % 12_000;
-        loop {
-            let offset = (base + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
-            let port = 20_000 + offset as u16;
-            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-                return port;
             }
         }
     }
@@ -286,10 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn the_sockets_coord_opens_are_closed_on_exec() {
+        // The bind check's socket must never live on in a child spawned meanwhile: the port
+        // would stay bound there, and the service's own bind would fail.
+        for family in [
+            rustix::net::AddressFamily::INET,
+            rustix::net::AddressFamily::INET6,
+        ] {
+            let Ok(fd) = tcp_socket(family) else {
+                continue;
+            };
+            let flags = rustix::io::fcntl_getfd(&fd).unwrap();
+            assert!(flags.contains(rustix::io::FdFlags::CLOEXEC), "{family:?}");
+        }
+    }
+
+    #[test]
     fn listeners_on_any_address_of_either_family_make_the_port_busy() {
-        use rustix::net::{AddressFamily, SocketType, sockopt};
+        use rustix::net::{AddressFamily, sockopt};
         let listen = |family, addr: SocketAddr, v6only: bool| {
-            let fd = rustix::net::socket(family, SocketType::STREAM, None).unwrap();
+            let fd = tcp_socket(family).unwrap();
             sockopt::set_socket_reuseaddr(&fd, true).unwrap();
             if family == AddressFamily::INET6 {
                 sockopt::set_ipv6_v6only(&fd, v6only).unwrap();

@@ -68,6 +68,11 @@ pub fn pgid(pid: u32) -> Option<u32> {
     u32::try_from(stat(pid)?.pgrp).ok()
 }
 
+/// The parent of `pid` (field 4 of `/proc/<pid>/stat`).
+pub fn ppid(pid: u32) -> Option<u32> {
+    u32::try_from(stat(pid)?.ppid).ok()
+}
+
 /// Whether `pid` is a zombie (ended, not yet reaped).
 pub fn is_zombie(pid: u32) -> bool {
     stat(pid).is_some_and(|st| st.state == 'Z')
@@ -264,27 +269,43 @@ pub fn listener_owner_by_inode(pgid: u32, port: u16) -> ListenerOwner {
         }
     }
     // Only on this (rare) path: look for the owner among every process we may inspect.
-    let owner = all_pids()
-        .into_iter()
-        .find(|&pid| !socket_inodes(pid).is_disjoint(&inodes))
-        .map(|pid| (pid, comm(pid).unwrap_or_default()));
+    let owner = socket_holder(&inodes).map(|pid| (pid, comm(pid).unwrap_or_default()));
     ListenerOwner::Outsider(owner)
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use std::net::TcpListener;
+/// The process to name as the holder of one of the sockets `inodes`, among every process coord
+/// may inspect: the topmost of the holders' tree ([`topmost_holder`]), not merely the lowest
+/// pid. A socket is shared by every process that inherited it: the workers of a pre-forking
+/// server, or a child caught between its fork and its exec (which holds a copy of every
+/// descriptor of its parent for that instant, and whose pid may be the lower one once pids
+/// wrapped around).
+pub fn socket_holder(inodes: &BTreeSet<u64>) -> Option<u32> {
+    let holders: Vec<(u32, Option<u32>)> = all_pids()
+        .into_iter()
+        .filter(|&pid| !socket_inodes(pid).is_disjoint(inodes))
+        .map(|pid| (pid, ppid(pid)))
+        .collect();
+    topmost_holder(&holders)
+}
 
-    /// A `sleep` leading its own process group (kill and wait for it when done).
-    pub(crate) fn other_group() -> std::process::Child {
-        use std::os::unix::process::CommandExt;
-        std::process::Command::new("sleep")
-            .arg("30")
-            .process_group(0)
-            .spawn()
-            .unwrap()
-    }
+/// Among `holders` (pid and parent pid): the lowest pid whose parent does not hold the socket
+/// too, i.e. the process that passed it on rather than one that inherited it.
+pub fn topmost_holder(holders: &[(u32, Option<u32>)]) -> Option<u32> {
+    let pids: BTreeSet<u32> = holders.iter().map(|&(pid, _)| pid).collect();
+    holders
+        .iter()
+        .filter(|(_, parent)| !parent.is_some_and(|p| pids.contains(&p)))
+        .map(|&(pid, _)| pid)
+        .min()
+        // Every holder's parent holds it too (impossible in a tree): the lowest pid.
+        .or_else(|| pids.first().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{other_group, wait_for, wait_port_closed};
+    use std::net::TcpListener;
 
     #[test]
     fn our_own_listener_belongs_to_our_group_and_not_to_another() {
@@ -305,11 +326,58 @@ pub(crate) mod tests {
         assert_eq!(group_listens(own_group, port), Some(true));
         assert_eq!(group_listens(own_group, port.wrapping_add(1)), Some(false));
         drop(listener);
-        assert_eq!(group_listens(own_group, port), Some(false));
+        // A child another test is forking may hold the closed listener for an instant.
+        wait_port_closed(port);
+        wait_for("our group to hold no listener of the port", || {
+            group_listens(own_group, port) == Some(false)
+        });
         assert_eq!(
             listener_owner_by_inode(own_group, port),
             ListenerOwner::Unknown
         );
+    }
+
+    #[test]
+    fn the_holder_named_is_the_one_that_passed_the_socket_on() {
+        // Pids wrapped around: the child (forked, not yet exec'd, or a pre-forked worker) got
+        // a lower pid than its parent, which created the socket.
+        let parent = (31_000, Some(1));
+        let child = (120, Some(31_000));
+        assert_eq!(topmost_holder(&[child, parent]), Some(31_000));
+        // Two unrelated holders: the lower pid.
+        assert_eq!(topmost_holder(&[(300, Some(1)), (200, Some(2))]), Some(200));
+        assert_eq!(topmost_holder(&[(5, None)]), Some(5));
+        assert_eq!(topmost_holder(&[]), None);
+    }
+
+    #[test]
+    fn a_socket_shared_with_a_child_names_us() {
+        // A child that keeps our listening socket (inherited, not closed by its exec).
+        use std::os::fd::{AsRawFd, BorrowedFd};
+        use std::os::unix::process::CommandExt;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let fd = listener.as_raw_fd();
+        let mut command = std::process::Command::new("sleep");
+        command.arg("30").stdin(std::process::Stdio::null());
+        #[allow(unsafe_code)]
+        // SAFETY: runs in the child between fork and exec; one fcntl (async-signal-safe) on a
+        // descriptor the listener keeps open for the whole spawn.
+        unsafe {
+            command.pre_exec(move || {
+                let fd = BorrowedFd::borrow_raw(fd);
+                rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty())?;
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().unwrap();
+        let inodes = listening_inodes(port);
+        wait_for("the child to hold our listener", || {
+            !socket_inodes(child.id()).is_disjoint(&inodes)
+        });
+        assert_eq!(socket_holder(&inodes), Some(std::process::id()));
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

@@ -89,8 +89,8 @@ mod tests {
         // Make one for real: bind a socket to a port, then connect it to its own address (TCP
         // simultaneous open with itself), which is what connect() can stumble into when nothing
         // listens on an ephemeral port.
-        use rustix::net::{AddressFamily, SocketType, sockopt};
-        let fd = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+        use rustix::net::{AddressFamily, sockopt};
+        let fd = crate::ports::tcp_socket(AddressFamily::INET).unwrap();
         sockopt::set_socket_reuseaddr(&fd, true).unwrap();
         rustix::net::bind(&fd, &SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).unwrap();
         let own = SocketAddr::try_from(rustix::net::getsockname(&fd).unwrap()).unwrap();
@@ -101,11 +101,20 @@ mod tests {
 
     #[test]
     fn a_listener_on_ipv6_loopback_only_is_reached() {
-        let Ok(listener) = TcpListener::bind("[::1]:0") else {
-            eprintln!("skipped: no IPv6 loopback on this machine");
-            return;
+        // A port free on ::1 may be listened on at 127.0.0.1 by a parallel test (the two
+        // addresses share port numbers): hold 127.0.0.1:port bound without listening, so a
+        // connect there is refused and ::1 is the only address that answers.
+        let (_listener, port, _held_v4) = loop {
+            let Ok(listener) = TcpListener::bind("[::1]:0") else {
+                eprintln!("skipped: no IPv6 loopback on this machine");
+                return;
+            };
+            let port = listener.local_addr().unwrap().port();
+            let v4 = crate::ports::tcp_socket(rustix::net::AddressFamily::INET).unwrap();
+            if rustix::net::bind(&v4, &crate::ports::loopback(port)).is_ok() {
+                break (listener, port, v4);
+            }
         };
-        let port = listener.local_addr().unwrap().port();
         assert_eq!(
             smol::block_on(probe(own_group(), port)),
             ProbeOutcome::Success
@@ -132,7 +141,7 @@ mod tests {
             ProbeOutcome::Success
         );
         // The same listener seen from another process group is an outsider.
-        let mut other = crate::procfs::tests::other_group();
+        let mut other = crate::test_support::other_group();
         assert!(matches!(
             smol::block_on(probe(other.id(), port)),
             ProbeOutcome::Outsider(_)
@@ -142,12 +151,7 @@ mod tests {
         drop(listener);
         // A port bound but not listening (without SO_REUSEADDR, so no parallel test can take
         // it): connecting is refused.
-        let held = rustix::net::socket(
-            rustix::net::AddressFamily::INET,
-            rustix::net::SocketType::STREAM,
-            None,
-        )
-        .unwrap();
+        let held = crate::ports::tcp_socket(rustix::net::AddressFamily::INET).unwrap();
         rustix::net::bind(&held, &crate::ports::loopback(0)).unwrap();
         let closed = std::net::SocketAddr::try_from(rustix::net::getsockname(&held).unwrap())
             .unwrap()

@@ -22,6 +22,9 @@ pub struct ToyArgs {
     /// `/health` turns back to 503 this long after ready (`--unhealthy-after MS`): a hang that
     /// only a liveness probe can see.
     pub unhealthy_after: Option<Duration>,
+    /// `/health` turns back to 503 once this file exists, after ready
+    /// (`--unhealthy-when-exists PATH`): the same hang, ordered by the test rather than a clock.
+    pub unhealthy_when_exists: Option<PathBuf>,
     /// Exit with `exit_code` (default 1) this long after start (`--crash-after MS`).
     pub crash_after: Option<Duration>,
     /// Exit with `exit_code` (default 0) this long after start (`--exit-after MS`), for tasks.
@@ -83,6 +86,7 @@ impl std::error::Error for ArgError {}
 /// The usage text printed with an argument error.
 pub const USAGE: &str = "usage: toy-service [--name N] [--port N] [--bind-after MS] \
 [--bind-when-exists PATH] [--ready-after MS] [--ready-when-exists PATH] [--unhealthy-after MS] \
+[--unhealthy-when-exists PATH] \
 [--crash-after MS] \
 [--exit-after MS] [--exit-code N] [--ignore-sigterm] [--fork-grandchild] [--require-env VAR]... \
 [--listen-fds] [--notify] [--hold-port N] [--print-env VAR]... [--log-ready LINE] \
@@ -123,6 +127,7 @@ impl ToyArgs {
                 "--ready-after" => out.ready_after = Some(parse_ms(&flag, &value(&flag)?)?),
                 "--ready-when-exists" => out.ready_when_exists = Some(value(&flag)?.into()),
                 "--unhealthy-after" => out.unhealthy_after = Some(parse_ms(&flag, &value(&flag)?)?),
+                "--unhealthy-when-exists" => out.unhealthy_when_exists = Some(value(&flag)?.into()),
                 "--crash-after" => out.crash_after = Some(parse_ms(&flag, &value(&flag)?)?),
                 "--exit-after" | "--exit-after-ms" => {
                     out.exit_after = Some(parse_ms(&flag, &value(&flag)?)?)
@@ -246,6 +251,8 @@ mod tests {
             "/tmp/b",
             "--ready-when-exists",
             "/tmp/r",
+            "--unhealthy-when-exists",
+            "/tmp/u",
             "--exit-after-ms",
             "5",
         ])
@@ -257,6 +264,10 @@ mod tests {
         assert_eq!(a.crash_after, Some(Duration::from_millis(900)));
         assert_eq!(a.exit_after, Some(Duration::from_millis(5)));
         assert_eq!(a.unhealthy_after, Some(Duration::from_millis(40)));
+        assert_eq!(
+            a.unhealthy_when_exists.as_deref(),
+            Some(std::path::Path::new("/tmp/u"))
+        );
         assert_eq!(a.exit_code, Some(7));
         assert_eq!(a.require_env, vec!["A", "B"]);
         assert_eq!(a.print_env, vec!["PORT"]);

@@ -129,6 +129,11 @@ fn run(args: &ToyArgs, events: &Events) -> ! {
         events.emit("unhealthy", "");
         ready.store(false, Ordering::SeqCst);
     }
+    if let Some(path) = &args.unhealthy_when_exists {
+        wait_for_file(path);
+        events.emit("unhealthy", "");
+        ready.store(false, Ordering::SeqCst);
+    }
     park_forever()
 }
 

@@ -181,13 +181,24 @@ restart = {{ policy = "on-failure", max_restarts = 3 }}
 stop_grace = "2s"
 "#,
         range = dir.ports().range(0, 4),
-        api = first_time_differs(&dir, "api", &["--unhealthy-after", "200"], &[]),
+        api = first_time_differs(
+            &dir,
+            "api",
+            &[
+                "--unhealthy-when-exists",
+                &dir.file("hang").to_string_lossy()
+            ],
+            &[]
+        ),
     );
     let stack = dir.write("coord.toml", &stack);
     let mut coord = CoordRun::run(&stack);
     coord
         .wait_line(PATIENCE, is_summary)
         .unwrap_or_else(|t| panic!("{t}"));
+    // Only once coord has seen the first process ready does it hang (a clock here raced the
+    // readiness probe on a loaded machine: the hang could come first, and it never got ready).
+    dir.touch("hang");
     let events = coord.wait_events(dir.events(), |ev| {
         ev.iter()
             .filter(|e| e.name == "api" && e.event == "ready")
