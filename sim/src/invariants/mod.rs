@@ -112,11 +112,15 @@ pub enum Invariant {
     /// A dependent restarted by a cascading file watch is restarted only while the dependency it
     /// follows, one it requires, is Ready (or Completed) again.
     CascadeAfterReady,
+    /// A start attempt that failed because its fixed port was reported taken is retried after a
+    /// backoff of at least a second (the README's "from 1 s"), so the other program has time to
+    /// leave.
+    FixedPortBacksOff,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 20] = [
+    pub const ALL: [Invariant; 21] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -137,6 +141,7 @@ impl Invariant {
         Invariant::DependentsFollowMoves,
         Invariant::WatchDebounced,
         Invariant::CascadeAfterReady,
+        Invariant::FixedPortBacksOff,
     ];
 
     /// Its short name, as printed.
@@ -162,6 +167,7 @@ impl Invariant {
             Invariant::DependentsFollowMoves => "dependents_follow_moves",
             Invariant::WatchDebounced => "watch_debounced",
             Invariant::CascadeAfterReady => "cascade_after_ready",
+            Invariant::FixedPortBacksOff => "fixed_port_backs_off",
         }
     }
 }
