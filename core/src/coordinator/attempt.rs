@@ -77,7 +77,7 @@ impl Coordinator {
         rec.probe_in_flight = None;
         rec.stop_sent = false;
         rec.killed_after_grace = false;
-        self.live_processes += 1;
+        self.shutdown.process_spawning();
         self.commands.push_back(Action::Spawn {
             service,
             generation: rec.generation,
@@ -94,7 +94,8 @@ impl Coordinator {
         rec.pid = Some(pid);
         rec.spawned_at = Some(now);
         rec.first_spawn_at.get_or_insert(now);
-        if rec.exit_plan.is_some() {
+        self.reevaluate_started_dependents(now, service);
+        if self.records[service].exit_plan.is_some() {
             self.send_stop(now, service);
             return;
         }
@@ -445,7 +446,7 @@ impl Coordinator {
         rec.pid = None;
         rec.probe_in_flight = None;
         rec.stop_sent = false;
-        self.live_processes -= 1;
+        self.shutdown.process_gone();
         self.release_port(service);
         match self.records[service].exit_plan.take() {
             Some(plan) => {

@@ -112,6 +112,10 @@ pub enum Invariant {
     /// A dependent restarted by a cascading file watch is restarted only while the dependency it
     /// follows, one it requires, is Ready (or Completed) again.
     CascadeAfterReady,
+    /// A dependent spawns only once its `started` dependency has run in this run (unless that
+    /// dependency ended for good or the edge's timeout passed), and is not held back for the
+    /// readiness of dependencies that only need to run.
+    StartedWaitsForTheProcess,
     /// A start attempt that failed because its fixed port was reported taken is retried after a
     /// backoff of at least a second (the README's "from 1 s"), so the other program has time to
     /// leave.
@@ -120,7 +124,7 @@ pub enum Invariant {
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 21] = [
+    pub const ALL: [Invariant; 22] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -141,6 +145,7 @@ impl Invariant {
         Invariant::DependentsFollowMoves,
         Invariant::WatchDebounced,
         Invariant::CascadeAfterReady,
+        Invariant::StartedWaitsForTheProcess,
         Invariant::FixedPortBacksOff,
     ];
 
@@ -167,6 +172,7 @@ impl Invariant {
             Invariant::DependentsFollowMoves => "dependents_follow_moves",
             Invariant::WatchDebounced => "watch_debounced",
             Invariant::CascadeAfterReady => "cascade_after_ready",
+            Invariant::StartedWaitsForTheProcess => "started_waits_for_the_process",
             Invariant::FixedPortBacksOff => "fixed_port_backs_off",
         }
     }
