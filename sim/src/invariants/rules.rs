@@ -760,35 +760,6 @@ pub(super) fn leaves_nothing(c: &Checker, now: Timestamp, end: &EndState) -> Che
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn is_env_key_matches_the_upper_snake_name() {
-        use super::{env_name, is_env_key};
-        assert!(is_env_key("AUTH_DB_PORT", "auth-db", "_PORT"));
-        assert!(is_env_key("MY_DB_2_AVAILABLE", "my_db-2", "_AVAILABLE"));
-        assert!(!is_env_key("AUTH_DB_PORT", "auth", "_PORT"));
-        assert!(!is_env_key("AUTH_PORT", "auth-db", "_PORT"));
-        assert!(!is_env_key("AUTH_DB_URL", "auth-db", "_PORT"));
-        assert!(!is_env_key("auth_db_PORT", "auth-db", "_PORT"));
-        for name in ["redis", "auth-db", "a1", "my_db-2"] {
-            let key = format!("{}_PORT", env_name(name));
-            assert!(is_env_key(&key, name, "_PORT"), "{key}");
-        }
-    }
-
-    #[test]
-    fn is_decimal_accepts_only_the_plain_spelling() {
-        assert!(super::is_decimal("5432", 5432));
-        assert!(super::is_decimal("0", 0));
-        assert!(!super::is_decimal("05432", 5432));
-        assert!(!super::is_decimal("+5432", 5432));
-        assert!(!super::is_decimal("5433", 5432));
-        assert!(!super::is_decimal("", 0));
-        assert!(!super::is_decimal("99999", 34463), "no wrap-around");
-    }
-}
-
 /// The least backoff before retrying a fixed port that was reported taken (the core's
 /// `PORT_TAKEN_BACKOFF`, restated here from the README, independently of the code it checks).
 const FIXED_PORT_BACKOFF_MS: u64 = 1_000;
@@ -817,4 +788,33 @@ pub(super) fn fixed_port_backs_off(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn is_env_key_matches_the_upper_snake_name() {
+        use super::{env_name, is_env_key};
+        assert!(is_env_key("AUTH_DB_PORT", "auth-db", "_PORT"));
+        assert!(is_env_key("MY_DB_2_AVAILABLE", "my_db-2", "_AVAILABLE"));
+        assert!(!is_env_key("AUTH_DB_PORT", "auth", "_PORT"));
+        assert!(!is_env_key("AUTH_PORT", "auth-db", "_PORT"));
+        assert!(!is_env_key("AUTH_DB_URL", "auth-db", "_PORT"));
+        assert!(!is_env_key("auth_db_PORT", "auth-db", "_PORT"));
+        for name in ["redis", "auth-db", "a1", "my_db-2"] {
+            let key = format!("{}_PORT", env_name(name));
+            assert!(is_env_key(&key, name, "_PORT"), "{key}");
+        }
+    }
+
+    #[test]
+    fn is_decimal_accepts_only_the_plain_spelling() {
+        assert!(super::is_decimal("5432", 5432));
+        assert!(super::is_decimal("0", 0));
+        assert!(!super::is_decimal("05432", 5432));
+        assert!(!super::is_decimal("+5432", 5432));
+        assert!(!super::is_decimal("5433", 5432));
+        assert!(!super::is_decimal("", 0));
+        assert!(!super::is_decimal("99999", 34463), "no wrap-around");
+    }
 }
