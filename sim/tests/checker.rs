@@ -275,6 +275,51 @@ fn a_fixed_port_handed_to_another_service_or_retried_by_its_owner() {
 }
 
 #[test]
+fn a_fixed_port_reported_taken_is_retried_too_soon() {
+    use coord_core::stack::PortSpec;
+    use coord_core::{BackoffKind, BackoffNotice};
+    let mut stack = netra();
+    stack.services[DATABASE].port = Some(PortSpec::Fixed(5432));
+    let retry = |delay_ms| {
+        Action::Backoff(BackoffNotice {
+            at: Timestamp(0),
+            service: DATABASE,
+            name: "database".into(),
+            kind: BackoffKind::Retry,
+            delay_ms,
+            number: 2,
+            of: 3,
+        })
+    };
+    // Starting on its fixed port, which the driver then reports taken (after the spawn).
+    let taken = |h: &mut History| {
+        h.go(DATABASE, ServiceState::Waiting).unwrap();
+        h.go(DATABASE, ServiceState::Starting).unwrap();
+        h.spawn(DATABASE, 1, Some(5432)).unwrap();
+        h.spawned(DATABASE, 1).unwrap();
+        h.input(Input::PortTaken {
+            service: DATABASE,
+            generation: 1,
+            port: 5432,
+        })
+        .unwrap();
+        h.go(DATABASE, ServiceState::Restarting).unwrap();
+    };
+    let mut h = History::new(stack.clone());
+    taken(&mut h);
+    let v = caught(h.cmd(retry(104)), Invariant::FixedPortBacksOff);
+    assert!(
+        v.detail.contains("5432") && v.detail.contains("104 ms"),
+        "{v}"
+    );
+
+    // A second or more is the promised backoff.
+    let mut ok = History::new(stack);
+    taken(&mut ok);
+    ok.cmd(retry(1_042)).unwrap();
+}
+
+#[test]
 fn too_many_starting_at_once() {
     let mut stack = netra();
     stack.coordination.max_parallel_starts = 1;
@@ -699,6 +744,7 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::WatchDebounced,
         Invariant::CascadeAfterReady,
         Invariant::StartedWaitsForTheProcess,
+        Invariant::FixedPortBacksOff,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
 }

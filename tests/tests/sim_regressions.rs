@@ -147,6 +147,22 @@ fn random_stack_seed_668_doomed_stop_waits_for_the_run_failure_in_the_same_event
     );
 }
 
+// Fixed (decides-audit): a fixed port reported taken after the spawn was retried after the
+// ordinary backoff (100 ms), although the README promises a backoff from 1 s for any fixed port
+// held outside the run.
+
+/// On the random stack of seed 116, s0 has the fixed port 10010; an outsider grabs it before s0
+/// binds, and the driver reports it taken after the spawn. s0 was retried 104 ms later
+/// (`fixed_port_backs_off` broken); it now waits about a second.
+/// Replay: `cargo run -p coord-sim --bin sim -- --seed 116 --random-stack`
+#[test]
+fn random_stack_seed_116_fixed_port_taken_after_the_spawn_backs_off_from_a_second() {
+    let stack = coord_sim::stacks::random_small(116);
+    let run = run_seed(&stack, 116, true);
+    let text = report::failure(&run, &stack, report::RANDOM_STACK);
+    assert!(run.violation.is_none(), "{text}");
+}
+
 // Fixed (core-rules): backoff doubling and jitter overflowed `Duration` and panicked.
 
 /// netra with `restart = { policy = "always", backoff = "300000000000y", backoff_max =

@@ -20,12 +20,12 @@ enum Join {
 
 impl Coordinator {
     /// `Input::StartService`: start `service` and what it pulls in (per dependency kind:
-    /// `required` and `optional` edges pull in, `soft` ones only order). Each pulled-in service
-    /// not in the run joins it; one that ended (stopped, failed, skipped) starts again with fresh
-    /// attempts; a task that completed is left as it is, unless it is the one named. Services
-    /// that join this way are not required for the run (their failure never fails it, unless
-    /// `abort_on_failure`) and are not part of the startup summary. Each waits for its
-    /// dependencies as at startup. Answers what it did, or why it changed nothing.
+    /// `required`, `optional` and `started` edges pull in, `soft` ones only order). Each
+    /// pulled-in service not in the run joins it; one that ended (stopped, failed, skipped) starts
+    /// again with fresh attempts; a task that completed is left as it is, unless it is the one
+    /// named. Services that join this way are not required for the run (their failure never
+    /// fails it, unless `abort_on_failure`) and are not part of the startup summary. Each waits
+    /// for its dependencies as at startup. Answers what it did, or why it changed nothing.
     pub(super) fn start_service(&mut self, now: Timestamp, service: ServiceId) -> OperatorAnswer {
         let Some(rec) = self.records.get(service.index()) else {
             return OperatorAnswer::Refused(format!("no service with id {service} in this stack"));

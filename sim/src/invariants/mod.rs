@@ -116,11 +116,15 @@ pub enum Invariant {
     /// dependency ended for good or the edge's timeout passed), and is not held back for the
     /// readiness of dependencies that only need to run.
     StartedWaitsForTheProcess,
+    /// A start attempt that failed because its fixed port was reported taken is retried after a
+    /// backoff of at least a second (the README's "from 1 s"), so the other program has time to
+    /// leave.
+    FixedPortBacksOff,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 21] = [
+    pub const ALL: [Invariant; 22] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -142,6 +146,7 @@ impl Invariant {
         Invariant::WatchDebounced,
         Invariant::CascadeAfterReady,
         Invariant::StartedWaitsForTheProcess,
+        Invariant::FixedPortBacksOff,
     ];
 
     /// Its short name, as printed.
@@ -168,6 +173,7 @@ impl Invariant {
             Invariant::WatchDebounced => "watch_debounced",
             Invariant::CascadeAfterReady => "cascade_after_ready",
             Invariant::StartedWaitsForTheProcess => "started_waits_for_the_process",
+            Invariant::FixedPortBacksOff => "fixed_port_backs_off",
         }
     }
 }

@@ -68,6 +68,9 @@ pub(super) struct View {
     pub stop_requested: bool,
     /// The last file change reported since its last restart for changed files.
     pub last_change: Option<Timestamp>,
+    /// Its fixed port was reported taken while it was starting: the retry that follows must
+    /// back off for at least a second. Cleared by its next spawn.
+    pub fixed_port_taken: bool,
 }
 
 /// A live process, from `Spawned` to `Exited`.
@@ -288,6 +291,7 @@ impl Checker {
                     user_stopped: false,
                     stop_requested: false,
                     last_change: None,
+                    fixed_port_taken: false,
                 };
                 n
             ],
@@ -444,7 +448,19 @@ impl Checker {
                 generation,
                 port,
             } => {
-                self.pending_spawns.remove(&(*service, *generation));
+                let process = (*service, *generation);
+                let has_process =
+                    self.pending_spawns.contains_key(&process) || self.live.contains_key(&process);
+                let view = &self.views[*service];
+                if has_process
+                    && view.generation == *generation
+                    && view.state == ServiceState::Starting
+                    && self.shutdown_at.is_none()
+                    && self.facts[*service].fixed_port == Some(*port)
+                {
+                    self.views[*service].fixed_port_taken = true;
+                }
+                self.pending_spawns.remove(&process);
                 self.told_taken.insert(*port);
                 if self.views[*service].generation == *generation
                     && self.views[*service].reserved == Some(*port)
@@ -586,6 +602,7 @@ impl Checker {
                 let view = &mut self.views[*service];
                 view.generation = *generation;
                 view.spawned = true;
+                view.fixed_port_taken = false;
                 view.successes = 0;
                 self.set_reserved(*service, *generation, *port);
                 self.pending_spawns.insert((*service, *generation), *port);
@@ -635,7 +652,7 @@ impl Checker {
                 self.startup_said_failed |= summary.run_failed;
                 rules::startup_finished_once(self, now)?;
             }
-            Action::Backoff(_) => {}
+            Action::Backoff(notice) => rules::fixed_port_backs_off(self, now, notice)?,
             Action::Finished(outcome) => {
                 rules::run_outcome(self, now, outcome)?;
                 self.finished = Some(outcome.clone());

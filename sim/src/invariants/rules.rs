@@ -760,6 +760,36 @@ pub(super) fn leaves_nothing(c: &Checker, now: Timestamp, end: &EndState) -> Che
     Ok(())
 }
 
+/// The least backoff before retrying a fixed port that was reported taken (the core's
+/// `PORT_TAKEN_BACKOFF`, restated here from the README, independently of the code it checks).
+const FIXED_PORT_BACKOFF_MS: u64 = 1_000;
+
+/// A retry after the service's fixed port was reported taken waits at least a second.
+pub(super) fn fixed_port_backs_off(
+    c: &Checker,
+    now: Timestamp,
+    notice: &coord_core::BackoffNotice,
+) -> Check {
+    let s = notice.service;
+    if notice.kind == coord_core::BackoffKind::Retry
+        && c.views[s].fixed_port_taken
+        && notice.delay_ms < FIXED_PORT_BACKOFF_MS
+    {
+        return Err(c.violation(
+            Invariant::FixedPortBacksOff,
+            now,
+            format!(
+                "{} retries its fixed port {} after {} ms, although it was reported taken: the \
+                 backoff starts at {FIXED_PORT_BACKOFF_MS} ms",
+                c.name(s),
+                c.facts[s].fixed_port.unwrap_or_default(),
+                notice.delay_ms
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
