@@ -34,6 +34,7 @@ mod procfile;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod started;
 mod status;
 mod stop_command;
 mod tasks;
