@@ -215,10 +215,8 @@ fn invalid_input_is_located() {
             "unknown dependency condition `process_ready`".to_string()
         )
     );
-    assert_eq!(
-        errors("processes:\n  web:\n    command: x {{.NOPE}}\n")[0].0,
-        3
-    );
+    let e = errors("processes:\n  web:\n    command: x {{.NOPE | quote}}\n");
+    assert_eq!((e[0].0, e[0].1), (3, 24), "{e:?}");
     let e = errors("processes:\n  web:\n    working_dir: .\n");
     assert_eq!((e[0].0, e[0].1), (2, 3), "{e:?}");
     let e = errors(

@@ -290,7 +290,7 @@ impl Coordinator {
                 self.fail_run(now, format!("{name} failed: {reason}"));
                 return;
             }
-            self.doomed_to_stop.extend(doomed);
+            self.shutdown.doom_later(doomed);
         }
         for i in 0..self.graph.dependents(service).len() {
             let dependent = self.graph.dependents(service)[i].0;
@@ -298,7 +298,7 @@ impl Coordinator {
         }
         if !self.records[service].has_process() {
             let records = &self.records;
-            self.doomed_to_stop.extend(
+            self.shutdown.doom_later(
                 self.graph
                     .dependencies(service)
                     .iter()
@@ -348,7 +348,7 @@ impl Coordinator {
     /// [`super::RunOutcome::Completed`], the way `make` ends. A required task that failed has
     /// already failed the run.
     pub(super) fn complete_tasks_only_run(&mut self, now: Timestamp) {
-        if !self.run.may_complete_tasks_only() || self.live_processes > 0 {
+        if !self.run.may_complete_tasks_only() || !self.shutdown.no_process_left() {
             return;
         }
         self.run.complete();
