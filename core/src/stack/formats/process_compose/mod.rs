@@ -25,8 +25,8 @@
 //! - `availability` -> `restart`; `shutdown.signal`/`command`/`timeout_seconds` ->
 //!   `stop_signal`/`stop_command`/`stop_grace`.
 
-mod newer;
 pub(crate) mod merge;
+mod newer;
 mod probe;
 pub(crate) mod template;
 
