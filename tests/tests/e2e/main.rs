@@ -35,6 +35,7 @@ mod procfile;
 mod readiness;
 mod shutdown;
 mod stacks;
+mod started;
 mod status;
 mod stop_command;
 mod tasks;
