@@ -25,6 +25,7 @@
 //! - `availability` -> `restart`; `shutdown.signal`/`command`/`timeout_seconds` ->
 //!   `stop_signal`/`stop_command`/`stop_grace`.
 
+mod conditions;
 mod newer;
 mod probe;
 pub(crate) mod template;
@@ -508,8 +509,10 @@ impl<'t> Translator<'t> {
         // Which processes are tasks: the dependencies of a `process_completed*` edge.
         let mut tasks = BTreeSet::new();
         let mut replicas: BTreeMap<String, usize> = BTreeMap::new();
+        let mut readiness = BTreeMap::new();
         for p in &processes {
             replicas.insert(p.name.get_ref().clone(), p.replicas);
+            readiness.insert(p.name.get_ref().clone(), conditions::Readiness::of(p.node));
             for e in &p.edges {
                 if e.condition.get_ref().starts_with("process_completed") {
                     tasks.insert(e.dependency.get_ref().clone());
@@ -530,6 +533,7 @@ impl<'t> Translator<'t> {
             let facts = Facts {
                 tasks: &tasks,
                 replicas: &replicas,
+                readiness: &readiness,
             };
             services.extend(self.process(p, &facts));
         }
@@ -580,6 +584,8 @@ impl<'t> Translator<'t> {
 struct Facts<'a> {
     tasks: &'a BTreeSet<String>,
     replicas: &'a BTreeMap<String, usize>,
+    /// What each process offers its dependents' conditions.
+    readiness: &'a BTreeMap<String, conditions::Readiness>,
 }
 
 /// process-compose's replica name: `NAME-i`, `i` zero-padded to the width of the count.
@@ -770,7 +776,7 @@ impl Translator<'_> {
                 ));
             }
         } else if let Some(line) = body.get("ready_log_line") {
-            self.note(&line.span, format!("`ready_log_line` of `{name}` is dropped: coord's readiness is one check and the readiness_probe (or the task's exit) is used"), "keep the check dependents need: the probe, or the log line (remove the readiness_probe)");
+            self.note(&line.span, format!("`ready_log_line` of `{name}` is dropped: coord's readiness is one check and the readiness_probe (or the task's exit) is used (process-compose refuses a ready_log_line beside a readiness_probe)"), "keep the check dependents need: the probe, or the log line (remove the readiness_probe)");
         }
         if let Some((dir_span, dir)) = working_dir {
             table.push(string_entry(&dir_span, "working_dir", dir));
@@ -892,6 +898,7 @@ impl Translator<'_> {
         let span = p.node.get("depends_on")?.span.clone();
         let mut entries = Vec::new();
         for e in &p.edges {
+            self.check_condition(e, p.name.get_ref(), facts);
             let dep = e.dependency.get_ref();
             let cs = e.condition.span();
             let kind = match e.condition.get_ref().as_str() {
