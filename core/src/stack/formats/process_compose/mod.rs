@@ -15,10 +15,10 @@
 //! - `depends_on` conditions: `process_healthy`, `process_log_ready` and
 //!   `process_completed_successfully` -> `required`; `process_completed` (any exit code) ->
 //!   `optional` on a task (the dependent starts once the task is done or has finally failed);
-//!   `process_started` -> `optional` (coord has no "started" wait: the dependent waits for
-//!   ready, a final failure or the timeout). An entry without `condition` is `process_completed`,
-//!   as process-compose's code reads it (its documentation says `process_started`: a note says
-//!   so). A dependency of a `process_completed*` edge becomes a `kind = "task"`;
+//!   `process_started` -> `started` (the dependent waits for the dependency's process to run,
+//!   not for its readiness). An entry without `condition` is `process_completed`, as
+//!   process-compose's code reads it (its documentation says `process_started`: a note says so).
+//!   A dependency of a `process_completed*` edge becomes a `kind = "task"`;
 //! - `readiness_probe` -> `ready`, `liveness_probe` -> `live` (exec, or http_get on the probe's
 //!   port, which becomes the service's fixed `port`), else `ready_log_line` -> `ready.log` (the
 //!   substring, regex-escaped);
@@ -27,13 +27,14 @@
 
 mod conditions;
 mod newer;
+pub(crate) mod merge;
 mod probe;
 pub(crate) mod template;
 
 use super::yaml_tree::{self, YNode, YValue};
 use crate::stack::diagnostics::Diagnostics;
 use crate::stack::tree::{RawNode, Spanned};
-use crate::stack::{ConfigErrors, ConfigWarning};
+use crate::stack::{ConfigErrors, ConfigWarning, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use template::{Value, Vars};
@@ -51,9 +52,18 @@ pub(crate) struct Translated {
 /// Reads a process-compose file; errors stop the load (exit 2), notes do not.
 pub(crate) fn parse(file: &str, text: &str) -> Result<Translated, ConfigErrors> {
     let yaml = yaml_tree::parse(file, text)?;
+    translate(&Sources::single(file, text), &yaml, Vec::new())
+}
+
+/// Translates a process-compose tree whose spans point into `sources` (one file, or several
+/// merged by [`merge`]); `merge_notes` are the merge's own notes, reported with the others.
+pub(crate) fn translate(
+    sources: &Sources,
+    yaml: &YNode,
+    merge_notes: Vec<merge::MergeNote>,
+) -> Result<Translated, ConfigErrors> {
     let mut t = Translator {
-        file: file.to_string(),
-        d: Diagnostics::new(file, text),
+        d: Diagnostics::over(sources),
         notes: Vec::new(),
         descriptions: Vec::new(),
         shell: vec!["bash".into(), "-c".into()],
@@ -61,12 +71,15 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Translated, ConfigErrors> 
         environment: Vec::new(),
         mute: false,
     };
-    let root = t.project(&yaml, text.len());
+    for (span, message, help) in merge_notes {
+        t.note(&span, message, help);
+    }
+    let root = t.project(yaml, sources.text().len());
     if !t.d.is_empty() {
         return Err(t.d.into_errors());
     }
     let mut notes = t.notes;
-    notes.sort_by_key(|n| (n.place.line, n.place.column));
+    notes.sort_by_key(|n| (n.place.file, n.place.line, n.place.column));
     Ok(Translated {
         root,
         notes,
@@ -90,7 +103,6 @@ pub(crate) fn string_entry(
 
 /// The translation state: errors, notes and the file-wide settings.
 pub(crate) struct Translator<'t> {
-    file: String,
     d: Diagnostics<'t>,
     notes: Vec<ConfigWarning>,
     descriptions: Vec<(String, String)>,
@@ -150,7 +162,7 @@ impl<'t> Translator<'t> {
         }
         let place = self.d.place(span.start);
         self.notes.push(ConfigWarning {
-            file: self.file.clone(),
+            file: self.d.file_name(place.file).to_string(),
             place,
             message: message.into(),
             help: help.into(),
@@ -301,7 +313,8 @@ impl<'t> Translator<'t> {
                 "is_tui_disabled" => self.note(&span, "`is_tui_disabled` is dropped: coord has no TUI", "coord prints services' output with a name prefix"),
                 "disable_env_expansion" => self.note(&span, "`disable_env_expansion` is dropped: commands run through the shell, which expands `$VAR` itself", "quote the `$` for the shell (`\\$VAR`) where it must stay literal"),
                 "ordered_shutdown" => self.note(&span, "`ordered_shutdown` is always on in coord", "coord stops services in reverse dependency order"),
-                "extends" => self.note(&span, "`extends` is not followed: coord reads one file", "copy the extended file's processes into this file (or import both and merge the coord.toml files)"),
+                // Followed before the translation: the extended file is merged under this one.
+                "extends" => {}
                 "env_cmds" => self.note(&span, "`env_cmds` is dropped: coord does not run commands to compute variables", "write the values under `environment:`"),
                 name if name.starts_with("x-") => {}
                 name => self.note(&span, format!("unknown top-level key `{name}` is ignored"), "check its spelling against process-compose's schema"),
@@ -911,10 +924,7 @@ impl Translator<'_> {
                     }
                     "optional"
                 }
-                "process_started" => {
-                    self.note(&cs, format!("`process_started` on `{dep}`: coord has no \"started\" wait; `{}` waits for `{dep}` to be ready, to fail for good, or the dependency timeout", p.name.get_ref()), "use process_healthy with a readiness_probe if the dependent needs the dependency up");
-                    "optional"
-                }
+                "process_started" => "started",
                 other => {
                     self.error(&cs, format!("unknown dependency condition `{other}`"), "process-compose's conditions are process_started, process_healthy, process_log_ready, process_completed and process_completed_successfully");
                     continue;
