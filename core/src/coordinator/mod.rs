@@ -305,7 +305,7 @@ impl Coordinator {
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
     fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
         self.records
-            .get(service)
+            .get(service.index())
             .is_some_and(|r| r.generation == generation && r.generation > 0)
     }
 

@@ -27,7 +27,7 @@ impl Coordinator {
     /// `abort_on_failure`) and are not part of the startup summary. Each waits for its
     /// dependencies as at startup. Answers what it did, or why it changed nothing.
     pub(super) fn start_service(&mut self, now: Timestamp, service: ServiceId) -> OperatorAnswer {
-        let Some(rec) = self.records.get(service) else {
+        let Some(rec) = self.records.get(service.index()) else {
             return OperatorAnswer::Refused(format!("no service with id {service} in this stack"));
         };
         match self.run.phase() {

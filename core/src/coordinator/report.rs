@@ -12,8 +12,8 @@ impl Coordinator {
             .records
             .iter()
             .zip(&self.stack.services)
-            .enumerate()
-            .map(|(id, (rec, spec))| ServiceStatus {
+            .zip(self.stack.service_ids())
+            .map(|((rec, spec), id)| ServiceStatus {
                 name: spec.name.clone(),
                 selected: rec.selected,
                 required: rec.required && rec.selected,

@@ -143,7 +143,7 @@ impl Coordinator {
 
     /// Whether an operator's stop or restart of `service` can do anything now; if not, why.
     fn operator_may_act(&self, service: ServiceId) -> Result<(), String> {
-        let Some(rec) = self.records.get(service) else {
+        let Some(rec) = self.records.get(service.index()) else {
             return Err(format!("no service with id {service} in this stack"));
         };
         let name = &self.stack.services[service].name;
@@ -172,7 +172,7 @@ impl Coordinator {
         if self.run.failed() {
             self.report_startup(now);
         }
-        for service in 0..self.records.len() {
+        for service in ServiceId::all(self.records.len()) {
             self.timers
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
             let rec = &mut self.records[service];
@@ -223,7 +223,7 @@ impl Coordinator {
     pub(super) fn force_shutdown(&mut self, now: Timestamp) {
         self.begin_shutdown(now);
         self.run.force();
-        for service in 0..self.records.len() {
+        for service in ServiceId::all(self.records.len()) {
             let rec = &mut self.records[service];
             if !rec.has_process() {
                 continue;

@@ -166,8 +166,8 @@ impl Timers {
 
     /// Arms (or re-arms) the timer `kind` of `service` for `at`.
     pub(crate) fn set(&mut self, service: ServiceId, kind: TimerKind, at: Timestamp) {
-        if service >= self.slots.len() {
-            self.slots.resize_with(service + 1, Slots::default);
+        if service.index() >= self.slots.len() {
+            self.slots.resize_with(service.index() + 1, Slots::default);
         }
         let lane = kind.lane();
         match self.slots[service].slot(kind).replace(at) {
@@ -182,7 +182,7 @@ impl Timers {
 
     /// Disarms the timer `kind` of `service`, if armed.
     pub(crate) fn cancel(&mut self, service: ServiceId, kind: TimerKind) {
-        let Some(slots) = self.slots.get_mut(service) else {
+        let Some(slots) = self.slots.get_mut(service.index()) else {
             return;
         };
         if slots.slot(kind).take().is_some() {
@@ -193,7 +193,7 @@ impl Timers {
 
     /// Disarms every timer of `service` for which `pred` holds.
     pub(crate) fn cancel_where(&mut self, service: ServiceId, pred: impl Fn(TimerKind) -> bool) {
-        let Some(slots) = self.slots.get_mut(service) else {
+        let Some(slots) = self.slots.get_mut(service.index()) else {
             return;
         };
         let kinds = (0..slots.deps.len())
@@ -217,7 +217,7 @@ impl Timers {
     #[cfg(test)]
     pub(crate) fn is_set(&self, service: ServiceId, kind: TimerKind) -> bool {
         self.slots
-            .get(service)
+            .get(service.index())
             .is_some_and(|s| s.get(kind).is_some())
     }
 
@@ -279,16 +279,23 @@ impl Timers {
 mod tests {
     use super::*;
 
+    fn id(index: usize) -> ServiceId {
+        ServiceId::from_index(index)
+    }
+
     #[test]
     fn rearm_replaces_and_pop_is_ordered() {
         let mut t = Timers::default();
-        t.set(1, TimerKind::Probe, Timestamp(50));
-        t.set(0, TimerKind::Readiness, Timestamp(30));
-        t.set(1, TimerKind::Probe, Timestamp(10));
+        t.set(id(1), TimerKind::Probe, Timestamp(50));
+        t.set(id(0), TimerKind::Readiness, Timestamp(30));
+        t.set(id(1), TimerKind::Probe, Timestamp(10));
         assert_eq!(t.next(), Some(Timestamp(10)));
         assert_eq!(t.pop_due(Timestamp(5)), None);
-        assert_eq!(t.pop_due(Timestamp(40)), Some((1, TimerKind::Probe)));
-        assert_eq!(t.pop_due(Timestamp(40)), Some((0, TimerKind::Readiness)));
+        assert_eq!(t.pop_due(Timestamp(40)), Some((id(1), TimerKind::Probe)));
+        assert_eq!(
+            t.pop_due(Timestamp(40)),
+            Some((id(0), TimerKind::Readiness))
+        );
         assert_eq!(
             t.pop_due(Timestamp(100)),
             None,
@@ -299,16 +306,16 @@ mod tests {
     #[test]
     fn cancel_where_only_touches_one_service() {
         let mut t = Timers::default();
-        t.set(2, TimerKind::Dependency(0), Timestamp(5));
-        t.set(2, TimerKind::Dependency(3), Timestamp(6));
-        t.set(2, TimerKind::Readiness, Timestamp(7));
-        t.set(3, TimerKind::Dependency(0), Timestamp(8));
-        t.cancel_where(2, |k| matches!(k, TimerKind::Dependency(_)));
-        assert!(!t.is_set(2, TimerKind::Dependency(0)));
-        assert!(!t.is_set(2, TimerKind::Dependency(3)));
-        assert!(t.is_set(2, TimerKind::Readiness));
-        assert!(t.is_set(3, TimerKind::Dependency(0)));
-        t.cancel(2, TimerKind::Readiness);
+        t.set(id(2), TimerKind::Dependency(0), Timestamp(5));
+        t.set(id(2), TimerKind::Dependency(3), Timestamp(6));
+        t.set(id(2), TimerKind::Readiness, Timestamp(7));
+        t.set(id(3), TimerKind::Dependency(0), Timestamp(8));
+        t.cancel_where(id(2), |k| matches!(k, TimerKind::Dependency(_)));
+        assert!(!t.is_set(id(2), TimerKind::Dependency(0)));
+        assert!(!t.is_set(id(2), TimerKind::Dependency(3)));
+        assert!(t.is_set(id(2), TimerKind::Readiness));
+        assert!(t.is_set(id(3), TimerKind::Dependency(0)));
+        t.cancel(id(2), TimerKind::Readiness);
         assert_eq!(t.next(), Some(Timestamp(8)));
     }
 
@@ -359,7 +366,7 @@ mod tests {
         let (mut t, mut r) = (Timers::default(), Reference::default());
         let mut now = 0u64;
         for step in 0..20_000 {
-            let s = rng.random_range(0..12usize);
+            let s = id(rng.random_range(0..12usize));
             let k = kinds[rng.random_range(0..kinds.len())];
             match rng.random_range(0..10) {
                 0..=4 => {
