@@ -25,6 +25,7 @@
 //! - `availability` -> `restart`; `shutdown.signal`/`command`/`timeout_seconds` ->
 //!   `stop_signal`/`stop_command`/`stop_grace`.
 
+mod conditions;
 pub(crate) mod merge;
 mod newer;
 mod probe;
@@ -69,6 +70,7 @@ pub(crate) fn translate(
         vars: BTreeMap::new(),
         environment: Vec::new(),
         mute: false,
+        expands_env: true,
     };
     for (span, message, help) in merge_notes {
         t.note(&span, message, help);
@@ -79,6 +81,8 @@ pub(crate) fn translate(
     }
     let mut notes = t.notes;
     notes.sort_by_key(|n| (n.place.file, n.place.line, n.place.column));
+    // A note about the file's `environment` is found once per process that inherits it.
+    notes.dedup_by(|a, b| a.place == b.place && a.message == b.message);
     Ok(Translated {
         root,
         notes,
@@ -114,6 +118,8 @@ pub(crate) struct Translator<'t> {
     /// Set while the replicas after the first are translated: their errors and notes are the
     /// first one's.
     mute: bool,
+    /// process-compose expands `$VAR` in the whole file at load (no `disable_env_expansion`).
+    expands_env: bool,
 }
 
 /// What a process's templates are rendered with; `None` when it sets `is_template_disabled`.
@@ -231,6 +237,14 @@ impl<'t> Translator<'t> {
             })
     }
 
+    /// Notes a `$VAR` in a value no shell reads (an environment value, `working_dir`):
+    /// process-compose expands it at load, coord passes it as written.
+    fn unexpanded(&mut self, span: &Range<usize>, text: &str, what: &str) {
+        if self.expands_env && text.contains('$') {
+            self.note(span, format!("{what} has a `$`: process-compose expands `$VAR` and `${{VAR}}` there at load (from its environment and `.env`), coord passes it as written"), "write the value itself, or compute it in the command (`export PATH=\"$PATH:./bin\" && ...`)");
+        }
+    }
+
     /// A scalar of a field process-compose does not render: kept as written, with a note when
     /// it looks like a template.
     pub(crate) fn literal(&mut self, node: &YNode, what: &str) -> Option<String> {
@@ -310,6 +324,10 @@ impl<'t> Translator<'t> {
                 }
                 "log_location" | "log_level" | "log_length" | "log_configuration" | "log_format" => self.note(&span, format!("`{}` is dropped: coord keeps its own logs", k.get_ref()), "read them with `coord events --logs` (or `coord events NAME --logs`)"),
                 "is_tui_disabled" => self.note(&span, "`is_tui_disabled` is dropped: coord has no TUI", "coord prints services' output with a name prefix"),
+                "disable_env_expansion" if v.as_bool() == Some(true) => {
+                    self.expands_env = false;
+                    self.note(&span, "`disable_env_expansion` is dropped: commands run through the shell, which expands `$VAR` itself", "quote the `$` for the shell (`\\$VAR`) where it must stay literal");
+                }
                 "disable_env_expansion" => self.note(&span, "`disable_env_expansion` is dropped: commands run through the shell, which expands `$VAR` itself", "quote the `$` for the shell (`\\$VAR`) where it must stay literal"),
                 "ordered_shutdown" => self.note(&span, "`ordered_shutdown` is always on in coord", "coord stops services in reverse dependency order"),
                 // Followed before the translation: the extended file is merged under this one.
@@ -521,8 +539,10 @@ impl<'t> Translator<'t> {
         // Which processes are tasks: the dependencies of a `process_completed*` edge.
         let mut tasks = BTreeSet::new();
         let mut replicas: BTreeMap<String, usize> = BTreeMap::new();
+        let mut readiness = BTreeMap::new();
         for p in &processes {
             replicas.insert(p.name.get_ref().clone(), p.replicas);
+            readiness.insert(p.name.get_ref().clone(), conditions::Readiness::of(p.node));
             for e in &p.edges {
                 if e.condition.get_ref().starts_with("process_completed") {
                     tasks.insert(e.dependency.get_ref().clone());
@@ -543,6 +563,7 @@ impl<'t> Translator<'t> {
             let facts = Facts {
                 tasks: &tasks,
                 replicas: &replicas,
+                readiness: &readiness,
             };
             services.extend(self.process(p, &facts));
         }
@@ -593,6 +614,8 @@ impl<'t> Translator<'t> {
 struct Facts<'a> {
     tasks: &'a BTreeSet<String>,
     replicas: &'a BTreeMap<String, usize>,
+    /// What each process offers its dependents' conditions.
+    readiness: &'a BTreeMap<String, conditions::Readiness>,
 }
 
 /// process-compose's replica name: `NAME-i`, `i` zero-padded to the width of the count.
@@ -783,10 +806,18 @@ impl Translator<'_> {
                 ));
             }
         } else if let Some(line) = body.get("ready_log_line") {
-            self.note(&line.span, format!("`ready_log_line` of `{name}` is dropped: coord's readiness is one check and the readiness_probe (or the task's exit) is used"), "keep the check dependents need: the probe, or the log line (remove the readiness_probe)");
+            self.note(&line.span, format!("`ready_log_line` of `{name}` is dropped: coord's readiness is one check and the readiness_probe (or the task's exit) is used (process-compose refuses a ready_log_line beside a readiness_probe)"), "keep the check dependents need: the probe, or the log line (remove the readiness_probe)");
         }
         if let Some((dir_span, dir)) = working_dir {
+            self.unexpanded(&dir_span, &dir, "`working_dir`");
             table.push(string_entry(&dir_span, "working_dir", dir));
+        }
+        for (n, v) in &env {
+            self.unexpanded(
+                &v.span(),
+                v.get_ref(),
+                &format!("the value of `{}`", n.get_ref()),
+            );
         }
         if let Some(files) = env_file {
             table.push((key(&files.span, "env_file"), files));
@@ -905,6 +936,7 @@ impl Translator<'_> {
         let span = p.node.get("depends_on")?.span.clone();
         let mut entries = Vec::new();
         for e in &p.edges {
+            self.check_condition(e, p.name.get_ref(), facts);
             let dep = e.dependency.get_ref();
             let cs = e.condition.span();
             let kind = match e.condition.get_ref().as_str() {
