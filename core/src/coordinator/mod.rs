@@ -48,7 +48,7 @@ use crate::stack::{ServiceId, Stack};
 use crate::time::Timestamp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use record::Record;
+use record::Services;
 use run_life::Phase;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -103,8 +103,8 @@ pub struct Coordinator {
     graph: StackGraph,
     ledger: PortLedger,
     rng: ChaCha8Rng,
-    last_ports: Vec<Option<u16>>,
-    records: Vec<Record>,
+    /// The per-service records, last ports and probe cadences.
+    services: Services,
     timers: Timers,
     commands: VecDeque<Action>,
     /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
@@ -113,8 +113,6 @@ pub struct Coordinator {
     changed: VecDeque<ServiceId>,
     /// The live processes and the doomed services waiting to be stopped: who stops when.
     shutdown: shutdown::ShutdownPlan,
-    /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
-    cadences: Vec<&'static cadence::Cadence>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
     /// The run ends with the exit code of this service (`--exit-code-from`), and the policy.
@@ -128,36 +126,16 @@ impl Coordinator {
     pub fn new(stack: impl Into<Arc<Stack>>, options: Options, now: Timestamp) -> Self {
         let stack = stack.into();
         let graph = StackGraph::new(&stack);
-        let last_ports = stack
-            .services
-            .iter()
-            .map(|s| options.last_ports.get(&s.name).copied())
-            .collect();
-        let records = stack
-            .services
-            .iter()
-            .map(|s| Record::new(s.depends_on.len()))
-            .collect();
         Coordinator {
             graph,
             ledger: PortLedger::new(),
             rng: ChaCha8Rng::seed_from_u64(options.seed),
-            last_ports,
-            records,
+            services: Services::new(&stack, &options.last_ports),
             timers: Timers::new(stack.services.len()),
             commands: VecDeque::new(),
             start_queue: start_queue::StartQueue::new(stack.services.len()),
             changed: VecDeque::new(),
             shutdown: shutdown::ShutdownPlan::new(),
-            cadences: stack
-                .services
-                .iter()
-                .map(|s| {
-                    s.ready
-                        .as_ref()
-                        .map_or(&cadence::FAST, |p| p.check.cadence())
-                })
-                .collect(),
             answer: None,
             run_end: run_end::RunEnd::new(&stack, &options),
             run: run_life::RunLife::new(now),
@@ -177,7 +155,7 @@ impl Coordinator {
 
     /// The current state of `service`.
     pub fn state(&self, service: ServiceId) -> &ServiceState {
-        &self.records[service].state
+        self.services[service].state()
     }
 
     /// Feeds one event.
@@ -192,7 +170,7 @@ impl Coordinator {
                 generation,
                 pid,
             } => {
-                if self.is_current(service, generation) && self.records[service].spawn_pending {
+                if self.is_current(service, generation) && self.services[service].spawn_pending {
                     self.on_spawned(now, service, pid);
                 }
             }
@@ -201,7 +179,7 @@ impl Coordinator {
                 generation,
                 error,
             } => {
-                if self.is_current(service, generation) && self.records[service].spawn_pending {
+                if self.is_current(service, generation) && self.services[service].spawn_pending {
                     self.on_spawn_failed(now, service, error);
                 }
             }
@@ -210,7 +188,7 @@ impl Coordinator {
                 generation,
                 port,
             } => {
-                if self.is_current(service, generation) && self.records[service].has_process() {
+                if self.is_current(service, generation) && self.services[service].has_process() {
                     self.on_port_taken(now, service, port);
                 }
             }
@@ -223,8 +201,8 @@ impl Coordinator {
             } => {
                 // `is_current` first: an id from outside the stack is ignored, never indexed.
                 if self.is_current(service, generation)
-                    && self.records[service].probe_in_flight == Some(purpose)
-                    && self.records[service].probe_seq == seq
+                    && self.services[service].probe_in_flight == Some(purpose)
+                    && self.services[service].probe_seq == seq
                 {
                     self.probe_answered(service);
                     self.on_probe_result(now, service, purpose, outcome);
@@ -235,7 +213,7 @@ impl Coordinator {
                 generation,
                 status,
             } => {
-                if self.is_current(service, generation) && self.records[service].alive {
+                if self.is_current(service, generation) && self.services[service].alive {
                     self.on_exited(now, service, status);
                 }
             }
@@ -304,9 +282,7 @@ impl Coordinator {
 
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
     fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
-        self.records
-            .get(service)
-            .is_some_and(|r| r.generation == generation && r.generation > 0)
+        self.services.is_current(service, generation)
     }
 
     /// Dispatches one due timer.
@@ -368,32 +344,22 @@ impl Coordinator {
 
     /// Changes the state of `service`, keeping the counters and emitting the transition record.
     fn set_state(&mut self, now: Timestamp, service: ServiceId, to: ServiceState, reason: &str) {
-        let rec = &mut self.records[service];
-        if rec.state == to {
+        let name = &self.stack.services[service].name;
+        let entering_starting = to == ServiceState::Starting;
+        let Some(entered) = self.services.enter(now, service, name, to, reason) else {
             return;
-        }
-        let from = std::mem::replace(&mut rec.state, to.clone());
-        if from == ServiceState::Starting {
+        };
+        if entered.left_starting {
             self.start_queue.slot(false);
         }
-        if to == ServiceState::Starting {
+        if entering_starting {
             self.start_queue.slot(true);
         }
-        if rec.selected
-            && !rec.startup_done
-            && (matches!(to, ServiceState::Ready | ServiceState::Completed) || to.is_final())
-        {
-            rec.startup_done = true;
+        if entered.startup_over {
             self.run.startup_settled();
         }
-        self.commands.push_back(Action::Transition(Transition {
-            at: now,
-            service,
-            name: self.stack.services[service].name.clone(),
-            from,
-            to,
-            reason: reason.to_string(),
-        }));
+        self.commands
+            .push_back(Action::Transition(entered.transition));
         self.changed.push_back(service);
     }
 }
