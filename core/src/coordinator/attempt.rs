@@ -88,7 +88,8 @@ impl Coordinator {
         rec.pid = Some(pid);
         rec.spawned_at = Some(now);
         rec.first_spawn_at.get_or_insert(now);
-        if rec.exit_plan.is_some() {
+        self.reevaluate_started_dependents(now, service);
+        if self.services[service].exit_plan.is_some() {
             self.send_stop(now, service);
             return;
         }
@@ -149,11 +150,16 @@ impl Coordinator {
             }
             return;
         }
-        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed.
+        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed
+        // (for a fixed port, held by a program outside the run: retried over seconds).
         if *self.services[service].state() == ServiceState::Starting
             && self.run.phase() == Phase::Running
         {
-            self.attempt_failed(now, service, reason);
+            if fixed {
+                self.stop_process(now, service, ExitPlan::RetryPortBusy(reason));
+            } else {
+                self.attempt_failed(now, service, reason);
+            }
         }
     }
 
@@ -490,6 +496,7 @@ impl Coordinator {
             ExitPlan::RetryOrFail(reason) => {
                 self.retry_or_fail(now, service, reason, Duration::ZERO)
             }
+            ExitPlan::RetryPortBusy(reason) => self.port_busy_retry(now, service, reason),
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
             ExitPlan::Renew(_) => {
                 self.services[service].attempts = 0;

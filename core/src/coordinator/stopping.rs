@@ -14,7 +14,7 @@ impl Coordinator {
     /// Stops the current process of `service` and records what follows its exit.
     pub(super) fn stop_process(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
         let (state, reason) = match &plan {
-            ExitPlan::RetryOrFail(r) | ExitPlan::Restart(r) => {
+            ExitPlan::RetryOrFail(r) | ExitPlan::RetryPortBusy(r) | ExitPlan::Restart(r) => {
                 (ServiceState::Restarting, r.clone())
             }
             ExitPlan::Renew(r) => (ServiceState::Restarting, r.clone()),
