@@ -19,6 +19,7 @@ mod backoff;
 mod backoff_notice;
 pub mod cadence;
 mod discovery;
+mod fired;
 mod moves;
 mod on_demand;
 mod protocol;
@@ -53,7 +54,7 @@ use run_life::Phase;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use timers::{TimerKind, Timers};
+use timers::Timers;
 
 /// Construction options of a [`Coordinator`].
 #[derive(Debug, Clone, Default)]
@@ -283,20 +284,6 @@ impl Coordinator {
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
     fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
         self.services.is_current(service, generation)
-    }
-
-    /// Dispatches one due timer.
-    fn on_timer(&mut self, now: Timestamp, service: ServiceId, kind: TimerKind) {
-        match kind {
-            TimerKind::Dependency(edge) => self.on_dependency_timeout(now, service, edge),
-            TimerKind::Readiness => self.on_readiness_deadline(now, service),
-            TimerKind::Probe => self.send_probe(now, service),
-            TimerKind::ProbeDeadline => self.on_probe_deadline(now, service),
-            TimerKind::Uptime => self.on_uptime_reached(now, service),
-            TimerKind::Backoff => self.on_backoff_over(now, service),
-            TimerKind::StopGrace => self.on_stop_grace_over(service),
-            TimerKind::FilesQuiet => self.on_files_quiet(now, service),
-        }
     }
 
     /// After every event: start what can start, report the end of startup, finish the run.
