@@ -8,11 +8,22 @@
 //! ```
 //!
 //! The protocol between the coordinator and its drivers (`Input`, `Action` and their parts) is
-//! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
-//! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
-//! (stops, cascade, run failure, ordered shutdown) with `shutdown` (the planner: stop order,
-//! forced stops, when the run is fully stopped), `watch` (file-watch restarts, debounce and
-//! cascade) and `report` (status and startup summary).
+//! in `protocol`. The `Coordinator` itself is a dispatcher: the data and the invariants belong to
+//! types that own them, each in its own file:
+//! - `record` (`Services`): the per-service records, how a state changes (with its transition
+//!   record) and how a generation grows; `state` names the states.
+//! - `start_queue`: the queue of services allowed to start and the `max_parallel_starts` slots.
+//! - `shutdown` (`ShutdownPlan`): the stop order, forced stops, when the run is fully stopped.
+//! - `timers`: the deadlines; `fired` says which handler decides what a firing one does.
+//! - `run_life`: the run as a whole (phase, startup countdown, failure, outcome); `run_end` the
+//!   CI options that end it; `cadence` the probe cadence per probe kind; `backoff` the delays.
+//!
+//! The rules that combine them live in the coordinator's submodules: `waiting` (dependency
+//! kinds, timeouts, the start verdict, failure propagation), `attempt` (spawn, ports, readiness),
+//! `running` (liveness, exits, restart policy), `stopping` (carrying out stops, user
+//! stop/restart, run failure), `watch` (file-watch restarts, debounce and cascade), `moves`
+//! (dependents of a service that moved), `on_demand` (`coord start`) and `report` (status and
+//! startup summary).
 
 mod attempt;
 mod backoff;
@@ -101,18 +112,30 @@ pub struct Coordinator {
     /// Shared, never mutated: a sweep hands the same stack to thousands of coordinators without
     /// copying it.
     stack: Arc<Stack>,
+    /// The dependency graph: edges both ways, startup order and ranks (`crate::graph`).
     graph: StackGraph,
+    /// Port reservations and their owners (`crate::ports`).
     ledger: PortLedger,
+    /// The backoff jitter, seeded from [`Options::seed`].
     rng: ChaCha8Rng,
-    /// The per-service records, last ports and probe cadences.
+    /// The per-service records, last ports and probe cadences (`record`).
     services: Services,
+    /// The armed deadlines (`timers`); what a firing one does is in `fired`.
     timers: Timers,
+    /// The outbox: actions for the driver, in the order they were decided, until polled. It
+    /// stays here, a plain queue, rather than in a type of its own: every rule pushes to it, it
+    /// keeps no invariant beyond that order, and [`Coordinator::poll_command`] is its only reader.
     commands: VecDeque<Action>,
     /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
     start_queue: start_queue::StartQueue,
-    /// Services whose state changed and whose neighbours still have to hear of it.
+    /// Services whose state changed and whose neighbours still have to hear of it. It stays
+    /// here, a plain queue, rather than in a type of its own: it is the coordinator's event loop
+    /// itself (`set_state` pushes, `settle` drains it to a fixed point before the doomed are
+    /// stopped and the start slots filled), and what hearing of a change means is decided in
+    /// `waiting::propagate`.
     changed: VecDeque<ServiceId>,
-    /// The live processes and the doomed services waiting to be stopped: who stops when.
+    /// The live processes and the doomed services waiting to be stopped: who stops when
+    /// (`shutdown`).
     shutdown: shutdown::ShutdownPlan,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
