@@ -2,14 +2,14 @@
 //! `required` edges, transitively) is in fact required; the warning names both, at the edge.
 
 use coord_core::graph::StackGraph;
-use coord_core::stack::{ConfigWarning, Place, Stack, optional_but_required};
+use coord_core::stack::{ConfigWarning, Place, ServiceId, Stack, optional_but_required};
 
 /// The warnings for a run of `roots` (empty: every service).
 fn warnings(text: &str, roots: &[&str]) -> Vec<ConfigWarning> {
     let parsed = Stack::parse_with_places("w.toml", text).unwrap_or_else(|e| panic!("{e}"));
     let stack = &parsed.stack;
-    let ids: Vec<usize> = if roots.is_empty() {
-        (0..stack.services.len()).collect()
+    let ids: Vec<ServiceId> = if roots.is_empty() {
+        stack.service_ids().collect()
     } else {
         roots.iter().map(|r| stack.service_id(r).unwrap()).collect()
     };

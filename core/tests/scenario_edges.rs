@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Input, ServiceState};
+use coord_core::{Input, ServiceId, ServiceState};
 
 #[test]
 fn an_optional_dependency_that_fails_releases_its_dependent_at_once() {
@@ -218,8 +218,12 @@ fn stop_and_restart_of_an_unknown_id_change_nothing_and_a_failed_service_stays_f
     h.start(&[]);
     h.run_until(30_000);
     let before = h.log.len();
-    h.input(Input::StopService { service: 999 });
-    h.input(Input::RestartService { service: 999 });
+    h.input(Input::StopService {
+        service: ServiceId::from_index(999),
+    });
+    h.input(Input::RestartService {
+        service: ServiceId::from_index(999),
+    });
     assert_eq!(
         h.log.len(),
         before,
@@ -279,10 +283,10 @@ port = { range = "development" }
 depends_on = { db = "required" }
 "#;
     let stack = Stack::parse("t.toml", toml).expect("valid");
-    let (db, api) = (0, 1);
+    let (db, api) = (ServiceId::from_index(0), ServiceId::from_index(1));
     let mut c = Coordinator::new(stack, Options::default(), Timestamp(0));
     let drain = |c: &mut Coordinator| std::iter::from_fn(|| c.poll_command()).collect::<Vec<_>>();
-    let spawn_of = |cmds: &[Action], who: usize| {
+    let spawn_of = |cmds: &[Action], who: ServiceId| {
         cmds.iter().find_map(|cmd| match cmd {
             Action::Spawn {
                 service,

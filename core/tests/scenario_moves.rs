@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Action, Coordinator, Input, Options, ServiceState, Stack, Timestamp};
+use coord_core::{Action, Coordinator, Input, Options, ServiceId, ServiceState, Stack, Timestamp};
 
 const CHAIN: &str = r#"
 [ports.ranges]
@@ -145,7 +145,7 @@ port = { range = "mine" }
     assert_eq!(
         releases,
         vec![&Action::ReleasePort {
-            service: 0,
+            service: ServiceId::from_index(0),
             generation: spawn.0,
             port: spawn.1.unwrap(),
         }],

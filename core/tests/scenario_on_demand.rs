@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Input, OperatorAnswer, RunOutcome, ServiceState};
+use coord_core::{Input, OperatorAnswer, RunOutcome, ServiceId, ServiceState};
 
 const STACK: &str = r#"
 [services.db]
@@ -159,7 +159,9 @@ fn start_is_refused_before_the_run_and_during_shutdown_and_says_why() {
     assert_eq!(refused(h.c.poll_answer()), "the run has not started yet");
     h.start(&[]);
     h.run_until(2_000);
-    h.input(Input::StartService { service: 99 });
+    h.input(Input::StartService {
+        service: ServiceId::from_index(99),
+    });
     assert!(refused(h.c.poll_answer()).contains("no service with id 99"));
     h.input(Input::Interrupt);
     h.input(Input::StartService { service: worker });

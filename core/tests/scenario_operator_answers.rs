@@ -4,7 +4,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Input, OperatorAnswer, ServiceState};
+use coord_core::{Input, OperatorAnswer, ServiceId, ServiceState};
 
 const STACK: &str = r#"
 [services.db]
@@ -73,7 +73,9 @@ fn during_shutdown_and_for_unknown_ids_nothing_is_done_and_the_answer_says_why()
     let mut h = Harness::new(STACK);
     h.start(&[]);
     h.run_until(2_000);
-    h.input(Input::RestartService { service: 99 });
+    h.input(Input::RestartService {
+        service: ServiceId::from_index(99),
+    });
     assert!(refused(h.c.poll_answer()).contains("no service with id 99"));
     h.input(Input::Interrupt);
     let db = h.id("db");

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Action, Input, Options, ServiceState};
+use coord_core::{Action, Input, Options, ServiceId, ServiceState};
 use std::collections::BTreeMap;
 
 const TWO: &str = r#"
@@ -160,7 +160,7 @@ fn port_taken_for_a_pending_spawn_during_shutdown_still_finishes_the_run() {
     let stack = Stack::parse("t.toml", TWO).expect("valid");
     let mut c = Coordinator::new(stack, Options::default(), Timestamp(0));
     c.handle_input(Timestamp(0), Input::Start { services: vec![] });
-    let spawns: Vec<(usize, u32, u16)> = std::iter::from_fn(|| c.poll_command())
+    let spawns: Vec<(ServiceId, u32, u16)> = std::iter::from_fn(|| c.poll_command())
         .filter_map(|cmd| match cmd {
             Action::Spawn {
                 service,

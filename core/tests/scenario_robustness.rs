@@ -6,7 +6,7 @@ mod common;
 
 use common::Harness;
 use coord_core::coordinator::ExitStatus;
-use coord_core::stack::{RestartPolicy, Stack};
+use coord_core::stack::{RestartPolicy, ServiceId, Stack};
 use coord_core::{Input, Options, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState};
 use std::time::Duration;
 
@@ -80,7 +80,7 @@ fn inputs_naming_a_service_outside_the_stack_are_ignored() {
     h.start(&[]);
     h.run_until(2_000);
     let before = h.log.len();
-    for service in [3, 4, 99, usize::MAX] {
+    for service in [3, 4, 99, usize::MAX].map(ServiceId::from_index) {
         for input in [
             Input::Spawned {
                 service,

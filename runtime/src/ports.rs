@@ -192,6 +192,7 @@ pub fn loopback(port: u16) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coord_core::ServiceId;
 
     fn lock_dir(tag: &str) -> PathBuf {
         std::env::temp_dir().join(format!("coord-ports-test-{tag}-{}", std::process::id()))
@@ -226,7 +227,7 @@ mod tests {
         }
     }
 
-    const OWNER: LockOwner = (0, 1);
+    const OWNER: LockOwner = (ServiceId::from_index(0), 1);
 
     #[test]
     fn only_the_owner_releases_a_lock() {
@@ -234,16 +235,16 @@ mod tests {
         let port = free_port();
         let mut locks = PortLocks::new(dir.clone()).unwrap();
         let mut other = PortLocks::new(dir.clone()).unwrap();
-        locks.lock(port, (0, 1)).unwrap();
+        locks.lock(port, (ServiceId::from_index(0), 1)).unwrap();
         // The ledger hands the port to service 1 (the reservation of service 0 expired)...
-        locks.lock(port, (1, 1)).unwrap();
-        assert_eq!(locks.owner(port), Some((1, 1)));
+        locks.lock(port, (ServiceId::from_index(1), 1)).unwrap();
+        assert_eq!(locks.owner(port), Some((ServiceId::from_index(1), 1)));
         // ...and the late release of service 0, or of an older generation, changes nothing.
-        locks.release(port, (0, 1));
-        locks.release(port, (1, 0));
+        locks.release(port, (ServiceId::from_index(0), 1));
+        locks.release(port, (ServiceId::from_index(1), 0));
         assert!(locks.holds(port));
         assert!(matches!(other.lock(port, OWNER), Err(PortError::Locked(_))));
-        locks.release(port, (1, 1));
+        locks.release(port, (ServiceId::from_index(1), 1));
         assert!(!locks.holds(port));
         eventually("lock after the owner released it", || {
             other.lock(port, OWNER)

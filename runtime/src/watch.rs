@@ -52,8 +52,8 @@ pub fn start(
     let filters: Vec<Filter> = stack
         .services
         .iter()
-        .enumerate()
-        .filter_map(|(id, s)| s.watch.as_ref().map(|w| filter(id, w, &cwd_of(id))))
+        .zip(stack.service_ids())
+        .filter_map(|(s, id)| s.watch.as_ref().map(|w| filter(id, w, &cwd_of(id))))
         .collect();
     if filters.is_empty() {
         return None;
@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn globs_default_ignores_and_roots_decide_what_is_reported() {
         let f = filter(
-            0,
+            ServiceId::from_index(0),
             &watch(&["src", "./app.py"], &["*.py"], &["*_test.py"]),
             Path::new("/s/api"),
         );
@@ -220,7 +220,11 @@ mod tests {
         assert_eq!(m("/s/api/src/.git/x.py"), None, "ignored by default");
         assert_eq!(m("/s/api/src/target/x.py"), None, "ignored by default");
         assert_eq!(m("/s/api/other/x.py"), None, "outside the watched paths");
-        let all = filter(1, &watch(&["."], &[], &[]), Path::new("/s"));
+        let all = filter(
+            ServiceId::from_index(1),
+            &watch(&["."], &[], &[]),
+            Path::new("/s"),
+        );
         assert_eq!(
             all.matches(Path::new("/s/Makefile")).as_deref(),
             Some("Makefile")

@@ -45,7 +45,8 @@ impl Machine for Coordinator {
         self.status(now)
             .services
             .iter()
-            .enumerate()
+            .zip(Coordinator::stack(self).service_ids())
+            .map(|(s, id)| (id, s))
             .filter(|(_, s)| s.pid.is_some())
             .map(|(id, _)| id)
             .collect()

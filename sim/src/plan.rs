@@ -167,14 +167,15 @@ impl FaultPlan {
         for s in &stack.services {
             for d in &s.depends_on {
                 if d.kind == DependencyKind::Required
-                    && let Some(r) = required.get_mut(d.service)
+                    && let Some(r) = required.get_mut(d.service.index())
                 {
                     *r = true;
                 }
             }
         }
-        let required_targets: Vec<ServiceId> =
-            (0..required.len()).filter(|&id| required[id]).collect();
+        let required_targets: Vec<ServiceId> = ServiceId::all(required.len())
+            .filter(|&id| required[id])
+            .collect();
         if !required_targets.is_empty() && rng.random_ratio(1, 4) {
             plan.doomed = Some(required_targets[rng.random_range(0..required_targets.len())]);
         }
@@ -244,10 +245,7 @@ impl FaultPlan {
 
     /// The first candidate port of every service with a port (what an outsider would squat on).
     pub fn first_candidates(stack: &Stack) -> Vec<(ServiceId, u16)> {
-        stack
-            .services
-            .iter()
-            .enumerate()
+        ServiceId::enumerate(&stack.services)
             .filter_map(|(id, s)| match &s.port {
                 Some(PortSpec::Fixed(p)) => Some((id, *p)),
                 Some(PortSpec::Allocated {
@@ -298,7 +296,10 @@ impl fmt::Display for PlanDisplay<'_> {
                 f,
                 "  {:<26} {}",
                 "required_never_up",
-                self.stack.services.get(id).map_or("?", |s| s.name.as_str())
+                self.stack
+                    .services
+                    .get(id.index())
+                    .map_or("?", |s| s.name.as_str())
             ),
             None => write!(f, "  {:<26} off", "required_never_up"),
         }
@@ -376,7 +377,7 @@ mod tests {
         let mut plan = FaultPlan::calm()
             .with(FaultKind::SlowStop, 125)
             .window(4000);
-        plan.doomed = Some(0);
+        plan.doomed = Some(ServiceId::from_index(0));
         let text = plan.describe(&netra()).to_string();
         assert!(text.contains("slow_stop"), "{text}");
         assert!(text.contains(" 12.5%"), "{text}");

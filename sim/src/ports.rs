@@ -118,22 +118,23 @@ mod tests {
 
     #[test]
     fn reservations_and_binds_exclude_others() {
+        let (s0, s1) = (ServiceId::from_index(0), ServiceId::from_index(1));
         let mut t = PortTable::default();
-        assert_eq!(t.reserve((0, 1), 80), Ok(()));
-        assert_eq!(t.reserve((0, 2), 80), Ok(()));
-        assert_eq!(t.reserve((1, 1), 80), Err(Busy::Reserved(0)));
+        assert_eq!(t.reserve((s0, 1), 80), Ok(()));
+        assert_eq!(t.reserve((s0, 2), 80), Ok(()));
+        assert_eq!(t.reserve((s1, 1), 80), Err(Busy::Reserved(s0)));
         assert!(t.bind(81, Owner::Outsider));
-        assert_eq!(t.reserve((1, 1), 81), Err(Busy::Outsider));
+        assert_eq!(t.reserve((s1, 1), 81), Err(Busy::Outsider));
         assert!(t.bind(80, Owner::Process(7)));
         assert!(!t.bind(80, Owner::Process(8)));
-        t.release((1, 1), 80);
-        t.release((0, 1), 80);
+        t.release((s1, 1), 80);
+        t.release((s0, 1), 80);
         assert_eq!(
             t.held(),
-            [(80, 0)],
+            [(80, s0)],
             "only the owner (generation 2) releases"
         );
-        t.release((0, 2), 80);
+        t.release((s0, 2), 80);
         assert!(t.held().is_empty());
         assert_eq!(t.bound_by_processes(), [80]);
         assert!(t.outsider_on(81) && !t.outsider_on(80));

@@ -3,7 +3,7 @@
 //! each answer costs a cache miss on big stacks.
 
 use coord_core::ProbePurpose;
-use coord_core::stack::{Probe, ProbeCheck, Stack};
+use coord_core::stack::{Probe, ProbeCheck, ServiceId, Stack};
 
 /// The shape of one probe of one service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,13 +50,13 @@ impl ProbeTable {
     }
 
     /// The shape of the `purpose` probe of `service` (no probe for an unknown service).
-    pub fn get(&self, service: usize, purpose: ProbePurpose) -> ProbeShape {
+    pub fn get(&self, service: ServiceId, purpose: ProbePurpose) -> ProbeShape {
         let i = match purpose {
             ProbePurpose::Readiness => 0,
             ProbePurpose::Liveness => 1,
         };
         self.shapes
-            .get(service)
+            .get(service.index())
             .map_or_else(ProbeShape::default, |s| s[i])
     }
 }
@@ -70,18 +70,21 @@ mod tests {
     fn shapes_follow_the_specs() {
         let stack = stacks::netra();
         let table = ProbeTable::new(&stack);
-        for (id, s) in stack.services.iter().enumerate() {
+        for (id, s) in ServiceId::enumerate(&stack.services) {
             let ready = table.get(id, ProbePurpose::Readiness);
             assert_eq!(ready, ProbeShape::of(s.ready.as_ref()));
             assert_eq!(ready.exists, s.ready.is_some());
             let live = table.get(id, ProbePurpose::Liveness);
             assert_eq!(live.exists, s.live.is_some());
         }
-        let database = table.get(0, ProbePurpose::Readiness);
+        let database = table.get(ServiceId::from_index(0), ProbePurpose::Readiness);
         assert!(
             database.exists && database.via_port,
             "a port's default tcp probe"
         );
-        assert_eq!(table.get(99, ProbePurpose::Liveness), ProbeShape::default());
+        assert_eq!(
+            table.get(ServiceId::from_index(99), ProbePurpose::Liveness),
+            ProbeShape::default()
+        );
     }
 }

@@ -187,9 +187,9 @@ pub struct ByGeneration {
 impl ByGeneration {
     /// Records that `index` runs `generation` of `service`.
     pub fn insert(&mut self, service: ServiceId, generation: Generation, index: usize) {
-        if service >= self.latest.len() {
-            self.latest.resize(service + 1, (0, 0));
-            self.earlier.resize_with(service + 1, Vec::new);
+        if service.index() >= self.latest.len() {
+            self.latest.resize(service.index() + 1, (0, 0));
+            self.earlier.resize_with(service.index() + 1, Vec::new);
         }
         let latest = self.latest[service];
         let entry = if generation >= latest.0 {
@@ -211,7 +211,7 @@ impl ByGeneration {
 
     /// The process running `generation` of `service`.
     pub fn get(&self, service: ServiceId, generation: Generation) -> Option<usize> {
-        match self.latest.get(service) {
+        match self.latest.get(service.index()) {
             Some(&(g, index)) if g == generation && g > 0 => return Some(index),
             None => return None,
             Some(_) => {}
@@ -225,29 +225,34 @@ impl ByGeneration {
 #[cfg(test)]
 mod tests {
     use super::ByGeneration;
+    use coord_core::stack::ServiceId;
+
+    fn s(index: usize) -> ServiceId {
+        ServiceId::from_index(index)
+    }
 
     #[test]
     fn by_generation_finds_each_spawn() {
         let mut b = ByGeneration::default();
-        b.insert(3, 1, 0);
-        b.insert(3, 4, 2);
-        b.insert(0, 2, 1);
-        b.insert(3, 2, 5);
-        assert_eq!(b.get(3, 1), Some(0));
-        assert_eq!(b.get(3, 2), Some(5));
-        assert_eq!(b.get(3, 4), Some(2));
-        assert_eq!(b.get(0, 2), Some(1));
-        assert_eq!(b.get(3, 3), None);
-        assert_eq!(b.get(9, 1), None);
-        assert_eq!(b.get(3, 0), None, "generation 0 is never spawned");
-        b.insert(3, 4, 7);
-        assert_eq!(b.get(3, 4), Some(7));
-        b.insert(3, 5, 8);
+        b.insert(s(3), 1, 0);
+        b.insert(s(3), 4, 2);
+        b.insert(s(0), 2, 1);
+        b.insert(s(3), 2, 5);
+        assert_eq!(b.get(s(3), 1), Some(0));
+        assert_eq!(b.get(s(3), 2), Some(5));
+        assert_eq!(b.get(s(3), 4), Some(2));
+        assert_eq!(b.get(s(0), 2), Some(1));
+        assert_eq!(b.get(s(3), 3), None);
+        assert_eq!(b.get(s(9), 1), None);
+        assert_eq!(b.get(s(3), 0), None, "generation 0 is never spawned");
+        b.insert(s(3), 4, 7);
+        assert_eq!(b.get(s(3), 4), Some(7));
+        b.insert(s(3), 5, 8);
         assert_eq!(
-            (b.get(3, 4), b.get(3, 5), b.get(3, 1)),
+            (b.get(s(3), 4), b.get(s(3), 5), b.get(s(3), 1)),
             (Some(7), Some(8), Some(0))
         );
-        b.insert(3, 2, 6);
-        assert_eq!((b.get(3, 2), b.get(3, 5)), (Some(6), Some(8)));
+        b.insert(s(3), 2, 6);
+        assert_eq!((b.get(s(3), 2), b.get(s(3), 5)), (Some(6), Some(8)));
     }
 }

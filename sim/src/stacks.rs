@@ -3,7 +3,7 @@
 
 use coord_core::stack::{
     CommandSpec, Coordination, Dependency, DependencyKind, PortRange, PortSpec, Probe, ProbeCheck,
-    RestartSpec, Service, ServiceKind, Stack, StopSignal, default_port_ranges,
+    RestartSpec, Service, ServiceId, ServiceKind, Stack, StopSignal, default_port_ranges,
 };
 use rand::RngExt;
 use rand::SeedableRng;
@@ -81,7 +81,7 @@ pub fn depends(
     timeout: Duration,
 ) {
     service.depends_on.push(Dependency {
-        service: target.0,
+        service: ServiceId::from_index(target.0),
         name: target.1.to_string(),
         kind,
         timeout,
@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(a, random_dag(200, 4, 9));
         assert_ne!(a, random_dag(200, 4, 10));
         for (i, s) in a.services.iter().enumerate() {
-            assert!(s.depends_on.iter().all(|d| d.service < i));
+            assert!(s.depends_on.iter().all(|d| d.service.index() < i));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The trace: one line per world step and per coordinator command, in fixed columns, with virtual
 //! milliseconds, virtual pids and simulated ports only (no real pids, ports, paths or floats).
 
-use coord_core::stack::Stack;
+use coord_core::stack::{ServiceId, Stack};
 use coord_core::{Action, Input, ProbeOutcome, ProbePurpose, RunOutcome, Timestamp};
 use std::fmt::Write;
 
@@ -60,7 +60,12 @@ impl Trace {
         if !self.enabled {
             return;
         }
-        let name = |id: usize| stack.services.get(id).map_or("?", |s| s.name.as_str());
+        let name = |id: ServiceId| {
+            stack
+                .services
+                .get(id.index())
+                .map_or("?", |s| s.name.as_str())
+        };
         match input {
             Input::Start { .. } => self.line(at, "*", "start", format_args!("all services")),
             Input::Spawned {
@@ -149,7 +154,12 @@ impl Trace {
         if !self.enabled {
             return;
         }
-        let name = |id: usize| stack.services.get(id).map_or("?", |s| s.name.as_str());
+        let name = |id: ServiceId| {
+            stack
+                .services
+                .get(id.index())
+                .map_or("?", |s| s.name.as_str())
+        };
         match cmd {
             Action::Spawn {
                 service,

@@ -300,7 +300,7 @@ impl<M: Machine> World<M> {
             (FaultKind::OperatorRestart, true),
             (FaultKind::OperatorStop, false),
         ] {
-            for (service, &depended_on) in has_dependents.iter().enumerate() {
+            for (service, &depended_on) in ServiceId::enumerate(&has_dependents) {
                 if self.plan.chance(kind, &mut self.rng) {
                     let at = self.rng.random_range(0..window);
                     self.agenda
@@ -343,7 +343,7 @@ impl<M: Machine> World<M> {
         has_dependents: &[bool],
     ) {
         let window = self.plan.fault_window_ms.max(1);
-        for (service, _) in has_dependents.iter().enumerate().filter(|(_, d)| **d) {
+        for (service, _) in ServiceId::enumerate(has_dependents).filter(|(_, d)| **d) {
             if !self.plan.chance(FaultKind::OperatorStop, side) {
                 continue;
             }
@@ -369,8 +369,8 @@ impl<M: Machine> World<M> {
             .stack()
             .services
             .iter()
-            .enumerate()
-            .filter_map(|(id, s)| {
+            .zip(self.machine.stack().service_ids())
+            .filter_map(|(s, id)| {
                 s.watch
                     .as_ref()
                     .map(|w| (id, coord_core::time::duration_millis(w.debounce)))
@@ -399,7 +399,7 @@ impl<M: Machine> World<M> {
         let mut side = ChaCha8Rng::seed_from_u64(self.seed ^ 0x57a7_0de3_a4d0_0002);
         let window = self.plan.fault_window_ms.max(1);
         let n = self.machine.stack().services.len();
-        for service in 0..n {
+        for service in ServiceId::all(n) {
             let held = !self.machine.stack().services[service].autostart;
             let times = if held { 2 } else { 1 };
             for _ in 0..times {

@@ -11,10 +11,11 @@ use coord_sim::invariants::EndState;
 use coord_sim::stacks::netra;
 use coord_sim::{Checker, Invariant, Observation, Violation};
 
-const DATABASE: ServiceId = 0;
-const REDIS: ServiceId = 1;
-const AUTH: ServiceId = 2;
-const BACKEND: ServiceId = 3;
+const DATABASE: ServiceId = ServiceId::from_index(0);
+const REDIS: ServiceId = ServiceId::from_index(1);
+const AUTH: ServiceId = ServiceId::from_index(2);
+const BACKEND: ServiceId = ServiceId::from_index(3);
+const FRONTEND: ServiceId = ServiceId::from_index(4);
 
 /// A history under construction: feeds the checker and keeps the virtual clock.
 struct History {
@@ -87,7 +88,7 @@ impl History {
         self.input(Input::Spawned {
             service,
             generation,
-            pid: 1000 + service as u32,
+            pid: 1000 + service.index() as u32,
         })
     }
 
@@ -427,8 +428,11 @@ fn required_dependency_failure_not_cascaded() {
         ServiceState::Skipped("dependency auth failed".into()),
     )
     .unwrap();
-    h.go(4, ServiceState::Skipped("dependency backend failed".into()))
-        .unwrap();
+    h.go(
+        FRONTEND,
+        ServiceState::Skipped("dependency backend failed".into()),
+    )
+    .unwrap();
     h.checker.check_settled(Timestamp(h.now)).unwrap();
 }
 

@@ -73,7 +73,7 @@ mod tests {
     fn the_text_names_the_delay_and_the_count() {
         let mut n = BackoffNotice {
             at: Timestamp(0),
-            service: 0,
+            service: ServiceId::from_index(0),
             name: "api".into(),
             kind: BackoffKind::Restart,
             delay_ms: 2_054,

@@ -2,6 +2,7 @@
 
 use super::status::{ServiceStatus, StartupSummary, StatusReport};
 use super::{Action, Coordinator, ServiceState};
+use crate::stack::ServiceId;
 use crate::time::Timestamp;
 
 impl Coordinator {
@@ -12,8 +13,8 @@ impl Coordinator {
             .services
             .iter()
             .zip(&self.stack.services)
-            .enumerate()
-            .map(|(id, (rec, spec))| ServiceStatus {
+            .zip(self.stack.service_ids())
+            .map(|((rec, spec), id)| ServiceStatus {
                 name: spec.name.clone(),
                 selected: rec.selected,
                 required: rec.required && rec.selected,
@@ -60,10 +61,10 @@ impl Coordinator {
 
     fn startup_summary(&self, now: Timestamp) -> StartupSummary {
         let t0 = self.run.started_at();
-        let selected: Vec<usize> = (0..self.services.len())
+        let selected: Vec<ServiceId> = ServiceId::all(self.services.len())
             .filter(|&s| self.services[s].selected)
             .collect();
-        let up = |s: &usize| {
+        let up = |s: &ServiceId| {
             matches!(
                 self.services[*s].state(),
                 ServiceState::Ready | ServiceState::Completed

@@ -70,21 +70,21 @@ impl StartQueue {
 
 #[cfg(test)]
 mod tests {
-    use super::StartQueue;
+    use super::{ServiceId, StartQueue};
 
     #[test]
     fn hands_out_services_in_rank_order_while_slots_are_free() {
         let mut q = StartQueue::new(4);
-        q.push(3, 0);
-        q.push(1, 2);
-        q.push(2, 1);
-        q.push(3, 0);
-        q.remove(2);
-        assert_eq!(q.next_for_slot(1), Some(3));
+        q.push(ServiceId::from_index(3), 0);
+        q.push(ServiceId::from_index(1), 2);
+        q.push(ServiceId::from_index(2), 1);
+        q.push(ServiceId::from_index(3), 0);
+        q.remove(ServiceId::from_index(2));
+        assert_eq!(q.next_for_slot(1), Some(ServiceId::from_index(3)));
         q.slot(true);
         assert_eq!(q.next_for_slot(1), None);
         q.slot(false);
-        assert_eq!(q.next_for_slot(1), Some(1));
+        assert_eq!(q.next_for_slot(1), Some(ServiceId::from_index(1)));
         assert_eq!(q.next_for_slot(1), None);
     }
 }

@@ -172,7 +172,7 @@ impl Coordinator {
         if self.run.failed() {
             self.report_startup(now);
         }
-        for service in 0..self.services.len() {
+        for service in ServiceId::all(self.services.len()) {
             self.timers
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
             let rec = &mut self.services[service];
@@ -223,7 +223,7 @@ impl Coordinator {
     pub(super) fn force_shutdown(&mut self, now: Timestamp) {
         self.begin_shutdown(now);
         self.run.force();
-        for service in 0..self.services.len() {
+        for service in ServiceId::all(self.services.len()) {
             let rec = &mut self.services[service];
             if !rec.has_process() {
                 continue;

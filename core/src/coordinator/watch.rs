@@ -21,7 +21,7 @@ impl Coordinator {
         let Some(debounce) = self
             .stack
             .services
-            .get(service)
+            .get(service.index())
             .and_then(|s| s.watch.as_ref())
             .map(|w| w.debounce)
         else {

@@ -47,11 +47,11 @@ impl StackGraph {
         let n = stack.services.len();
         let mut dependencies: Vec<Vec<(ServiceId, DependencyKind)>> = Vec::with_capacity(n);
         let mut dependents: Vec<Vec<(ServiceId, DependencyKind)>> = vec![Vec::new(); n];
-        for (id, service) in stack.services.iter().enumerate() {
+        for (id, service) in ServiceId::enumerate(&stack.services) {
             let edges: Vec<(ServiceId, DependencyKind)> = service
                 .depends_on
                 .iter()
-                .filter(|dep| dep.service < n)
+                .filter(|dep| dep.service.index() < n)
                 .map(|dep| (dep.service, dep.kind))
                 .collect();
             for &(dep, kind) in &edges {
@@ -107,7 +107,7 @@ impl StackGraph {
     pub fn levels(&self) -> Vec<Vec<ServiceId>> {
         let depth = self.level.iter().max().map_or(0, |&max| max + 1);
         let mut levels = vec![Vec::new(); depth];
-        for (id, &level) in self.level.iter().enumerate() {
+        for (id, &level) in ServiceId::enumerate(&self.level) {
             levels[level].push(id);
         }
         levels
@@ -154,7 +154,7 @@ impl StackGraph {
         let mut selected = vec![false; n];
         let mut stack: Vec<ServiceId> = Vec::new();
         for &root in roots {
-            if root < n && !selected[root] {
+            if root.index() < n && !selected[root] {
                 selected[root] = true;
                 stack.push(root);
             }
@@ -199,10 +199,10 @@ impl StackGraph {
     /// the one with the longer chain behind it. Services beyond the end of `finished` count as not
     /// finished. Nothing finished: an empty path.
     pub fn critical_path(&self, finished: &[Option<Timestamp>]) -> Vec<ServiceId> {
-        let finish = |id: ServiceId| finished.get(id).copied().flatten();
+        let finish = |id: ServiceId| finished.get(id.index()).copied().flatten();
         // Latest finish, ties by later startup rank.
         let key = |id: ServiceId| finish(id).map(|t| (t, self.rank[id]));
-        let Some(mut current) = (0..self.len())
+        let Some(mut current) = ServiceId::all(self.len())
             .filter(|&id| finish(id).is_some())
             .max_by_key(|&id| key(id))
         else {

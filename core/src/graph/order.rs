@@ -15,7 +15,7 @@ pub(super) fn topological(
 ) -> Vec<ServiceId> {
     let n = dependencies.len();
     let mut waiting_on: Vec<usize> = dependencies.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<Reverse<ServiceId>> = (0..n)
+    let mut ready: BinaryHeap<Reverse<ServiceId>> = ServiceId::all(n)
         .filter(|&id| waiting_on[id] == 0)
         .map(Reverse)
         .collect();
@@ -32,7 +32,7 @@ pub(super) fn topological(
         }
     }
     if order.len() < n {
-        order.extend((0..n).filter(|&id| !placed[id]));
+        order.extend(ServiceId::all(n).filter(|&id| !placed[id]));
     }
     order
 }

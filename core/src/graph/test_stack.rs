@@ -1,8 +1,8 @@
 //! Test helper: a [`Stack`] built directly from `(name, dependencies)` lists, without the parser.
 
 use crate::stack::{
-    CommandSpec, Coordination, Dependency, DependencyKind, RestartSpec, Service, ServiceKind,
-    Stack, StopSignal, default_port_ranges,
+    CommandSpec, Coordination, Dependency, DependencyKind, RestartSpec, Service, ServiceId,
+    ServiceKind, Stack, StopSignal, default_port_ranges,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,6 +45,7 @@ pub(crate) fn stack_of(services: &[(&str, &[(&str, DependencyKind)])]) -> Stack 
         names
             .iter()
             .position(|n| *n == name)
+            .map(ServiceId::from_index)
             .unwrap_or_else(|| panic!("test stack: unknown dependency {name}"))
     };
     let services = services
@@ -76,7 +77,7 @@ pub(crate) fn stack_from_edges(n: usize, edges: &[(usize, usize, DependencyKind)
     stack.services = (0..n).map(|i| service(&format!("s{i}"))).collect();
     for &(dependent, dependency, kind) in edges {
         stack.services[dependent].depends_on.push(Dependency {
-            service: dependency,
+            service: ServiceId::from_index(dependency),
             name: format!("s{dependency}"),
             kind,
             timeout: Duration::from_secs(60),

@@ -3,6 +3,7 @@
 use super::StackGraph;
 use super::test_stack::{stack_from_edges, stack_of};
 use crate::stack::DependencyKind::{self, Optional, Required, Soft};
+use crate::stack::ServiceId;
 use crate::time::Timestamp;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,12 +20,22 @@ fn web_stack() -> StackGraph {
     ]))
 }
 
-const FRONTEND: usize = 0;
-const BACKEND: usize = 1;
-const AUTH: usize = 2;
-const DATABASE: usize = 3;
-const CACHE: usize = 4;
-const DOCS: usize = 5;
+const FRONTEND: ServiceId = ServiceId::from_index(0);
+const BACKEND: ServiceId = ServiceId::from_index(1);
+const AUTH: ServiceId = ServiceId::from_index(2);
+const DATABASE: ServiceId = ServiceId::from_index(3);
+const CACHE: ServiceId = ServiceId::from_index(4);
+const DOCS: ServiceId = ServiceId::from_index(5);
+
+/// Service `index` of a test stack.
+fn sid(index: usize) -> ServiceId {
+    ServiceId::from_index(index)
+}
+
+/// The services at these indexes.
+fn sids(indexes: &[usize]) -> Vec<ServiceId> {
+    indexes.iter().copied().map(sid).collect()
+}
 
 /// A random DAG on `n` services: each service depends on up to `max_deps` earlier-numbered ones
 /// after a random relabelling, so file order and dependency order disagree.
@@ -89,15 +100,15 @@ fn ready_services_go_in_file_order_not_dfs_order() {
         ("b", &[]),
         ("c", &[]),
     ]));
-    assert_eq!(graph.startup_order(), &[1, 2, 0]);
+    assert_eq!(graph.startup_order(), sids(&[1, 2, 0]));
 }
 
 #[test]
 fn independent_services_keep_file_order() {
     let graph = StackGraph::new(&stack_of(&[("z", &[]), ("y", &[]), ("x", &[])]));
-    assert_eq!(graph.startup_order(), &[0, 1, 2]);
-    assert_eq!(graph.shutdown_order(), vec![2, 1, 0]);
-    assert_eq!(graph.levels(), vec![vec![0, 1, 2]]);
+    assert_eq!(graph.startup_order(), sids(&[0, 1, 2]));
+    assert_eq!(graph.shutdown_order(), sids(&[2, 1, 0]));
+    assert_eq!(graph.levels(), vec![sids(&[0, 1, 2])]);
 }
 
 #[test]
@@ -130,7 +141,10 @@ fn levels_follow_longest_dependency_chain() {
         ("c", &[("b", Soft)]),
         ("x", &[("a", Required), ("c", Optional)]),
     ]));
-    assert_eq!(graph.levels(), vec![vec![0], vec![1], vec![2], vec![3]]);
+    assert_eq!(
+        graph.levels(),
+        vec![sids(&[0]), sids(&[1]), sids(&[2]), sids(&[3])]
+    );
 }
 
 #[test]
@@ -163,18 +177,18 @@ fn dependencies_and_dependents_carry_kinds_in_file_order() {
         ("b", &[("base", Optional)]),
     ]));
     assert_eq!(
-        graph.dependents(1),
-        &[(0, Soft), (2, Required), (3, Optional)]
+        graph.dependents(sid(1)),
+        &[(sid(0), Soft), (sid(2), Required), (sid(3), Optional)]
     );
 }
 
 #[test]
 fn select_pulls_required_and_optional_but_not_soft() {
     let graph = web_stack();
-    let chosen = |roots: &[usize]| -> Vec<usize> {
+    let chosen = |roots: &[ServiceId]| -> Vec<ServiceId> {
         let selected = graph.select(roots);
         assert_eq!(selected.len(), 6);
-        (0..6).filter(|&id| selected[id]).collect()
+        ServiceId::all(6).filter(|&id| selected[id]).collect()
     };
     assert_eq!(
         chosen(&[FRONTEND]),
@@ -184,9 +198,9 @@ fn select_pulls_required_and_optional_but_not_soft() {
     assert_eq!(chosen(&[DOCS]), vec![DOCS]);
     assert_eq!(chosen(&[AUTH]), vec![AUTH, DATABASE]);
     assert_eq!(chosen(&[AUTH, AUTH, CACHE]), vec![AUTH, DATABASE, CACHE]);
-    assert_eq!(chosen(&[]), Vec::<usize>::new());
+    assert_eq!(chosen(&[]), Vec::<ServiceId>::new());
     assert_eq!(
-        chosen(&[DOCS, BACKEND, 99]),
+        chosen(&[DOCS, BACKEND, sid(99)]),
         vec![BACKEND, AUTH, DATABASE, CACHE, DOCS]
     );
 }
@@ -200,8 +214,8 @@ fn select_does_not_follow_soft_edges_behind_required_ones() {
         ("c", &[("d", Required)]),
         ("d", &[]),
     ]));
-    assert_eq!(graph.select(&[0]), vec![true, true, false, false]);
-    assert_eq!(graph.select(&[0, 2]), vec![true, true, true, true]);
+    assert_eq!(graph.select(&sids(&[0])), vec![true, true, false, false]);
+    assert_eq!(graph.select(&sids(&[0, 2])), vec![true, true, true, true]);
 }
 
 #[test]
@@ -291,9 +305,9 @@ fn critical_path_ties_go_to_later_startup_rank() {
         ("b", &[("a", Required)]),
         ("c", &[("a", Required), ("b", Required)]),
     ]));
-    assert_eq!(graph.startup_order(), &[0, 1, 2, 3]);
+    assert_eq!(graph.startup_order(), sids(&[0, 1, 2, 3]));
     let finished = vec![at(100); 4];
-    assert_eq!(graph.critical_path(&finished), vec![1, 2, 3]);
+    assert_eq!(graph.critical_path(&finished), sids(&[1, 2, 3]));
 }
 
 #[test]
@@ -301,8 +315,8 @@ fn cyclic_stack_does_not_panic() {
     // Not validated: a <-> b, c depends on a, d free.
     let stack = stack_from_edges(4, &[(0, 1, Required), (1, 0, Required), (2, 0, Soft)]);
     let graph = StackGraph::new(&stack);
-    assert_eq!(graph.startup_order(), &[3, 0, 1, 2]);
-    assert_eq!(graph.shutdown_order(), vec![2, 1, 0, 3]);
+    assert_eq!(graph.startup_order(), sids(&[3, 0, 1, 2]));
+    assert_eq!(graph.shutdown_order(), sids(&[2, 1, 0, 3]));
     assert_eq!(graph.levels().concat().len(), 4);
 }
 
@@ -314,7 +328,7 @@ fn random_dags_match_the_definition() {
         let graph = StackGraph::new(&stack_from_edges(n, &edges));
         assert_eq!(
             graph.startup_order(),
-            naive_startup_order(n, &edges).as_slice(),
+            sids(&naive_startup_order(n, &edges)),
             "seed {seed}"
         );
     }
@@ -325,6 +339,10 @@ fn ten_thousand_service_dag_is_consistent() {
     let n = 10_000;
     let edges = random_dag(n, 5, 42);
     let graph = StackGraph::new(&stack_from_edges(n, &edges));
+    let edges: Vec<(ServiceId, ServiceId, DependencyKind)> = edges
+        .iter()
+        .map(|&(dependent, dep, kind)| (sid(dependent), sid(dep), kind))
+        .collect();
 
     // The order is a permutation and every edge points backwards in it.
     let mut seen = vec![false; n];
@@ -340,7 +358,7 @@ fn ten_thousand_service_dag_is_consistent() {
         assert!(graph.dependents(dep).contains(&(dependent, kind)));
     }
     // Levels: each service sits exactly one above its highest dependency.
-    for id in 0..n {
+    for id in ServiceId::all(n) {
         let expected = graph
             .dependencies(id)
             .iter()
@@ -350,7 +368,7 @@ fn ten_thousand_service_dag_is_consistent() {
         assert_eq!(graph.level(id), expected);
     }
     assert_eq!(graph.levels().concat().len(), n);
-    let all: Vec<usize> = (0..n).collect();
+    let all: Vec<ServiceId> = ServiceId::all(n).collect();
     assert!(graph.select(&all).iter().all(|&s| s));
 
     // Selection is closed under required and optional edges and holds only what they reach.
@@ -362,8 +380,9 @@ fn ten_thousand_service_dag_is_consistent() {
     }
     // A critical path with every service finishing at its level's time is as long as the
     // deepest level and is a chain of real edges.
-    let finished: Vec<Option<Timestamp>> =
-        (0..n).map(|id| at(graph.level(id) as u64 * 10)).collect();
+    let finished: Vec<Option<Timestamp>> = ServiceId::all(n)
+        .map(|id| at(graph.level(id) as u64 * 10))
+        .collect();
     let path = graph.critical_path(&finished);
     assert_eq!(path.len(), graph.levels().len());
     for pair in path.windows(2) {

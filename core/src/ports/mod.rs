@@ -93,8 +93,8 @@ impl PortLedger {
             .insert(port, Holder::Reserved(service, deadline));
         self.deadlines.insert((deadline, port));
         self.held.insert(port);
-        if self.ports.len() <= service {
-            self.ports.resize(service + 1, None);
+        if self.ports.len() <= service.index() {
+            self.ports.resize(service.index() + 1, None);
         }
         self.ports[service] = Some(port);
         Ok(port)
@@ -162,7 +162,7 @@ impl PortLedger {
 
     /// Releases the port of `service`, returning it.
     pub fn release(&mut self, service: ServiceId) -> Option<u16> {
-        let port = self.ports.get_mut(service)?.take()?;
+        let port = self.ports.get_mut(service.index())?.take()?;
         if let Some(Holder::Reserved(_, deadline)) = self.holders.remove(&port) {
             self.deadlines.remove(&(deadline, port));
         }
@@ -224,7 +224,7 @@ impl PortLedger {
 
     /// The port `service` holds (reserved or confirmed).
     pub fn port_of(&self, service: ServiceId) -> Option<u16> {
-        self.ports.get(service).copied().flatten()
+        self.ports.get(service.index()).copied().flatten()
     }
 
     /// Every held port with its holder, in port order.

@@ -8,6 +8,11 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
+/// Service `index` of the test.
+fn s(index: usize) -> ServiceId {
+    ServiceId::from_index(index)
+}
+
 fn range(start: u16, end: u16, preferred: Option<u16>) -> PortSpec {
     PortSpec::Allocated {
         preferred,
@@ -22,24 +27,24 @@ const T: Timestamp = Timestamp(1000);
 fn candidates_in_order_last_preferred_range() {
     let mut ledger = PortLedger::new();
     let spec = range(8000, 8010, Some(8005));
-    assert_eq!(ledger.reserve(0, &spec, Some(8007), T), Ok(8007));
-    assert_eq!(ledger.reserve(1, &spec, Some(8007), T), Ok(8005));
-    assert_eq!(ledger.reserve(2, &spec, Some(8007), T), Ok(8000));
-    assert_eq!(ledger.reserve(3, &spec, None, T), Ok(8001));
-    assert_eq!(ledger.holder(8007), Some(Holder::Reserved(0, T)));
-    assert_eq!(ledger.port_of(1), Some(8005));
-    assert_eq!(ledger.port_of(9), None);
+    assert_eq!(ledger.reserve(s(0), &spec, Some(8007), T), Ok(8007));
+    assert_eq!(ledger.reserve(s(1), &spec, Some(8007), T), Ok(8005));
+    assert_eq!(ledger.reserve(s(2), &spec, Some(8007), T), Ok(8000));
+    assert_eq!(ledger.reserve(s(3), &spec, None, T), Ok(8001));
+    assert_eq!(ledger.holder(8007), Some(Holder::Reserved(s(0), T)));
+    assert_eq!(ledger.port_of(s(1)), Some(8005));
+    assert_eq!(ledger.port_of(s(9)), None);
 }
 
 #[test]
 fn preferred_may_lie_outside_the_range_but_last_must_fit_the_spec() {
     let mut ledger = PortLedger::new();
     let spec = range(8000, 8010, Some(9000));
-    assert_eq!(ledger.reserve(0, &spec, None, T), Ok(9000));
+    assert_eq!(ledger.reserve(s(0), &spec, None, T), Ok(9000));
     // 7000 is neither preferred nor in range: a stale memory, not a candidate.
-    assert_eq!(ledger.reserve(1, &spec, Some(7000), T), Ok(8000));
+    assert_eq!(ledger.reserve(s(1), &spec, Some(7000), T), Ok(8000));
     // A remembered port equal to the (taken) preferred one is skipped like it.
-    assert_eq!(ledger.reserve(2, &spec, Some(9000), T), Ok(8001));
+    assert_eq!(ledger.reserve(s(2), &spec, Some(9000), T), Ok(8001));
     assert_eq!(ledger.holder(7000), None);
 }
 
@@ -47,14 +52,14 @@ fn preferred_may_lie_outside_the_range_but_last_must_fit_the_spec() {
 fn fixed_spec_has_only_its_port() {
     let mut ledger = PortLedger::new();
     assert_eq!(
-        ledger.reserve(0, &PortSpec::Fixed(5432), Some(6000), T),
+        ledger.reserve(s(0), &PortSpec::Fixed(5432), Some(6000), T),
         Ok(5432)
     );
     assert_eq!(
-        ledger.reserve(1, &PortSpec::Fixed(5432), Some(6000), T),
+        ledger.reserve(s(1), &PortSpec::Fixed(5432), Some(6000), T),
         Err(ReserveError::Exhausted)
     );
-    assert_eq!(ledger.port_of(1), None);
+    assert_eq!(ledger.port_of(s(1)), None);
     assert_eq!(ledger.holder(6000), None);
 }
 
@@ -64,41 +69,47 @@ fn exhausted_range() {
     let spec = range(3000, 3002, None);
     for service in 0..3 {
         assert_eq!(
-            ledger.reserve(service, &spec, None, T),
+            ledger.reserve(s(service), &spec, None, T),
             Ok(3000 + service as u16)
         );
     }
     assert_eq!(
-        ledger.reserve(3, &spec, None, T),
+        ledger.reserve(s(3), &spec, None, T),
         Err(ReserveError::Exhausted)
     );
-    ledger.release(1);
-    assert_eq!(ledger.reserve(3, &spec, None, T), Ok(3001));
+    ledger.release(s(1));
+    assert_eq!(ledger.reserve(s(3), &spec, None, T), Ok(3001));
 }
 
 #[test]
 fn re_reserving_releases_the_old_port_and_may_get_it_back() {
     let mut ledger = PortLedger::new();
     let spec = range(8000, 8010, None);
-    assert_eq!(ledger.reserve(0, &spec, None, T), Ok(8000));
-    assert_eq!(ledger.reserve(0, &spec, None, Timestamp(2000)), Ok(8000));
+    assert_eq!(ledger.reserve(s(0), &spec, None, T), Ok(8000));
+    assert_eq!(ledger.reserve(s(0), &spec, None, Timestamp(2000)), Ok(8000));
     assert_eq!(
         ledger.holder(8000),
-        Some(Holder::Reserved(0, Timestamp(2000)))
+        Some(Holder::Reserved(s(0), Timestamp(2000)))
     );
     assert_eq!(ledger.next_deadline(), Some(Timestamp(2000)));
     // A fixed port it holds itself is not "taken by another".
-    assert_eq!(ledger.reserve(0, &PortSpec::Fixed(8000), None, T), Ok(8000));
+    assert_eq!(
+        ledger.reserve(s(0), &PortSpec::Fixed(8000), None, T),
+        Ok(8000)
+    );
     // Moving elsewhere frees the old port for others.
-    assert_eq!(ledger.reserve(0, &PortSpec::Fixed(9000), None, T), Ok(9000));
+    assert_eq!(
+        ledger.reserve(s(0), &PortSpec::Fixed(9000), None, T),
+        Ok(9000)
+    );
     assert_eq!(ledger.holder(8000), None);
-    assert_eq!(ledger.reserve(1, &spec, None, T), Ok(8000));
+    assert_eq!(ledger.reserve(s(1), &spec, None, T), Ok(8000));
     // A failed re-reservation still released the old port.
     assert_eq!(
-        ledger.reserve(0, &PortSpec::Fixed(8000), None, T),
+        ledger.reserve(s(0), &PortSpec::Fixed(8000), None, T),
         Err(ReserveError::Exhausted)
     );
-    assert_eq!(ledger.port_of(0), None);
+    assert_eq!(ledger.port_of(s(0)), None);
     assert_eq!(ledger.holder(9000), None);
     assert_eq!(ledger.next_deadline(), Some(T));
 }
@@ -107,45 +118,45 @@ fn re_reserving_releases_the_old_port_and_may_get_it_back() {
 fn confirm_stops_expiry_and_release_frees() {
     let mut ledger = PortLedger::new();
     let spec = range(8000, 8010, None);
-    ledger.reserve(0, &spec, None, Timestamp(500)).unwrap();
-    ledger.reserve(1, &spec, None, Timestamp(700)).unwrap();
+    ledger.reserve(s(0), &spec, None, Timestamp(500)).unwrap();
+    ledger.reserve(s(1), &spec, None, Timestamp(700)).unwrap();
     assert_eq!(ledger.next_deadline(), Some(Timestamp(500)));
-    ledger.confirm(0);
-    ledger.confirm(0);
-    ledger.confirm(5);
-    assert_eq!(ledger.holder(8000), Some(Holder::Confirmed(0)));
+    ledger.confirm(s(0));
+    ledger.confirm(s(0));
+    ledger.confirm(s(5));
+    assert_eq!(ledger.holder(8000), Some(Holder::Confirmed(s(0))));
     assert_eq!(ledger.next_deadline(), Some(Timestamp(700)));
-    assert_eq!(ledger.expire(Timestamp(10_000)), vec![(1, 8001)]);
+    assert_eq!(ledger.expire(Timestamp(10_000)), vec![(s(1), 8001)]);
     assert_eq!(ledger.next_deadline(), None);
-    assert_eq!(ledger.port_of(0), Some(8000));
-    assert_eq!(ledger.release(0), Some(8000));
-    assert_eq!(ledger.release(0), None);
-    assert_eq!(ledger.release(42), None);
+    assert_eq!(ledger.port_of(s(0)), Some(8000));
+    assert_eq!(ledger.release(s(0)), Some(8000));
+    assert_eq!(ledger.release(s(0)), None);
+    assert_eq!(ledger.release(s(42)), None);
     assert_eq!(ledger.holder(8000), None);
-    assert_eq!(ledger.reserve(2, &spec, None, T), Ok(8000));
+    assert_eq!(ledger.reserve(s(2), &spec, None, T), Ok(8000));
 }
 
 #[test]
 fn expire_takes_deadlines_at_or_before_now_in_port_order() {
     let mut ledger = PortLedger::new();
     ledger
-        .reserve(0, &PortSpec::Fixed(9003), None, Timestamp(100))
+        .reserve(s(0), &PortSpec::Fixed(9003), None, Timestamp(100))
         .unwrap();
     ledger
-        .reserve(1, &PortSpec::Fixed(9001), None, Timestamp(300))
+        .reserve(s(1), &PortSpec::Fixed(9001), None, Timestamp(300))
         .unwrap();
     ledger
-        .reserve(2, &PortSpec::Fixed(9002), None, Timestamp(200))
+        .reserve(s(2), &PortSpec::Fixed(9002), None, Timestamp(200))
         .unwrap();
     ledger
-        .reserve(3, &PortSpec::Fixed(9000), None, Timestamp(301))
+        .reserve(s(3), &PortSpec::Fixed(9000), None, Timestamp(301))
         .unwrap();
     assert!(ledger.expire(Timestamp(99)).is_empty());
     assert_eq!(
         ledger.expire(Timestamp(300)),
-        vec![(1, 9001), (2, 9002), (0, 9003)]
+        vec![(s(1), 9001), (s(2), 9002), (s(0), 9003)]
     );
-    assert_eq!(ledger.port_of(0), None);
+    assert_eq!(ledger.port_of(s(0)), None);
     assert_eq!(ledger.holder(9001), None);
     assert_eq!(ledger.next_deadline(), Some(Timestamp(301)));
     assert!(ledger.expire(Timestamp(300)).is_empty());
@@ -155,33 +166,33 @@ fn expire_takes_deadlines_at_or_before_now_in_port_order() {
 fn outsider_ports_are_never_handed_out_again() {
     let mut ledger = PortLedger::new();
     let spec = range(8000, 8003, Some(8000));
-    assert_eq!(ledger.reserve(0, &spec, None, T), Ok(8000));
-    assert_eq!(ledger.mark_outsider(8000), Some(0));
-    assert_eq!(ledger.port_of(0), None);
+    assert_eq!(ledger.reserve(s(0), &spec, None, T), Ok(8000));
+    assert_eq!(ledger.mark_outsider(8000), Some(s(0)));
+    assert_eq!(ledger.port_of(s(0)), None);
     assert_eq!(ledger.next_deadline(), None);
     assert_eq!(ledger.holder(8000), Some(Holder::Outsider));
     assert_eq!(ledger.mark_outsider(8000), None);
     // A free port can be marked too; a confirmed one loses its service.
     assert_eq!(ledger.mark_outsider(8002), None);
-    assert_eq!(ledger.reserve(0, &spec, Some(8000), T), Ok(8001));
-    ledger.confirm(0);
-    assert_eq!(ledger.mark_outsider(8001), Some(0));
-    assert_eq!(ledger.port_of(0), None);
-    assert_eq!(ledger.reserve(0, &spec, Some(8001), T), Ok(8003));
+    assert_eq!(ledger.reserve(s(0), &spec, Some(8000), T), Ok(8001));
+    ledger.confirm(s(0));
+    assert_eq!(ledger.mark_outsider(8001), Some(s(0)));
+    assert_eq!(ledger.port_of(s(0)), None);
+    assert_eq!(ledger.reserve(s(0), &spec, Some(8001), T), Ok(8003));
     assert_eq!(
-        ledger.reserve(1, &spec, None, T),
+        ledger.reserve(s(1), &spec, None, T),
         Err(ReserveError::Exhausted)
     );
     // Releasing the service does not free an outsider's port.
-    ledger.release(0);
-    assert_eq!(ledger.reserve(1, &spec, None, T), Ok(8003));
+    ledger.release(s(0));
+    assert_eq!(ledger.reserve(s(1), &spec, None, T), Ok(8003));
     assert_eq!(
         ledger.held().collect::<Vec<_>>(),
         vec![
             (8000, Holder::Outsider),
             (8001, Holder::Outsider),
             (8002, Holder::Outsider),
-            (8003, Holder::Reserved(1, T)),
+            (8003, Holder::Reserved(s(1), T)),
         ]
     );
 }
@@ -189,17 +200,20 @@ fn outsider_ports_are_never_handed_out_again() {
 #[test]
 fn port_zero_is_never_handed_out() {
     let mut ledger = PortLedger::new();
-    assert_eq!(ledger.reserve(0, &range(0, 1, Some(0)), Some(0), T), Ok(1));
     assert_eq!(
-        ledger.reserve(1, &PortSpec::Fixed(0), None, T),
+        ledger.reserve(s(0), &range(0, 1, Some(0)), Some(0), T),
+        Ok(1)
+    );
+    assert_eq!(
+        ledger.reserve(s(1), &PortSpec::Fixed(0), None, T),
         Err(ReserveError::Exhausted)
     );
     assert_eq!(
-        ledger.reserve(1, &range(65535, 65535, None), None, T),
+        ledger.reserve(s(1), &range(65535, 65535, None), None, T),
         Ok(65535)
     );
     assert_eq!(
-        ledger.reserve(2, &range(65535, 65535, None), None, T),
+        ledger.reserve(s(2), &range(65535, 65535, None), None, T),
         Err(ReserveError::Exhausted)
     );
 }
@@ -211,26 +225,29 @@ fn ten_thousand_services_on_one_big_range() {
     let n = 10_000;
     for service in 0..n {
         assert_eq!(
-            ledger.reserve(service, &spec, None, Timestamp(service as u64)),
+            ledger.reserve(s(service), &spec, None, Timestamp(service as u64)),
             Ok(10_000 + service as u16)
         );
     }
     // Free every third port, then newcomers fill the holes first, in port order.
     for service in (0..n).step_by(3) {
-        ledger.release(service);
+        ledger.release(s(service));
     }
     let holes: Vec<u16> = (0..n).step_by(3).map(|s| 10_000 + s as u16).collect();
     for (i, &hole) in holes.iter().enumerate() {
-        assert_eq!(ledger.reserve(n + i, &spec, None, T), Ok(hole));
+        assert_eq!(ledger.reserve(s(n + i), &spec, None, T), Ok(hole));
     }
-    assert_eq!(ledger.reserve(2 * n, &spec, None, T), Ok(10_000 + n as u16));
+    assert_eq!(
+        ledger.reserve(s(2 * n), &spec, None, T),
+        Ok(10_000 + n as u16)
+    );
     // n + 1 ports held; confirming one leaves n to expire.
-    ledger.confirm(1);
+    ledger.confirm(s(1));
     let expired = ledger.expire(Timestamp(u64::MAX));
     assert_eq!(expired.len(), n);
     assert!(expired.windows(2).all(|pair| pair[0].1 < pair[1].1));
     assert_eq!(ledger.held().count(), 1);
-    assert_eq!(ledger.holder(10_001), Some(Holder::Confirmed(1)));
+    assert_eq!(ledger.holder(10_001), Some(Holder::Confirmed(s(1))));
 }
 
 /// The ledger by its definition: linear scans over plain maps.
@@ -324,7 +341,7 @@ const HIGH: u16 = 130;
 /// Checks the ledger's invariants and that it agrees with the model everywhere.
 fn check(ledger: &PortLedger, model: &Model, outsiders: &[u16], step: usize) {
     let mut owner: BTreeMap<u16, ServiceId> = BTreeMap::new();
-    for service in 0..SERVICES {
+    for service in ServiceId::all(SERVICES) {
         assert_eq!(
             ledger.port_of(service),
             model.port_of(service),
@@ -376,7 +393,7 @@ fn random_operations_agree_with_the_model_and_keep_the_invariant() {
         let mut outsiders: Vec<u16> = Vec::new();
         let mut now = 0u64;
         for step in 0..3000 {
-            let service = rng.random_range(0..SERVICES);
+            let service = s(rng.random_range(0..SERVICES));
             let port = rng.random_range(LOW - 3..=HIGH + 3);
             match rng.random_range(0..10) {
                 0..=3 => {
@@ -439,18 +456,24 @@ fn protected_fixed_ports_are_never_an_allocated_candidate() {
     }
     // Range scan skips protected ports, also across runs of held ones.
     let spec = range(8000, 8010, None);
-    assert_eq!(ledger.reserve(0, &spec, None, T), Ok(8002));
-    assert_eq!(ledger.reserve(1, &spec, None, T), Ok(8004));
+    assert_eq!(ledger.reserve(s(0), &spec, None, T), Ok(8002));
+    assert_eq!(ledger.reserve(s(1), &spec, None, T), Ok(8004));
     // A preferred port or a last port equal to a protected one is skipped too.
     let preferred = range(8000, 8010, Some(5432));
-    assert_eq!(ledger.reserve(2, &preferred, Some(8003), T), Ok(8005));
+    assert_eq!(ledger.reserve(s(2), &preferred, Some(8003), T), Ok(8005));
     // The owner's fixed spec still gets it.
-    assert_eq!(ledger.reserve(3, &PortSpec::Fixed(5432), None, T), Ok(5432));
-    assert_eq!(ledger.reserve(4, &PortSpec::Fixed(8000), None, T), Ok(8000));
+    assert_eq!(
+        ledger.reserve(s(3), &PortSpec::Fixed(5432), None, T),
+        Ok(5432)
+    );
+    assert_eq!(
+        ledger.reserve(s(4), &PortSpec::Fixed(8000), None, T),
+        Ok(8000)
+    );
     // A range of protected ports only is exhausted.
     let tiny = range(8000, 8001, None);
     assert_eq!(
-        ledger.reserve(5, &tiny, None, T),
+        ledger.reserve(s(5), &tiny, None, T),
         Err(ReserveError::Exhausted)
     );
     assert!(ledger.is_protected(8003) && !ledger.is_protected(8002));
@@ -471,7 +494,7 @@ fn protected_scan_matches_a_naive_scan() {
         let mut held = Vec::new();
         for service in 0..30 {
             let naive = (100..=139u16).find(|p| !protected.contains(p) && !held.contains(p));
-            let got = ledger.reserve(service, &spec, None, T).ok();
+            let got = ledger.reserve(s(service), &spec, None, T).ok();
             assert_eq!(got, naive);
             held.extend(got);
         }

@@ -126,7 +126,7 @@ pub(crate) fn check_cycles(d: &mut Diagnostics, names: &[String], edges: &[&Vec<
     let pairs: Vec<(usize, usize)> = edges
         .iter()
         .enumerate()
-        .flat_map(|(me, es)| es.iter().map(move |e| (me, e.dependency.service)))
+        .flat_map(|(me, es)| es.iter().map(move |e| (me, e.dependency.service.index())))
         .collect();
     for cycle in crate::graph::find_cycles(names.len(), &pairs) {
         let (Some(&first), Some(&second)) = (cycle.first(), cycle.get(1)) else {
@@ -139,7 +139,10 @@ pub(crate) fn check_cycles(d: &mut Diagnostics, names: &[String], edges: &[&Vec<
             crate::text::abbreviate(&on_it, " -> "),
             names[first]
         );
-        let Some(edge) = edges[first].iter().find(|e| e.dependency.service == second) else {
+        let Some(edge) = edges[first]
+            .iter()
+            .find(|e| e.dependency.service.index() == second)
+        else {
             continue;
         };
         d.error(

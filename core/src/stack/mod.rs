@@ -32,6 +32,7 @@ mod raw;
 mod restart;
 mod run_set;
 mod service;
+mod service_id;
 mod sources;
 mod syntax;
 pub mod tree;

@@ -6,8 +6,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-/// Index of a service in [`Stack::services`], which keeps the stack file's order.
-pub type ServiceId = usize;
+pub use super::service_id::ServiceId;
 
 /// A validated stack file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,7 +25,15 @@ pub struct Stack {
 impl Stack {
     /// The id of the service called `name`, if there is one.
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
-        self.services.iter().position(|s| s.name == name)
+        self.services
+            .iter()
+            .position(|s| s.name == name)
+            .map(ServiceId::from_index)
+    }
+
+    /// The ids of every service, in file order.
+    pub fn service_ids(&self) -> impl DoubleEndedIterator<Item = ServiceId> + ExactSizeIterator {
+        ServiceId::all(self.services.len())
     }
 
     /// The service with id `id`.

@@ -15,7 +15,7 @@ impl<'n> NameIndex<'n> {
     /// should one repeat anyway, the first keeps it.
     pub(crate) fn new(names: &'n [String]) -> Self {
         let mut ids = BTreeMap::new();
-        for (id, name) in names.iter().enumerate() {
+        for (id, name) in ServiceId::enumerate(names) {
             ids.entry(name.as_str()).or_insert(id);
         }
         NameIndex { names, ids }
@@ -45,9 +45,9 @@ mod tests {
     fn names_resolve_to_their_position() {
         let names: Vec<String> = ["db", "api", "web"].map(String::from).to_vec();
         let index = NameIndex::new(&names);
-        assert_eq!(index.id("api"), Some(1));
+        assert_eq!(index.id("api"), Some(ServiceId::from_index(1)));
         assert_eq!(index.id("nope"), None);
-        assert_eq!(index.name(2), "web");
+        assert_eq!(index.name(ServiceId::from_index(2)), "web");
         assert_eq!(index.iter().collect::<Vec<_>>(), ["db", "api", "web"]);
     }
 }

@@ -14,7 +14,7 @@ use super::raw::RawService;
 use super::service::{Context, service};
 use super::syntax::{explain, reading_error};
 use super::tree::RawNode;
-use super::{ConfigErrors, Parsed, Places, Sources, Stack, raw};
+use super::{ConfigErrors, Parsed, Places, ServiceId, Sources, Stack, raw};
 
 impl Stack {
     /// Parses and validates the text of a stack file. `file` is only used in messages.
@@ -87,9 +87,7 @@ impl Stack {
                 .map(|s| s.get_ref().as_str())
                 .collect(),
         };
-        let built: Vec<_> = tables
-            .iter()
-            .enumerate()
+        let built: Vec<_> = ServiceId::enumerate(&tables)
             .map(|(id, (name, table))| service(&mut d, &ctx, id, name, table))
             .collect();
         let edges: Vec<_> = built.iter().map(|b| &b.edges).collect();

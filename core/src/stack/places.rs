@@ -68,5 +68,5 @@ pub struct Parsed {
 
 /// Ids are indices: a helper for the per-service vectors above.
 pub(crate) fn per_service<T>(services: usize, f: impl FnMut(ServiceId) -> T) -> Vec<T> {
-    (0..services).map(f).collect()
+    ServiceId::all(services).map(f).collect()
 }

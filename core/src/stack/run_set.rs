@@ -12,7 +12,7 @@ impl Stack {
     /// with `coord start`).
     pub fn run_roots(&self, named: &[ServiceId]) -> Vec<ServiceId> {
         if named.is_empty() {
-            (0..self.services.len())
+            self.service_ids()
                 .filter(|&id| self.services[id].autostart)
                 .collect()
         } else {
@@ -45,7 +45,7 @@ impl Stack {
         };
         let mut named_mask = vec![false; self.services.len()];
         for &id in named {
-            if let Some(n) = named_mask.get_mut(id) {
+            if let Some(n) = named_mask.get_mut(id.index()) {
                 *n = true;
             }
         }
@@ -64,7 +64,7 @@ impl Stack {
 
 #[cfg(test)]
 mod tests {
-    use crate::stack::Stack;
+    use crate::stack::{ServiceId, Stack};
 
     fn roots(toml: &str) -> Vec<bool> {
         let stack = Stack::parse("t.toml", toml).expect("valid");
@@ -89,11 +89,12 @@ mod tests {
             "[services.a]\ncommand = \"a\"\n[services.w]\ncommand = \"w\"\nautostart = false\n";
         let stack = Stack::parse("t.toml", toml).expect("valid");
         assert!(!stack.services[1].autostart && stack.services[0].autostart);
-        assert_eq!(stack.run_roots(&[]), vec![0]);
-        assert_eq!(stack.run_roots(&[1]), vec![1]);
+        let id = ServiceId::from_index;
+        assert_eq!(stack.run_roots(&[]), vec![id(0)]);
+        assert_eq!(stack.run_roots(&[id(1)]), vec![id(1)]);
         assert_eq!(roots(toml), vec![true, false]);
         assert_eq!(
-            stack.required_roots_naming(&[true, true], &[1]),
+            stack.required_roots_naming(&[true, true], &[id(1)]),
             vec![true, true]
         );
     }

@@ -22,7 +22,7 @@ pub fn optional_but_required(
     // `root[id]`: the service required for the run whose required edges reach `id`.
     let mut root: Vec<Option<ServiceId>> = vec![None; n];
     let mut queue: VecDeque<ServiceId> = VecDeque::new();
-    for id in (0..n).filter(|&id| roots[id]) {
+    for id in ServiceId::all(n).filter(|&id| roots[id]) {
         root[id] = Some(id);
         queue.push_back(id);
     }
@@ -35,7 +35,7 @@ pub fn optional_but_required(
             }
             root[dep.service] = Some(from);
             queue.push_back(dep.service);
-            let Some(&place) = places.dependencies.get(id).and_then(|p| p.get(i)) else {
+            let Some(&place) = places.dependencies.get(id.index()).and_then(|p| p.get(i)) else {
                 continue;
             };
             let dependent = &stack.services[id].name;

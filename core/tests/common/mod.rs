@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use coord_core::coordinator::ExitStatus;
-use coord_core::stack::StopSignal;
+use coord_core::stack::{ServiceId, StopSignal};
 use coord_core::{
     Action, Coordinator, Input, Options, ProbeOutcome, ProbePurpose, RunOutcome, ServiceState,
     Stack, Timestamp,
@@ -47,7 +47,7 @@ pub struct Logged {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
     Exit {
-        service: usize,
+        service: ServiceId,
         generation: u32,
         code: i32,
     },
@@ -62,16 +62,16 @@ pub struct Harness {
     /// Ports held by outsiders: Spawn answers PortTaken.
     pub outsiders: BTreeSet<u16>,
     /// Live processes: service -> (generation, spawned_at).
-    pub alive: BTreeMap<usize, (u32, u64)>,
+    pub alive: BTreeMap<ServiceId, (u32, u64)>,
     agenda: BTreeSet<(u64, u64, Due)>,
     seq: u64,
     next_pid: u32,
     /// Answer probes automatically (false: tests answer them by hand).
     pub auto_probe: bool,
     /// Probes sent and not answered (when auto_probe is off).
-    pub pending_probes: Vec<(usize, u32, ProbePurpose, u64)>,
+    pub pending_probes: Vec<(ServiceId, u32, ProbePurpose, u64)>,
     /// Every probe sent: (time, service, generation, purpose).
-    pub probes: Vec<(u64, usize, u32, ProbePurpose)>,
+    pub probes: Vec<(u64, ServiceId, u32, ProbePurpose)>,
 }
 
 impl Harness {
@@ -113,7 +113,7 @@ impl Harness {
     }
 
     /// The id of service `name`.
-    pub fn id(&self, name: &str) -> usize {
+    pub fn id(&self, name: &str) -> ServiceId {
         self.c.stack().service_id(name).expect("service exists")
     }
 
@@ -314,7 +314,12 @@ impl Harness {
         }
     }
 
-    fn probe_truth(&self, service: usize, generation: u32, purpose: ProbePurpose) -> ProbeOutcome {
+    fn probe_truth(
+        &self,
+        service: ServiceId,
+        generation: u32,
+        purpose: ProbePurpose,
+    ) -> ProbeOutcome {
         let Some(&(gen_alive, spawned)) = self.alive.get(&service) else {
             return ProbeOutcome::Failure("not running".into());
         };

@@ -11,6 +11,7 @@ use crate::events::in_words;
 use crate::output::Output;
 use crate::paths::StackPaths;
 use crate::protocol::StreamEvent;
+use coord_core::ServiceId;
 use std::path::Path;
 
 /// `coord attach`.
@@ -37,7 +38,7 @@ pub fn attach(file: &Path, services: &[String]) -> Result<i32, Failure> {
         match follow.next(None, Some(&stop))? {
             Next::Event(_, StreamEvent::Log { service, line }) => {
                 let text = match names.iter().position(|n| *n == service) {
-                    Some(id) => output.format(id, &line),
+                    Some(id) => output.format(ServiceId::from_index(id), &line),
                     None => format!("{service} | {line}"),
                 };
                 if !print_line(&text) {

@@ -14,6 +14,7 @@ use crate::cli::Failure;
 use crate::output::Output;
 use crate::paths::StackPaths;
 use crate::protocol::StreamEvent;
+use coord_core::ServiceId;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -68,6 +69,7 @@ pub fn logs(file: &Path, request: LogsRequest) -> Result<i32, Failure> {
             print_line(line)
         } else {
             let id = all.iter().position(|n| n == name).unwrap_or(0);
+            let id = ServiceId::from_index(id);
             print_line(&output.format(id, line))
         }
     };

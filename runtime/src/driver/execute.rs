@@ -194,12 +194,12 @@ pub fn transition_line(t: &coord_core::Transition) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coord_core::{ServiceState, Timestamp, Transition};
+    use coord_core::{ServiceId, ServiceState, Timestamp, Transition};
 
     fn t(from: ServiceState, to: ServiceState, reason: &str) -> Transition {
         Transition {
             at: Timestamp::ZERO,
-            service: 0,
+            service: ServiceId::from_index(0),
             name: "api".into(),
             from,
             to,

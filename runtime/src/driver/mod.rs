@@ -366,7 +366,8 @@ impl Driver {
             .status(now)
             .services
             .into_iter()
-            .enumerate()
+            .zip(self.coordinator.stack().service_ids())
+            .map(|(s, id)| (id, s))
             .filter(|(_, s)| s.selected)
             .map(|(id, s)| (id, s.name))
             .collect();

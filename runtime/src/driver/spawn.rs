@@ -234,7 +234,8 @@ impl Driver {
             let Some(obj) = s.as_object_mut() else {
                 continue;
             };
-            if obj.get("pid").is_none_or(|p| p.is_null()) || id >= self.services.len() {
+            let id = ServiceId::from_index(id);
+            if obj.get("pid").is_none_or(|p| p.is_null()) || id.index() >= self.services.len() {
                 continue;
             }
             if let Some((shim, own)) = self.process_ids(id) {

@@ -155,6 +155,10 @@ impl Subscribers {
 mod tests {
     use super::*;
 
+    fn s(index: usize) -> ServiceId {
+        ServiceId::from_index(index)
+    }
+
     fn port(service: &str) -> StreamEvent {
         StreamEvent::Port {
             service: service.into(),
@@ -168,11 +172,11 @@ mod tests {
         let slow = subs.add(vec![], false, super::super::Clock::start());
         let fast = subs.add(vec![], false, super::super::Clock::start());
         for _ in 0..SUBSCRIBER_QUEUE {
-            subs.publish(0, 0, Some(0), port("a"));
+            subs.publish(0, 0, Some(s(0)), port("a"));
             assert!(fast.lines.try_recv().is_ok());
         }
         assert!(!slow.dropped.get());
-        subs.publish(0, 0, Some(0), port("a"));
+        subs.publish(0, 0, Some(s(0)), port("a"));
         assert!(slow.dropped.get(), "the slow one is dropped");
         assert!(!fast.dropped.get());
         assert!(
@@ -188,14 +192,14 @@ mod tests {
     #[test]
     fn events_are_filtered_by_service_and_logs() {
         let mut subs = Subscribers::default();
-        let only_b = subs.add(vec![1], false, super::super::Clock::start());
+        let only_b = subs.add(vec![s(1)], false, super::super::Clock::start());
         let logs = subs.add(vec![], true, super::super::Clock::start());
-        subs.publish(0, 0, Some(0), port("a"));
-        subs.publish(0, 0, Some(1), port("b"));
+        subs.publish(0, 0, Some(s(0)), port("a"));
+        subs.publish(0, 0, Some(s(1)), port("b"));
         subs.publish(
             0,
             0,
-            Some(1),
+            Some(s(1)),
             StreamEvent::Log {
                 service: "b".into(),
                 line: "hi".into(),

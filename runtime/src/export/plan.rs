@@ -71,7 +71,7 @@ impl<'s> Plan<'s> {
             roots.push(id);
         }
         if services.is_empty() {
-            roots = (0..stack.services.len()).collect();
+            roots = stack.service_ids().collect();
         }
         let selected = graph.select(&roots);
         let order: Vec<ServiceId> = graph

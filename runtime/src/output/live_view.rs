@@ -301,14 +301,14 @@ mod tests {
     #[test]
     fn one_line_per_service_with_state_port_time_and_last_line() {
         let now = Instant::now();
-        let mut db = row(0, "db", "ready");
+        let mut db = row(ServiceId::from_index(0), "db", "ready");
         db.port = Some(5432);
         db.took = Some(Duration::from_millis(1240));
         db.last_line = "listening".into();
-        let mut api = row(1, "api", "starting");
+        let mut api = row(ServiceId::from_index(1), "api", "starting");
         api.port = Some(8000);
         api.since = Some(now - Duration::from_millis(300));
-        let web = row(2, "frontend", "waiting");
+        let web = row(ServiceId::from_index(2), "frontend", "waiting");
         let lines = render(&[db, api, web], now, 80, 24);
         assert_eq!(
             lines,
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn lines_are_cut_to_the_terminal_width() {
-        let mut db = row(0, "db", "starting");
+        let mut db = row(ServiceId::from_index(0), "db", "starting");
         db.last_line = "x".repeat(200);
         let lines = render(&[db], Instant::now(), 40, 24);
         assert_eq!(lines[0].chars().count(), 39);
@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn a_tall_stack_is_capped_to_the_terminal_height() {
         let mut rows: Vec<Row> = (0..100)
-            .map(|i| row(i, &format!("s{i}"), "ready"))
+            .map(|i| row(ServiceId::from_index(i), &format!("s{i}"), "ready"))
             .collect();
         rows[50].state = "starting";
         rows[70].state = "failed";

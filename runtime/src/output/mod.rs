@@ -9,6 +9,7 @@ pub mod lines;
 pub mod live_view;
 pub mod terminal;
 
+use coord_core::ServiceId;
 use owo_colors::{AnsiColors, OwoColorize};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -38,7 +39,7 @@ pub struct Output {
     logs_dir: Option<std::path::PathBuf>,
     logs: Vec<LogFile>,
     /// Services whose log has buffered lines (so a flush costs nothing for the others).
-    unflushed: Vec<usize>,
+    unflushed: Vec<ServiceId>,
     /// Lines go to the log files only (the live view shows the last one meanwhile).
     muted: bool,
 }
@@ -92,7 +93,7 @@ impl Output {
         }
     }
 
-    fn log_file(&mut self, id: usize) -> Option<&mut BufWriter<File>> {
+    fn log_file(&mut self, id: ServiceId) -> Option<&mut BufWriter<File>> {
         if matches!(self.logs[id], LogFile::Unopened) {
             let dir = self.logs_dir.as_ref()?;
             let path = dir.join(format!("{}.log", self.names[id]));
@@ -111,11 +112,14 @@ impl Output {
     }
 
     /// The terminal line for `text` written by service `id`: `name | text`, padded.
-    pub fn format(&self, id: usize, text: &str) -> String {
+    pub fn format(&self, id: ServiceId, text: &str) -> String {
         let name = &self.names[id];
         let prefix = format!("{name:<width$} |", width = self.width);
         if self.color {
-            format!("{} {text}", prefix.color(PALETTE[id % PALETTE.len()]))
+            format!(
+                "{} {text}",
+                prefix.color(PALETTE[id.index() % PALETTE.len()])
+            )
         } else {
             format!("{prefix} {text}")
         }
@@ -128,7 +132,7 @@ impl Output {
     }
 
     /// Writes one line of service `id` to its log file and queues it for the terminal.
-    pub fn line(&mut self, id: usize, text: &str) {
+    pub fn line(&mut self, id: ServiceId, text: &str) {
         if let Some(log) = self.log_file(id) {
             let _ = writeln!(log, "{text}");
             if !self.unflushed.contains(&id) {
@@ -176,14 +180,14 @@ mod tests {
     #[test]
     fn prefixes_are_aligned_and_plain_without_colour() {
         let out = Output::with_color(vec!["db".into(), "frontend".into()], false);
-        assert_eq!(out.format(0, "up"), "db       | up");
-        assert_eq!(out.format(1, "up"), "frontend | up");
+        assert_eq!(out.format(ServiceId::from_index(0), "up"), "db       | up");
+        assert_eq!(out.format(ServiceId::from_index(1), "up"), "frontend | up");
     }
 
     #[test]
     fn colour_wraps_only_the_prefix() {
         let out = Output::with_color(vec!["db".into()], true);
-        let line = out.format(0, "up");
+        let line = out.format(ServiceId::from_index(0), "up");
         assert!(line.contains("\u{1b}["), "{line:?}");
         assert!(line.ends_with("| up") || line.ends_with(" up"), "{line:?}");
     }
@@ -195,8 +199,8 @@ mod tests {
         std::fs::write(dir.join("idle.log"), "old run\n").unwrap();
         let mut out = Output::with_color(vec!["api".into(), "idle".into()], false);
         out.open_logs(&dir);
-        out.line(0, "listening on 8000");
-        out.line(0, "second");
+        out.line(ServiceId::from_index(0), "listening on 8000");
+        out.line(ServiceId::from_index(0), "second");
         out.flush_logs();
         let text = std::fs::read_to_string(dir.join("api.log")).unwrap();
         assert_eq!(text, "listening on 8000\nsecond\n");

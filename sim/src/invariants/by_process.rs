@@ -27,8 +27,8 @@ impl<V> ByProcess<V> {
 
     /// Sets the value of `(s, g)`, returning the one it replaces.
     pub(super) fn insert(&mut self, (s, g): (ServiceId, Generation), value: V) -> Option<V> {
-        if s >= self.slots.len() {
-            self.slots.resize_with(s + 1, || None);
+        if s.index() >= self.slots.len() {
+            self.slots.resize_with(s.index() + 1, || None);
         }
         if let Some(v) = self.others.get_mut(&(s, g)) {
             return Some(std::mem::replace(v, value));
@@ -45,7 +45,7 @@ impl<V> ByProcess<V> {
 
     /// Removes `(s, g)`, returning its value.
     pub(super) fn remove(&mut self, &(s, g): &(ServiceId, Generation)) -> Option<V> {
-        match self.slots.get_mut(s) {
+        match self.slots.get_mut(s.index()) {
             Some(slot @ Some(_)) if slot.as_ref().is_some_and(|(held, _)| *held == g) => {
                 slot.take().map(|(_, v)| v)
             }
@@ -55,7 +55,7 @@ impl<V> ByProcess<V> {
 
     /// The value of `(s, g)`.
     pub(super) fn get(&self, &(s, g): &(ServiceId, Generation)) -> Option<&V> {
-        match self.slots.get(s) {
+        match self.slots.get(s.index()) {
             Some(Some((held, v))) if *held == g => Some(v),
             _ => self.others.get(&(s, g)),
         }
@@ -68,10 +68,7 @@ impl<V> ByProcess<V> {
 
     /// The smallest key with its value (scans the slots: for end-of-run checks).
     pub(super) fn first_key_value(&self) -> Option<((ServiceId, Generation), &V)> {
-        let slot = self
-            .slots
-            .iter()
-            .enumerate()
+        let slot = ServiceId::enumerate(&self.slots)
             .filter_map(|(s, e)| e.as_ref().map(|(g, v)| ((s, *g), v)))
             .min_by_key(|(key, _)| *key);
         let other = self.others.first_key_value().map(|(k, v)| (*k, v));
@@ -84,7 +81,7 @@ impl<V> ByProcess<V> {
 
 #[cfg(test)]
 mod tests {
-    use super::ByProcess;
+    use super::{ByProcess, ServiceId};
     use std::collections::BTreeMap;
 
     #[test]
@@ -94,7 +91,10 @@ mod tests {
         let mut m = ByProcess::new(3);
         let mut reference = BTreeMap::new();
         for step in 0..5_000 {
-            let key = (rng.random_range(0..5usize), rng.random_range(1..4u32));
+            let key = (
+                ServiceId::from_index(rng.random_range(0..5usize)),
+                rng.random_range(1..4u32),
+            );
             match rng.random_range(0..3) {
                 0 => assert_eq!(m.insert(key, step), reference.insert(key, step)),
                 1 => assert_eq!(m.remove(&key), reference.remove(&key)),

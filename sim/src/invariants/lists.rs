@@ -22,7 +22,7 @@ impl Lists {
             items: Vec::new(),
         };
         lists.starts.push(0);
-        for s in 0..n {
+        for s in ServiceId::all(n) {
             lists.items.extend(list(s));
             lists.starts.push(lists.items.len());
         }
@@ -31,7 +31,7 @@ impl Lists {
 
     /// Service `s`'s list (empty for an unknown service).
     pub(super) fn of(&self, s: ServiceId) -> &[ServiceId] {
-        match (self.starts.get(s), self.starts.get(s + 1)) {
+        match (self.starts.get(s.index()), self.starts.get(s.index() + 1)) {
             (Some(&a), Some(&b)) => &self.items[a..b],
             _ => &[],
         }
@@ -40,13 +40,19 @@ impl Lists {
 
 #[cfg(test)]
 mod tests {
+    use coord_core::stack::ServiceId;
+
+    fn s(index: usize) -> ServiceId {
+        ServiceId::from_index(index)
+    }
+
     #[test]
     fn each_service_gets_its_own_list() {
-        let vecs = [vec![3, 1], vec![], vec![0]];
-        let lists = super::Lists::build(3, |s| vecs[s].clone());
-        assert_eq!(lists.of(0), [3, 1]);
-        assert!(lists.of(1).is_empty());
-        assert_eq!(lists.of(2), [0]);
-        assert!(lists.of(3).is_empty());
+        let vecs = [vec![s(3), s(1)], vec![], vec![s(0)]];
+        let lists = super::Lists::build(3, |id| vecs[id].clone());
+        assert_eq!(lists.of(s(0)), [s(3), s(1)]);
+        assert!(lists.of(s(1)).is_empty());
+        assert_eq!(lists.of(s(2)), [s(0)]);
+        assert!(lists.of(s(3)).is_empty());
     }
 }

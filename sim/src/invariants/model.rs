@@ -158,7 +158,9 @@ fn optional_for_run(stack: &Stack) -> Vec<bool> {
                     })
         })
         .collect();
-    let mut work: Vec<ServiceId> = (0..required.len()).filter(|&i| required[i]).collect();
+    let mut work: Vec<ServiceId> = ServiceId::all(required.len())
+        .filter(|&i| required[i])
+        .collect();
     while let Some(id) = work.pop() {
         for d in &stack.services[id].depends_on {
             if d.kind == DependencyKind::Required && !required[d.service] {
@@ -202,9 +204,7 @@ impl Checker {
                     .collect(),
             })
             .collect();
-        let fixed_owners = facts
-            .iter()
-            .enumerate()
+        let fixed_owners = ServiceId::enumerate(&facts)
             .filter_map(|(id, f)| f.fixed_port.map(|p| (p, id)))
             .collect();
         let deps = |id: ServiceId, keep: fn(DependencyKind) -> bool| {
@@ -217,7 +217,7 @@ impl Checker {
         };
         let mut dependents = vec![Vec::new(); n];
         let mut required_by = vec![Vec::new(); n];
-        for (id, s) in stack.services.iter().enumerate() {
+        for (id, s) in ServiceId::enumerate(&stack.services) {
             for d in &s.depends_on {
                 dependents[d.service].push(id);
                 if d.kind == DependencyKind::Required {
@@ -229,7 +229,7 @@ impl Checker {
         let discovers = Lists::build(n, |id| deps(id, |k| k != DependencyKind::Soft));
         let dependents = Lists::build(n, |id| std::mem::take(&mut dependents[id]));
         let required_by = Lists::build(n, |id| std::mem::take(&mut required_by[id]));
-        let started_only = (0..n)
+        let started_only = ServiceId::all(n)
             .filter(|&id| {
                 let deps = &stack.services[id].depends_on;
                 !deps.is_empty() && deps.iter().all(|d| d.kind == DependencyKind::Started)
@@ -498,7 +498,7 @@ impl Checker {
             }
             // A stop of a service that already ended (failed, completed...) stops nothing.
             Input::StopService { service } => {
-                if let Some(view) = self.views.get_mut(*service)
+                if let Some(view) = self.views.get_mut(service.index())
                     && !view.state.is_final()
                 {
                     view.user_stopped = true;
@@ -506,17 +506,17 @@ impl Checker {
                 }
             }
             Input::RestartService { service } => {
-                if let Some(view) = self.views.get_mut(*service) {
+                if let Some(view) = self.views.get_mut(service.index()) {
                     view.user_stopped = false;
                 }
             }
             Input::FilesChanged { service, .. } => {
-                if let Some(view) = self.views.get_mut(*service) {
+                if let Some(view) = self.views.get_mut(service.index()) {
                     view.last_change = Some(now);
                 }
             }
             // A start (re)starts the service and what it pulls in, user-stopped ones included.
-            Input::StartService { service } if *service < self.views.len() => {
+            Input::StartService { service } if service.index() < self.views.len() => {
                 let mut work = vec![*service];
                 let mut seen = BTreeSet::new();
                 while let Some(s) = work.pop() {

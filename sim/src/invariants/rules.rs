@@ -31,7 +31,7 @@ pub(super) fn time_bounds(c: &Checker, now: Timestamp) -> Check {
         && now > deadline
         && !(c.all_settled() && c.startup_finished())
     {
-        let waiting: Vec<String> = (0..c.views.len())
+        let waiting: Vec<String> = ServiceId::all(c.views.len())
             .filter(|id| {
                 let s = &c.views[*id].state;
                 !(s.is_final() || *s == ServiceState::Ready)
@@ -182,7 +182,7 @@ pub(super) fn required_failure_cascades_at_spawn(
 /// Once the calm phase settled: each service whose required dependency failed before it started
 /// is Failed or Skipped.
 pub(super) fn required_failure_cascades_settled(c: &Checker, now: Timestamp) -> Check {
-    for (id, view) in c.views.iter().enumerate() {
+    for (id, view) in ServiceId::enumerate(&c.views) {
         if view.must_fail
             && !matches!(
                 view.state,
@@ -635,7 +635,7 @@ pub(super) fn transitions_chain(c: &Checker, now: Timestamp, t: &coord_core::Tra
 /// Never more than `max_parallel_starts` services Starting.
 pub(super) fn max_parallel_starts(c: &Checker, now: Timestamp) -> Check {
     if c.starting > c.max_parallel {
-        let starting: Vec<&str> = (0..c.views.len())
+        let starting: Vec<&str> = ServiceId::all(c.views.len())
             .filter(|id| c.views[*id].state == ServiceState::Starting)
             .map(|id| c.name(id))
             .collect();
@@ -712,7 +712,7 @@ pub(super) fn no_deadlock(c: &Checker, now: Timestamp) -> Check {
         ));
     }
     if c.finished.is_none() {
-        let states: Vec<String> = (0..c.views.len())
+        let states: Vec<String> = ServiceId::all(c.views.len())
             .map(|id| format!("{} {}", c.name(id), c.views[id].state))
             .collect();
         return Err(c.violation(

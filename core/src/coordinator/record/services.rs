@@ -76,7 +76,7 @@ impl Services {
 
     /// The record of `service`, if the stack has it.
     pub(crate) fn get(&self, service: ServiceId) -> Option<&Record> {
-        self.records.get(service)
+        self.records.get(service.index())
     }
 
     /// Every record, by id.
@@ -93,7 +93,7 @@ impl Services {
     /// the last one); false for an id outside the stack.
     pub(crate) fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
         self.records
-            .get(service)
+            .get(service.index())
             .is_some_and(|r| r.generation == generation && r.generation > 0)
     }
 
@@ -183,6 +183,9 @@ impl IndexMut<ServiceId> for Services {
 mod tests {
     use super::*;
 
+    const DB: ServiceId = ServiceId::from_index(0);
+    const API: ServiceId = ServiceId::from_index(1);
+
     fn two_services() -> Services {
         let stack = crate::stack::Stack::parse(
             "coord.toml",
@@ -198,25 +201,28 @@ mod tests {
     fn generations_only_grow_and_only_the_current_one_is_heard() {
         let mut s = two_services();
         assert!(
-            !s.is_current(0, 0),
+            !s.is_current(DB, 0),
             "no process yet: generation 0 is no one's"
         );
-        assert_eq!(s.new_process(0, Some(5432)), 1);
-        assert!(s.is_current(0, 1));
-        assert_eq!(s.new_process(0, None), 2);
-        assert!(!s.is_current(0, 1), "an older process is not heard");
-        assert!(s.is_current(0, 2));
-        assert!(!s.is_current(7, 1), "an id outside the stack");
-        assert_eq!(s[0].generation(), 2);
-        assert!(s[0].spawn_pending);
+        assert_eq!(s.new_process(DB, Some(5432)), 1);
+        assert!(s.is_current(DB, 1));
+        assert_eq!(s.new_process(DB, None), 2);
+        assert!(!s.is_current(DB, 1), "an older process is not heard");
+        assert!(s.is_current(DB, 2));
+        assert!(
+            !s.is_current(ServiceId::from_index(7), 1),
+            "an id outside the stack"
+        );
+        assert_eq!(s[DB].generation(), 2);
+        assert!(s[DB].spawn_pending);
     }
 
     #[test]
     fn every_state_change_comes_with_its_record_and_reason() {
         let mut s = two_services();
-        s[1].selected = true;
+        s[API].selected = true;
         let e = s
-            .enter(Timestamp(4), 1, "api", ServiceState::Waiting, "waiting")
+            .enter(Timestamp(4), API, "api", ServiceState::Waiting, "waiting")
             .expect("a change");
         assert_eq!(e.transition.from, ServiceState::Pending);
         assert_eq!(e.transition.to, ServiceState::Waiting);
@@ -224,36 +230,54 @@ mod tests {
         assert_eq!(e.transition.at, Timestamp(4));
         assert!(!e.left_starting && !e.startup_over);
         assert!(
-            s.enter(Timestamp(5), 1, "api", ServiceState::Waiting, "again")
+            s.enter(Timestamp(5), API, "api", ServiceState::Waiting, "again")
                 .is_none(),
             "no change, no record"
         );
-        s.enter(Timestamp(6), 1, "api", ServiceState::Starting, "attempt 1");
+        s.enter(
+            Timestamp(6),
+            API,
+            "api",
+            ServiceState::Starting,
+            "attempt 1",
+        );
         let ready = s
-            .enter(Timestamp(7), 1, "api", ServiceState::Ready, "probe passed")
+            .enter(
+                Timestamp(7),
+                API,
+                "api",
+                ServiceState::Ready,
+                "probe passed",
+            )
             .expect("a change");
         assert!(ready.left_starting && ready.startup_over);
-        assert_eq!(s[1].state(), &ServiceState::Ready);
-        s.enter(Timestamp(8), 1, "api", ServiceState::Starting, "restart");
-        let again = s.enter(Timestamp(9), 1, "api", ServiceState::Ready, "probe passed");
+        assert_eq!(s[API].state(), &ServiceState::Ready);
+        s.enter(Timestamp(8), API, "api", ServiceState::Starting, "restart");
+        let again = s.enter(
+            Timestamp(9),
+            API,
+            "api",
+            ServiceState::Ready,
+            "probe passed",
+        );
         assert!(
             !again.expect("a change").startup_over,
             "startup is over once"
         );
-        let unselected = s.enter(Timestamp(9), 0, "db", ServiceState::Ready, "x");
+        let unselected = s.enter(Timestamp(9), DB, "db", ServiceState::Ready, "x");
         assert!(!unselected.expect("a change").startup_over);
     }
 
     #[test]
     fn a_released_port_is_the_next_first_candidate() {
         let mut s = two_services();
-        assert_eq!(s.last_port(0), Some(5432), "from the last run");
-        assert_eq!(s.last_port(1), None);
-        assert_eq!(s.release_port(1), None, "no port, nothing to release");
-        let generation = s.new_process(1, Some(8001));
-        assert_eq!(s.release_port(1), Some((generation, 8001)));
-        assert_eq!(s.release_port(1), None, "released once");
-        assert_eq!(s[1].port, None);
-        assert_eq!(s.last_port(1), Some(8001));
+        assert_eq!(s.last_port(DB), Some(5432), "from the last run");
+        assert_eq!(s.last_port(API), None);
+        assert_eq!(s.release_port(API), None, "no port, nothing to release");
+        let generation = s.new_process(API, Some(8001));
+        assert_eq!(s.release_port(API), Some((generation, 8001)));
+        assert_eq!(s.release_port(API), None, "released once");
+        assert_eq!(s[API].port, None);
+        assert_eq!(s.last_port(API), Some(8001));
     }
 }

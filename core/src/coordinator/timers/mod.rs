@@ -82,8 +82,8 @@ impl Timers {
 
     /// Arms (or re-arms) the timer `kind` of `service` for `at`.
     pub(crate) fn set(&mut self, service: ServiceId, kind: TimerKind, at: Timestamp) {
-        if service >= self.slots.len() {
-            self.slots.resize_with(service + 1, Slots::default);
+        if service.index() >= self.slots.len() {
+            self.slots.resize_with(service.index() + 1, Slots::default);
         }
         let lane = kind.lane();
         match self.slots[service].slot(kind).replace(at) {
@@ -98,7 +98,7 @@ impl Timers {
 
     /// Disarms the timer `kind` of `service`, if armed.
     pub(crate) fn cancel(&mut self, service: ServiceId, kind: TimerKind) {
-        let Some(slots) = self.slots.get_mut(service) else {
+        let Some(slots) = self.slots.get_mut(service.index()) else {
             return;
         };
         if slots.slot(kind).take().is_some() {
@@ -109,7 +109,7 @@ impl Timers {
 
     /// Disarms every timer of `service` for which `pred` holds.
     pub(crate) fn cancel_where(&mut self, service: ServiceId, pred: impl Fn(TimerKind) -> bool) {
-        let Some(slots) = self.slots.get_mut(service) else {
+        let Some(slots) = self.slots.get_mut(service.index()) else {
             return;
         };
         let kinds = (0..slots.deps.len())
@@ -133,7 +133,7 @@ impl Timers {
     #[cfg(test)]
     pub(crate) fn is_set(&self, service: ServiceId, kind: TimerKind) -> bool {
         self.slots
-            .get(service)
+            .get(service.index())
             .is_some_and(|s| s.get(kind).is_some())
     }
 

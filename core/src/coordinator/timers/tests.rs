@@ -2,16 +2,23 @@
 
 use super::*;
 
+fn id(index: usize) -> ServiceId {
+    ServiceId::from_index(index)
+}
+
 #[test]
 fn rearm_replaces_and_pop_is_ordered() {
     let mut t = Timers::default();
-    t.set(1, TimerKind::Probe, Timestamp(50));
-    t.set(0, TimerKind::Readiness, Timestamp(30));
-    t.set(1, TimerKind::Probe, Timestamp(10));
+    t.set(id(1), TimerKind::Probe, Timestamp(50));
+    t.set(id(0), TimerKind::Readiness, Timestamp(30));
+    t.set(id(1), TimerKind::Probe, Timestamp(10));
     assert_eq!(t.next(), Some(Timestamp(10)));
     assert_eq!(t.pop_due(Timestamp(5)), None);
-    assert_eq!(t.pop_due(Timestamp(40)), Some((1, TimerKind::Probe)));
-    assert_eq!(t.pop_due(Timestamp(40)), Some((0, TimerKind::Readiness)));
+    assert_eq!(t.pop_due(Timestamp(40)), Some((id(1), TimerKind::Probe)));
+    assert_eq!(
+        t.pop_due(Timestamp(40)),
+        Some((id(0), TimerKind::Readiness))
+    );
     assert_eq!(
         t.pop_due(Timestamp(100)),
         None,
@@ -22,24 +29,24 @@ fn rearm_replaces_and_pop_is_ordered() {
 #[test]
 fn a_deadline_fires_once_and_cancel_is_idempotent() {
     let mut t = Timers::new(2);
-    t.set(1, TimerKind::Backoff, Timestamp(5));
-    t.set(1, TimerKind::Backoff, Timestamp(5));
-    assert_eq!(t.pop_due(Timestamp(5)), Some((1, TimerKind::Backoff)));
+    t.set(id(1), TimerKind::Backoff, Timestamp(5));
+    t.set(id(1), TimerKind::Backoff, Timestamp(5));
+    assert_eq!(t.pop_due(Timestamp(5)), Some((id(1), TimerKind::Backoff)));
     assert_eq!(
         t.pop_due(Timestamp(5)),
         None,
         "re-arming at the same time is one deadline"
     );
-    assert!(!t.is_set(1, TimerKind::Backoff));
-    t.set(0, TimerKind::StopGrace, Timestamp(9));
-    t.cancel(0, TimerKind::StopGrace);
-    t.cancel(0, TimerKind::StopGrace);
-    t.cancel(5, TimerKind::StopGrace);
+    assert!(!t.is_set(id(1), TimerKind::Backoff));
+    t.set(id(0), TimerKind::StopGrace, Timestamp(9));
+    t.cancel(id(0), TimerKind::StopGrace);
+    t.cancel(id(0), TimerKind::StopGrace);
+    t.cancel(id(5), TimerKind::StopGrace);
     assert_eq!(t.next(), None, "a cancelled deadline never fires");
-    t.set(4, TimerKind::Dependency(2), Timestamp(3));
+    t.set(id(4), TimerKind::Dependency(2), Timestamp(3));
     assert_eq!(
         t.pop_due(Timestamp(3)),
-        Some((4, TimerKind::Dependency(2))),
+        Some((id(4), TimerKind::Dependency(2))),
         "the table grows"
     );
 }
@@ -47,16 +54,16 @@ fn a_deadline_fires_once_and_cancel_is_idempotent() {
 #[test]
 fn cancel_where_only_touches_one_service() {
     let mut t = Timers::default();
-    t.set(2, TimerKind::Dependency(0), Timestamp(5));
-    t.set(2, TimerKind::Dependency(3), Timestamp(6));
-    t.set(2, TimerKind::Readiness, Timestamp(7));
-    t.set(3, TimerKind::Dependency(0), Timestamp(8));
-    t.cancel_where(2, |k| matches!(k, TimerKind::Dependency(_)));
-    assert!(!t.is_set(2, TimerKind::Dependency(0)));
-    assert!(!t.is_set(2, TimerKind::Dependency(3)));
-    assert!(t.is_set(2, TimerKind::Readiness));
-    assert!(t.is_set(3, TimerKind::Dependency(0)));
-    t.cancel(2, TimerKind::Readiness);
+    t.set(id(2), TimerKind::Dependency(0), Timestamp(5));
+    t.set(id(2), TimerKind::Dependency(3), Timestamp(6));
+    t.set(id(2), TimerKind::Readiness, Timestamp(7));
+    t.set(id(3), TimerKind::Dependency(0), Timestamp(8));
+    t.cancel_where(id(2), |k| matches!(k, TimerKind::Dependency(_)));
+    assert!(!t.is_set(id(2), TimerKind::Dependency(0)));
+    assert!(!t.is_set(id(2), TimerKind::Dependency(3)));
+    assert!(t.is_set(id(2), TimerKind::Readiness));
+    assert!(t.is_set(id(3), TimerKind::Dependency(0)));
+    t.cancel(id(2), TimerKind::Readiness);
     assert_eq!(t.next(), Some(Timestamp(8)));
 }
 
@@ -107,7 +114,7 @@ fn matches_a_sorted_set_over_a_long_random_history() {
     let (mut t, mut r) = (Timers::default(), Reference::default());
     let mut now = 0u64;
     for step in 0..20_000 {
-        let s = rng.random_range(0..12usize);
+        let s = id(rng.random_range(0..12usize));
         let k = kinds[rng.random_range(0..kinds.len())];
         match rng.random_range(0..10) {
             0..=4 => {

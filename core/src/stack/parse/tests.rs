@@ -63,8 +63,8 @@ depends_on = ["alpha", "zeta"]
         .iter()
         .map(|d| d.service)
         .collect();
-    assert_eq!(ids, [1, 0]);
-    assert_eq!(stack.service_id("mid"), Some(2));
+    assert_eq!(ids, [1, 0].map(ServiceId::from_index));
+    assert_eq!(stack.service_id("mid"), Some(ServiceId::from_index(2)));
 }
 
 #[test]
@@ -88,7 +88,7 @@ depends_on = ["a", "b"]
     let d: Vec<(usize, DependencyKind, Duration)> = stack.services[3]
         .depends_on
         .iter()
-        .map(|d| (d.service, d.kind, d.timeout))
+        .map(|d| (d.service.index(), d.kind, d.timeout))
         .collect();
     assert_eq!(
         d,
@@ -102,7 +102,7 @@ depends_on = ["a", "b"]
     let e: Vec<(usize, DependencyKind)> = stack.services[4]
         .depends_on
         .iter()
-        .map(|d| (d.service, d.kind))
+        .map(|d| (d.service.index(), d.kind))
         .collect();
     assert_eq!(
         e,
@@ -124,7 +124,7 @@ depends_on = { agent = "started", db = { kind = "started", timeout = "7s" } }
     let deps: Vec<(usize, DependencyKind, Duration)> = stack.services[2]
         .depends_on
         .iter()
-        .map(|d| (d.service, d.kind, d.timeout))
+        .map(|d| (d.service.index(), d.kind, d.timeout))
         .collect();
     assert_eq!(
         deps,

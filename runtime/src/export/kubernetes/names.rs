@@ -85,7 +85,7 @@ mod tests {
         assert!(errors[0].message.contains("`2db`"), "{}", errors[0].message);
         // `Api_v2` is fine: it becomes `api-v2`.
         let names = Names::new(&plan, &mut Problems::default());
-        assert_eq!(names.of(1), "api-v2");
+        assert_eq!(names.of(ServiceId::from_index(1)), "api-v2");
     }
 
     #[test]
