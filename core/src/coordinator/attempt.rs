@@ -22,7 +22,7 @@ impl Coordinator {
         let spec = &self.stack.services[service];
         let deadline = now.add(spec.readiness_timeout);
         let attempt = {
-            let rec = &mut self.records[service];
+            let rec = &mut self.services[service];
             rec.attempts += 1;
             rec.attempts
         };
@@ -45,10 +45,12 @@ impl Coordinator {
                 .add(spec.readiness_timeout)
                 .add(spec.stop_grace)
                 .add(RESERVATION_SLACK);
-            match self
-                .ledger
-                .reserve(service, port_spec, self.last_ports[service], deadline)
-            {
+            match self.ledger.reserve(
+                service,
+                port_spec,
+                self.services.last_port(service),
+                deadline,
+            ) {
                 Ok(p) => port = Some(p),
                 Err(_) => {
                     match port_spec {
@@ -68,19 +70,11 @@ impl Coordinator {
         }
         let env = self.spawn_env(service, port);
         self.remember_dependency_ports(service);
-        let rec = &mut self.records[service];
-        rec.generation += 1;
-        rec.port = port;
-        rec.spawn_pending = true;
-        rec.successes = 0;
-        rec.failures = 0;
-        rec.probe_in_flight = None;
-        rec.stop_sent = false;
-        rec.killed_after_grace = false;
+        let generation = self.services.new_process(service, port);
         self.shutdown.process_spawning();
         self.commands.push_back(Action::Spawn {
             service,
-            generation: rec.generation,
+            generation,
             port,
             env,
         });
@@ -88,14 +82,14 @@ impl Coordinator {
 
     /// `Input::Spawned`: the process runs; readiness probing (or the uptime clock) starts.
     pub(super) fn on_spawned(&mut self, now: Timestamp, service: ServiceId, pid: u32) {
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         rec.spawn_pending = false;
         rec.alive = true;
         rec.pid = Some(pid);
         rec.spawned_at = Some(now);
         rec.first_spawn_at.get_or_insert(now);
         self.reevaluate_started_dependents(now, service);
-        if self.records[service].exit_plan.is_some() {
+        if self.services[service].exit_plan.is_some() {
             self.send_stop(now, service);
             return;
         }
@@ -104,8 +98,8 @@ impl Coordinator {
             return;
         }
         if spec.ready.is_some() {
-            let first = self.cadences[service].first;
-            self.records[service].probe_interval = first;
+            let first = self.services.cadence(service).first;
+            self.services[service].probe_interval = first;
             self.timers.set(service, TimerKind::Probe, now.add(first));
         } else {
             self.timers
@@ -131,12 +125,12 @@ impl Coordinator {
     /// `port` of the current attempt is taken (reported by the driver, or an outsider answered
     /// the readiness probe on it), `reason` saying by whom.
     fn port_taken(&mut self, now: Timestamp, service: ServiceId, port: u16, reason: String) {
-        let rec = &self.records[service];
+        let rec = &self.services[service];
         if rec.port != Some(port) {
             return;
         }
         let fixed = matches!(self.stack.services[service].port, Some(PortSpec::Fixed(_)));
-        let serving = matches!(rec.state, ServiceState::Ready | ServiceState::Unhealthy);
+        let serving = matches!(rec.state(), ServiceState::Ready | ServiceState::Unhealthy);
         if !fixed && !serving {
             // Whatever the state, the news is true: never hand this port out again.
             self.ledger.mark_outsider(port);
@@ -145,7 +139,7 @@ impl Coordinator {
             if self.process_gone(now, service) {
                 return;
             }
-            let starting = self.records[service].state == ServiceState::Starting;
+            let starting = *self.services[service].state() == ServiceState::Starting;
             if !fixed && starting && self.run.phase() == Phase::Running {
                 self.respawn_on_next_port(now, service);
             } else if fixed && starting && self.run.phase() == Phase::Running {
@@ -158,7 +152,7 @@ impl Coordinator {
         }
         // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed
         // (for a fixed port, held by a program outside the run: retried over seconds).
-        if self.records[service].state == ServiceState::Starting
+        if *self.services[service].state() == ServiceState::Starting
             && self.run.phase() == Phase::Running
         {
             if fixed {
@@ -176,7 +170,7 @@ impl Coordinator {
             self.spawn(now, service);
         } else {
             self.timers.cancel(service, TimerKind::Readiness);
-            let rec = &mut self.records[service];
+            let rec = &mut self.services[service];
             rec.attempts = rec.attempts.saturating_sub(1);
             self.enter_waiting(now, service);
         }
@@ -185,8 +179,8 @@ impl Coordinator {
     /// Sends the probe a timer asked for, if the service still wants one, with the next probe
     /// number, and arms its deadline: the probe's `timeout` plus [`PROBE_DEADLINE_SLACK`].
     pub(super) fn send_probe(&mut self, now: Timestamp, service: ServiceId) {
-        let rec = &self.records[service];
-        let purpose = match rec.state {
+        let rec = &self.services[service];
+        let purpose = match rec.state() {
             ServiceState::Starting if rec.alive => ProbePurpose::Readiness,
             ServiceState::Ready | ServiceState::Unhealthy if rec.alive => ProbePurpose::Liveness,
             _ => return,
@@ -194,14 +188,14 @@ impl Coordinator {
         if rec.probe_in_flight.is_some() {
             return;
         }
-        let generation = rec.generation;
+        let generation = rec.generation();
         let spec = &self.stack.services[service];
         let probe = match purpose {
             ProbePurpose::Readiness => spec.ready.as_ref(),
             ProbePurpose::Liveness => spec.live.as_ref(),
         };
         let timeout = probe.map_or(PROBE_DEADLINE_SLACK, |p| p.timeout);
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         rec.probe_in_flight = Some(purpose);
         rec.probe_seq += 1;
         let seq = rec.probe_seq;
@@ -219,13 +213,13 @@ impl Coordinator {
     /// later answer carrying its number is ignored.
     pub(super) fn probe_answered(&mut self, service: ServiceId) {
         self.timers.cancel(service, TimerKind::ProbeDeadline);
-        self.records[service].probe_in_flight = None;
+        self.services[service].probe_in_flight = None;
     }
 
     /// A probe went unanswered past its deadline: it counts as a failed probe, and probing goes
     /// on (a lost answer never stops readiness or liveness probing).
     pub(super) fn on_probe_deadline(&mut self, now: Timestamp, service: ServiceId) {
-        let Some(purpose) = self.records[service].probe_in_flight else {
+        let Some(purpose) = self.services[service].probe_in_flight else {
             return;
         };
         self.probe_answered(service);
@@ -262,10 +256,10 @@ impl Coordinator {
     /// listener of the service seen, a self-connection) or a lost answer resets the count and
     /// probing goes on.
     fn on_readiness_result(&mut self, now: Timestamp, service: ServiceId, outcome: ProbeOutcome) {
-        if self.records[service].state != ServiceState::Starting {
+        if *self.services[service].state() != ServiceState::Starting {
             return;
         }
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         match outcome {
             ProbeOutcome::Success => {
                 rec.successes += 1;
@@ -292,8 +286,8 @@ impl Coordinator {
     /// The next readiness probe, at the cadence of the probe's kind (see `cadence`). The probe's
     /// spec (its period) is read only past the fast window: most probes are fast ones.
     fn schedule_readiness_probe(&mut self, now: Timestamp, service: ServiceId) {
-        let cadence = self.cadences[service];
-        let rec = &mut self.records[service];
+        let cadence = self.services.cadence(service);
+        let rec = &mut self.services[service];
         let since_spawn = Duration::from_millis(now.millis_since(rec.spawned_at.unwrap_or(now)));
         rec.probe_interval = if cadence.in_fast_window(since_spawn) {
             cadence.ramp_up(rec.probe_interval)
@@ -309,10 +303,10 @@ impl Coordinator {
     /// The service proved ready: confirm its port, start liveness, let dependents go.
     pub(super) fn become_ready(&mut self, now: Timestamp, service: ServiceId, reason: &str) {
         self.end_attempt_watch(service);
-        if self.records[service].port.is_some() {
+        if self.services[service].port.is_some() {
             self.ledger.confirm(service);
         }
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         rec.ready_at = Some(now);
         rec.successes = 0;
         rec.failures = 0;
@@ -330,15 +324,15 @@ impl Coordinator {
 
     /// The uptime clock of a service without readiness probe ran out while it kept running.
     pub(super) fn on_uptime_reached(&mut self, now: Timestamp, service: ServiceId) {
-        let rec = &self.records[service];
-        if rec.state == ServiceState::Starting && rec.alive {
+        let rec = &self.services[service];
+        if *rec.state() == ServiceState::Starting && rec.alive {
             self.become_ready(now, service, "running for min_uptime");
         }
     }
 
     /// The readiness deadline of the attempt passed.
     pub(super) fn on_readiness_deadline(&mut self, now: Timestamp, service: ServiceId) {
-        if self.records[service].state == ServiceState::Starting {
+        if *self.services[service].state() == ServiceState::Starting {
             let budget = self.stack.services[service].readiness_timeout;
             let what = match self.stack.services[service].kind {
                 ServiceKind::Task => "did not complete",
@@ -352,18 +346,18 @@ impl Coordinator {
     /// An unconfirmed reservation expired in the ledger: the driver is told to drop the lock
     /// too (the port may now go to another service), and an attempt still starting on it fails.
     pub(super) fn on_reservation_expired(&mut self, now: Timestamp, service: ServiceId, port: u16) {
-        if self.records[service].port != Some(port) {
+        if self.services[service].port != Some(port) {
             return;
         }
         self.release_port(service);
-        if self.records[service].state == ServiceState::Starting {
+        if *self.services[service].state() == ServiceState::Starting {
             self.attempt_failed(now, service, format!("reservation of port {port} expired"));
         }
     }
 
     /// `Input::Exited` of the current process.
     pub(super) fn on_exited(&mut self, now: Timestamp, service: ServiceId, status: ExitStatus) {
-        let state = self.records[service].state.clone();
+        let state = self.services[service].state().clone();
         self.run_end.note_exit(service, status);
         if self.process_gone(now, service) {
             return;
@@ -404,7 +398,7 @@ impl Coordinator {
     /// A task exited 0.
     fn complete(&mut self, now: Timestamp, service: ServiceId) {
         self.timers.cancel(service, TimerKind::Readiness);
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         rec.ready_at = Some(now);
         if rec.spawn_to_ready.is_none() {
             rec.spawn_to_ready = Some(now.millis_since(rec.spawned_at.unwrap_or(now)));
@@ -416,7 +410,7 @@ impl Coordinator {
     /// The current start attempt failed: stop its process if any, then retry or fail.
     pub(super) fn attempt_failed(&mut self, now: Timestamp, service: ServiceId, reason: String) {
         let plan = ExitPlan::RetryOrFail(reason);
-        if self.records[service].has_process() {
+        if self.services[service].has_process() {
             self.stop_process(now, service, plan);
         } else {
             self.end_attempt_watch(service);
@@ -440,7 +434,7 @@ impl Coordinator {
         self.timers.cancel(service, TimerKind::Probe);
         self.timers.cancel(service, TimerKind::ProbeDeadline);
         self.timers.cancel(service, TimerKind::Uptime);
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         rec.alive = false;
         rec.spawn_pending = false;
         rec.pid = None;
@@ -448,7 +442,7 @@ impl Coordinator {
         rec.stop_sent = false;
         self.shutdown.process_gone();
         self.release_port(service);
-        match self.records[service].exit_plan.take() {
+        match self.services[service].exit_plan.take() {
             Some(plan) => {
                 self.apply_exit_plan(now, service, plan);
                 true
@@ -462,12 +456,10 @@ impl Coordinator {
     /// (the current one: a new spawn always comes after the release of the old port).
     pub(super) fn release_port(&mut self, service: ServiceId) {
         self.ledger.release(service);
-        let rec = &mut self.records[service];
-        if let Some(port) = rec.port.take() {
-            self.last_ports[service] = Some(port);
+        if let Some((generation, port)) = self.services.release_port(service) {
             self.commands.push_back(Action::ReleasePort {
                 service,
-                generation: rec.generation,
+                generation,
                 port,
             });
         }
@@ -475,8 +467,8 @@ impl Coordinator {
 
     /// What follows a stopped process (or an attempt that never had one).
     pub(super) fn apply_exit_plan(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
-        let doom = self.records[service].doom.take();
-        let killed = std::mem::take(&mut self.records[service].killed_after_grace);
+        let doom = self.services[service].doom.take();
+        let killed = std::mem::take(&mut self.services[service].killed_after_grace);
         // Say so when the stop took a SIGKILL: the service did not stop within its grace.
         let stopped = |what: &str| -> String {
             if killed {
@@ -507,7 +499,7 @@ impl Coordinator {
             ExitPlan::RetryPortBusy(reason) => self.port_busy_retry(now, service, reason),
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
             ExitPlan::Renew(_) => {
-                self.records[service].attempts = 0;
+                self.services[service].attempts = 0;
                 self.enter_waiting(now, service);
             }
             ExitPlan::Fail(reason) => {
@@ -538,7 +530,7 @@ impl Coordinator {
         reason: String,
         floor: Duration,
     ) {
-        let attempts = self.records[service].attempts;
+        let attempts = self.services[service].attempts;
         if attempts > self.stack.coordination.startup_retry_count {
             let why = format!("{reason} (after {attempts} attempts)");
             self.set_state(now, service, ServiceState::Failed(why.clone()), &why);
@@ -570,8 +562,8 @@ impl Coordinator {
 
     /// The backoff before the next attempt or restart is over: wait for dependencies again.
     pub(super) fn on_backoff_over(&mut self, now: Timestamp, service: ServiceId) {
-        let rec = &self.records[service];
-        if rec.state == ServiceState::Restarting
+        let rec = &self.services[service];
+        if *rec.state() == ServiceState::Restarting
             && !rec.has_process()
             && self.run.phase() == Phase::Running
         {

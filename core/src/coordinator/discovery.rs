@@ -19,9 +19,9 @@ impl Coordinator {
             env.push(("PORT".to_string(), p.to_string()));
         }
         for dep in deps {
-            let d = &self.records[dep.service];
+            let d = &self.services[dep.service];
             let available =
-                d.selected && matches!(d.state, ServiceState::Ready | ServiceState::Completed);
+                d.selected && matches!(d.state(), ServiceState::Ready | ServiceState::Completed);
             let address = d.port.filter(|_| available).map(|p| (HOST, p));
             env.extend(dependency_env(
                 &self.stack.services[dep.service],

@@ -8,17 +8,29 @@
 //! ```
 //!
 //! The protocol between the coordinator and its drivers (`Input`, `Action` and their parts) is
-//! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
-//! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
-//! (stops, cascade, run failure, ordered shutdown) with `shutdown` (the planner: stop order,
-//! forced stops, when the run is fully stopped), `watch` (file-watch restarts, debounce and
-//! cascade) and `report` (status and startup summary).
+//! in `protocol`. The `Coordinator` itself is a dispatcher: the data and the invariants belong to
+//! types that own them, each in its own file:
+//! - `record` (`Services`): the per-service records, how a state changes (with its transition
+//!   record) and how a generation grows; `state` names the states.
+//! - `start_queue`: the queue of services allowed to start and the `max_parallel_starts` slots.
+//! - `shutdown` (`ShutdownPlan`): the stop order, forced stops, when the run is fully stopped.
+//! - `timers`: the deadlines; `fired` says which handler decides what a firing one does.
+//! - `run_life`: the run as a whole (phase, startup countdown, failure, outcome); `run_end` the
+//!   CI options that end it; `cadence` the probe cadence per probe kind; `backoff` the delays.
+//!
+//! The rules that combine them live in the coordinator's submodules: `waiting` (dependency
+//! kinds, timeouts, the start verdict, failure propagation), `attempt` (spawn, ports, readiness),
+//! `running` (liveness, exits, restart policy), `stopping` (carrying out stops, user
+//! stop/restart, run failure), `watch` (file-watch restarts, debounce and cascade), `moves`
+//! (dependents of a service that moved), `on_demand` (`coord start`) and `report` (status and
+//! startup summary).
 
 mod attempt;
 mod backoff;
 mod backoff_notice;
 pub mod cadence;
 mod discovery;
+mod fired;
 mod moves;
 mod on_demand;
 mod protocol;
@@ -48,12 +60,12 @@ use crate::stack::{ServiceId, Stack};
 use crate::time::Timestamp;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use record::Record;
+use record::Services;
 use run_life::Phase;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use timers::{TimerKind, Timers};
+use timers::Timers;
 
 /// Construction options of a [`Coordinator`].
 #[derive(Debug, Clone, Default)]
@@ -100,21 +112,31 @@ pub struct Coordinator {
     /// Shared, never mutated: a sweep hands the same stack to thousands of coordinators without
     /// copying it.
     stack: Arc<Stack>,
+    /// The dependency graph: edges both ways, startup order and ranks (`crate::graph`).
     graph: StackGraph,
+    /// Port reservations and their owners (`crate::ports`).
     ledger: PortLedger,
+    /// The backoff jitter, seeded from [`Options::seed`].
     rng: ChaCha8Rng,
-    last_ports: Vec<Option<u16>>,
-    records: Vec<Record>,
+    /// The per-service records, last ports and probe cadences (`record`).
+    services: Services,
+    /// The armed deadlines (`timers`); what a firing one does is in `fired`.
     timers: Timers,
+    /// The outbox: actions for the driver, in the order they were decided, until polled. It
+    /// stays here, a plain queue, rather than in a type of its own: every rule pushes to it, it
+    /// keeps no invariant beyond that order, and [`Coordinator::poll_command`] is its only reader.
     commands: VecDeque<Action>,
     /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
     start_queue: start_queue::StartQueue,
-    /// Services whose state changed and whose neighbours still have to hear of it.
+    /// Services whose state changed and whose neighbours still have to hear of it. It stays
+    /// here, a plain queue, rather than in a type of its own: it is the coordinator's event loop
+    /// itself (`set_state` pushes, `settle` drains it to a fixed point before the doomed are
+    /// stopped and the start slots filled), and what hearing of a change means is decided in
+    /// `waiting::propagate`.
     changed: VecDeque<ServiceId>,
-    /// The live processes and the doomed services waiting to be stopped: who stops when.
+    /// The live processes and the doomed services waiting to be stopped: who stops when
+    /// (`shutdown`).
     shutdown: shutdown::ShutdownPlan,
-    /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
-    cadences: Vec<&'static cadence::Cadence>,
     /// The answer to the last operator request, until polled.
     answer: Option<OperatorAnswer>,
     /// The run ends with the exit code of this service (`--exit-code-from`), and the policy.
@@ -128,36 +150,16 @@ impl Coordinator {
     pub fn new(stack: impl Into<Arc<Stack>>, options: Options, now: Timestamp) -> Self {
         let stack = stack.into();
         let graph = StackGraph::new(&stack);
-        let last_ports = stack
-            .services
-            .iter()
-            .map(|s| options.last_ports.get(&s.name).copied())
-            .collect();
-        let records = stack
-            .services
-            .iter()
-            .map(|s| Record::new(s.depends_on.len()))
-            .collect();
         Coordinator {
             graph,
             ledger: PortLedger::new(),
             rng: ChaCha8Rng::seed_from_u64(options.seed),
-            last_ports,
-            records,
+            services: Services::new(&stack, &options.last_ports),
             timers: Timers::new(stack.services.len()),
             commands: VecDeque::new(),
             start_queue: start_queue::StartQueue::new(stack.services.len()),
             changed: VecDeque::new(),
             shutdown: shutdown::ShutdownPlan::new(),
-            cadences: stack
-                .services
-                .iter()
-                .map(|s| {
-                    s.ready
-                        .as_ref()
-                        .map_or(&cadence::FAST, |p| p.check.cadence())
-                })
-                .collect(),
             answer: None,
             run_end: run_end::RunEnd::new(&stack, &options),
             run: run_life::RunLife::new(now),
@@ -177,7 +179,7 @@ impl Coordinator {
 
     /// The current state of `service`.
     pub fn state(&self, service: ServiceId) -> &ServiceState {
-        &self.records[service].state
+        self.services[service].state()
     }
 
     /// Feeds one event.
@@ -192,7 +194,7 @@ impl Coordinator {
                 generation,
                 pid,
             } => {
-                if self.is_current(service, generation) && self.records[service].spawn_pending {
+                if self.is_current(service, generation) && self.services[service].spawn_pending {
                     self.on_spawned(now, service, pid);
                 }
             }
@@ -201,7 +203,7 @@ impl Coordinator {
                 generation,
                 error,
             } => {
-                if self.is_current(service, generation) && self.records[service].spawn_pending {
+                if self.is_current(service, generation) && self.services[service].spawn_pending {
                     self.on_spawn_failed(now, service, error);
                 }
             }
@@ -210,7 +212,7 @@ impl Coordinator {
                 generation,
                 port,
             } => {
-                if self.is_current(service, generation) && self.records[service].has_process() {
+                if self.is_current(service, generation) && self.services[service].has_process() {
                     self.on_port_taken(now, service, port);
                 }
             }
@@ -223,8 +225,8 @@ impl Coordinator {
             } => {
                 // `is_current` first: an id from outside the stack is ignored, never indexed.
                 if self.is_current(service, generation)
-                    && self.records[service].probe_in_flight == Some(purpose)
-                    && self.records[service].probe_seq == seq
+                    && self.services[service].probe_in_flight == Some(purpose)
+                    && self.services[service].probe_seq == seq
                 {
                     self.probe_answered(service);
                     self.on_probe_result(now, service, purpose, outcome);
@@ -235,7 +237,7 @@ impl Coordinator {
                 generation,
                 status,
             } => {
-                if self.is_current(service, generation) && self.records[service].alive {
+                if self.is_current(service, generation) && self.services[service].alive {
                     self.on_exited(now, service, status);
                 }
             }
@@ -304,23 +306,7 @@ impl Coordinator {
 
     /// Whether `generation` is the current one of `service` (events of older ones are ignored).
     fn is_current(&self, service: ServiceId, generation: Generation) -> bool {
-        self.records
-            .get(service.index())
-            .is_some_and(|r| r.generation == generation && r.generation > 0)
-    }
-
-    /// Dispatches one due timer.
-    fn on_timer(&mut self, now: Timestamp, service: ServiceId, kind: TimerKind) {
-        match kind {
-            TimerKind::Dependency(edge) => self.on_dependency_timeout(now, service, edge),
-            TimerKind::Readiness => self.on_readiness_deadline(now, service),
-            TimerKind::Probe => self.send_probe(now, service),
-            TimerKind::ProbeDeadline => self.on_probe_deadline(now, service),
-            TimerKind::Uptime => self.on_uptime_reached(now, service),
-            TimerKind::Backoff => self.on_backoff_over(now, service),
-            TimerKind::StopGrace => self.on_stop_grace_over(service),
-            TimerKind::FilesQuiet => self.on_files_quiet(now, service),
-        }
+        self.services.is_current(service, generation)
     }
 
     /// After every event: start what can start, report the end of startup, finish the run.
@@ -368,32 +354,22 @@ impl Coordinator {
 
     /// Changes the state of `service`, keeping the counters and emitting the transition record.
     fn set_state(&mut self, now: Timestamp, service: ServiceId, to: ServiceState, reason: &str) {
-        let rec = &mut self.records[service];
-        if rec.state == to {
+        let name = &self.stack.services[service].name;
+        let entering_starting = to == ServiceState::Starting;
+        let Some(entered) = self.services.enter(now, service, name, to, reason) else {
             return;
-        }
-        let from = std::mem::replace(&mut rec.state, to.clone());
-        if from == ServiceState::Starting {
+        };
+        if entered.left_starting {
             self.start_queue.slot(false);
         }
-        if to == ServiceState::Starting {
+        if entering_starting {
             self.start_queue.slot(true);
         }
-        if rec.selected
-            && !rec.startup_done
-            && (matches!(to, ServiceState::Ready | ServiceState::Completed) || to.is_final())
-        {
-            rec.startup_done = true;
+        if entered.startup_over {
             self.run.startup_settled();
         }
-        self.commands.push_back(Action::Transition(Transition {
-            at: now,
-            service,
-            name: self.stack.services[service].name.clone(),
-            from,
-            to,
-            reason: reason.to_string(),
-        }));
+        self.commands
+            .push_back(Action::Transition(entered.transition));
         self.changed.push_back(service);
     }
 }

@@ -15,9 +15,10 @@ impl Coordinator {
     pub(super) fn remember_dependency_ports(&mut self, service: ServiceId) {
         for edge in 0..self.stack.services[service].depends_on.len() {
             let dep = self.stack.services[service].depends_on[edge].service;
-            let d = &self.records[dep];
-            let up = d.selected && matches!(d.state, ServiceState::Ready | ServiceState::Completed);
-            self.records[service].dep_ports[edge] = d.port.filter(|_| up);
+            let d = &self.services[dep];
+            let up =
+                d.selected && matches!(d.state(), ServiceState::Ready | ServiceState::Completed);
+            self.services[service].dep_ports[edge] = d.port.filter(|_| up);
         }
     }
 
@@ -28,12 +29,12 @@ impl Coordinator {
         now: Timestamp,
         service: ServiceId,
     ) {
-        let Some(port) = self.records[service].port else {
+        let Some(port) = self.services[service].port else {
             return;
         };
         for i in 0..self.graph.dependents(service).len() {
             let dependent = self.graph.dependents(service)[i].0;
-            let rec = &self.records[dependent];
+            let rec = &self.services[dependent];
             if !rec.has_process() || rec.exit_plan.is_some() {
                 continue;
             }

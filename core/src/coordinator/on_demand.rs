@@ -27,7 +27,7 @@ impl Coordinator {
     /// fails it, unless `abort_on_failure`) and are not part of the startup summary. Each waits
     /// for its dependencies as at startup. Answers what it did, or why it changed nothing.
     pub(super) fn start_service(&mut self, now: Timestamp, service: ServiceId) -> OperatorAnswer {
-        let Some(rec) = self.records.get(service.index()) else {
+        let Some(rec) = self.services.get(service) else {
             return OperatorAnswer::Refused(format!("no service with id {service} in this stack"));
         };
         match self.run.phase() {
@@ -39,7 +39,7 @@ impl Coordinator {
         }
         let name = self.stack.services[service].name.clone();
         if let Join::Keep = self.join(service, true) {
-            return OperatorAnswer::Refused(format!("{name} is already {}", rec.state.name()));
+            return OperatorAnswer::Refused(format!("{name} is already {}", rec.state().name()));
         }
         let wanted = self.graph.select(&[service]);
         let mut also = Vec::new();
@@ -63,7 +63,7 @@ impl Coordinator {
 
     /// What a start does to `id`; `named`: it is the service the operator named.
     fn join(&self, id: ServiceId, named: bool) -> Join {
-        let rec = &self.records[id];
+        let rec = &self.services[id];
         if !rec.selected {
             return Join::Select;
         }
@@ -73,7 +73,7 @@ impl Coordinator {
                 _ => Join::Keep,
             };
         }
-        match rec.state {
+        match rec.state() {
             ServiceState::Completed if named => Join::Again,
             ServiceState::Stopped | ServiceState::Failed(_) | ServiceState::Skipped(_) => {
                 Join::Again
@@ -86,7 +86,7 @@ impl Coordinator {
         match join {
             Join::Keep => {}
             Join::Select => {
-                let rec = &mut self.records[id];
+                let rec = &mut self.services[id];
                 rec.selected = true;
                 rec.required = false;
                 // Startup (and its summary) is the run's own; a service joining later is not
@@ -98,13 +98,13 @@ impl Coordinator {
             Join::Again => {
                 self.unqueue(id);
                 self.timers.cancel_where(id, |_| true);
-                let rec = &mut self.records[id];
+                let rec = &mut self.services[id];
                 rec.attempts = 0;
                 rec.doom = None;
                 self.enter_waiting(now, id);
             }
             Join::AfterStop => {
-                self.records[id].exit_plan =
+                self.services[id].exit_plan =
                     Some(ExitPlan::Renew(format!("started again for {named}")));
             }
         }

@@ -2,6 +2,7 @@
 
 use super::status::{ServiceStatus, StartupSummary, StatusReport};
 use super::{Action, Coordinator, ServiceState};
+use crate::stack::ServiceId;
 use crate::time::Timestamp;
 
 impl Coordinator {
@@ -9,7 +10,7 @@ impl Coordinator {
     pub fn status(&self, now: Timestamp) -> StatusReport {
         let t0 = self.run.started_at();
         let services = self
-            .records
+            .services
             .iter()
             .zip(&self.stack.services)
             .zip(self.stack.service_ids())
@@ -17,13 +18,13 @@ impl Coordinator {
                 name: spec.name.clone(),
                 selected: rec.selected,
                 required: rec.required && rec.selected,
-                state: rec.state.clone(),
-                readiness: rec.state.readiness(),
+                state: rec.state().clone(),
+                readiness: rec.state().readiness(),
                 waiting_for: self.waiting_reason(id),
                 port: rec.port,
                 url: rec.port.map(|p| self.url_of(id, p)),
                 pid: rec.pid,
-                generation: rec.generation,
+                generation: rec.generation(),
                 attempts: rec.attempts,
                 restarts: rec.restarts,
                 waited_ms: rec.first_spawn_at.map(|t| t.millis_since(t0)),
@@ -60,17 +61,17 @@ impl Coordinator {
 
     fn startup_summary(&self, now: Timestamp) -> StartupSummary {
         let t0 = self.run.started_at();
-        let selected: Vec<usize> = (0..self.records.len())
-            .filter(|&s| self.records[s].selected)
+        let selected: Vec<ServiceId> = ServiceId::all(self.services.len())
+            .filter(|&s| self.services[s].selected)
             .collect();
-        let up = |s: &usize| {
+        let up = |s: &ServiceId| {
             matches!(
-                self.records[*s].state,
+                self.services[*s].state(),
                 ServiceState::Ready | ServiceState::Completed
             )
         };
         let finished: Vec<Option<Timestamp>> = self
-            .records
+            .services
             .iter()
             .map(|r| if r.selected { r.ready_at } else { None })
             .collect();
@@ -93,7 +94,7 @@ impl Coordinator {
             .collect();
         let failures = selected
             .iter()
-            .filter_map(|&s| match &self.records[s].state {
+            .filter_map(|&s| match self.services[s].state() {
                 ServiceState::Failed(r) | ServiceState::Skipped(r) => {
                     Some((self.stack.services[s].name.clone(), r.clone()))
                 }

@@ -77,7 +77,7 @@ impl Coordinator {
         let Some(task) = self.run_end.task() else {
             return;
         };
-        let state = &self.records[task].state;
+        let state = self.services[task].state();
         if self.run.phase() != Phase::Running
             || self.run_end.ended.is_some()
             || !state.is_final()

@@ -21,11 +21,11 @@ impl Coordinator {
         let Some(live) = self.stack.services[service].live.clone() else {
             return;
         };
-        let state = self.records[service].state.clone();
+        let state = self.services[service].state().clone();
         if !matches!(state, ServiceState::Ready | ServiceState::Unhealthy) {
             return;
         }
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         if outcome == ProbeOutcome::Success {
             rec.failures = 0;
             rec.successes += 1;
@@ -84,7 +84,7 @@ impl Coordinator {
     /// `max_restarts` within the restart window; past that it is Failed.
     pub(super) fn schedule_restart(&mut self, now: Timestamp, service: ServiceId, reason: &str) {
         let spec = self.stack.services[service].restart.clone();
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         let window_start = now
             .as_millis()
             .saturating_sub(crate::time::duration_millis(spec.window));
@@ -118,7 +118,7 @@ impl Coordinator {
         let delay = self.jitter(base);
         self.set_state(now, service, ServiceState::Restarting, reason);
         let count = (
-            u32::try_from(self.records[service].restart_times.len()).unwrap_or(u32::MAX),
+            u32::try_from(self.services[service].restart_times.len()).unwrap_or(u32::MAX),
             spec.max_restarts,
         );
         self.announce_backoff(now, service, super::BackoffKind::Restart, delay, count);

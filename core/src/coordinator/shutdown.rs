@@ -70,7 +70,7 @@ pub(super) fn may_stop_for_shutdown<'a>(
     let stopping = matches!(
         service.exit_plan,
         Some(ExitPlan::Shutdown | ExitPlan::Fail(_))
-    ) && service.state == ServiceState::Stopping;
+    ) && *service.state() == ServiceState::Stopping;
     service.has_process() && !stopping && !dependents.any(Record::has_process)
 }
 
@@ -137,7 +137,7 @@ pub(super) fn on_shutdown_begin(service: &mut Record) -> Option<(ServiceState, &
         }
         return None;
     }
-    if !service.selected || service.state.is_final() {
+    if !service.selected || service.state().is_final() {
         return None;
     }
     Some(if service.first_spawn_at.is_none() {
@@ -157,7 +157,7 @@ mod tests {
         let mut r = Record::new(0);
         r.selected = true;
         r.alive = true;
-        r.state = ServiceState::Ready;
+        r = r.in_state(ServiceState::Ready);
         r
     }
 
@@ -191,7 +191,7 @@ mod tests {
     fn a_shutdown_stop_under_way_is_not_sent_twice() {
         let mut db = running();
         db.exit_plan = Some(ExitPlan::Shutdown);
-        db.state = ServiceState::Stopping;
+        db = db.in_state(ServiceState::Stopping);
         assert!(!may_stop_for_shutdown(&db, [].into_iter()));
         // A stop for another reason (a user stop) is overtaken by the shutdown's.
         db.exit_plan = Some(ExitPlan::Stop);
@@ -262,14 +262,14 @@ mod tests {
     #[test]
     fn beginning_the_shutdown_twice_changes_nothing_more() {
         let mut never_ran = gone();
-        never_ran.state = ServiceState::Waiting;
+        never_ran = never_ran.in_state(ServiceState::Waiting);
         let (to, _) = on_shutdown_begin(&mut never_ran).expect("leaves waiting");
         assert_eq!(to.name(), "skipped");
-        never_ran.state = to;
+        never_ran = never_ran.in_state(to);
         assert_eq!(on_shutdown_begin(&mut never_ran), None, "idempotent");
 
         let mut ran = gone();
-        ran.state = ServiceState::Restarting;
+        ran = ran.in_state(ServiceState::Restarting);
         ran.first_spawn_at = Some(Timestamp(3));
         assert_eq!(
             on_shutdown_begin(&mut ran),

@@ -23,9 +23,9 @@ impl Coordinator {
             ExitPlan::Shutdown => (ServiceState::Stopping, "shutting down".into()),
         };
         self.end_attempt_watch(service);
-        self.records[service].exit_plan = Some(plan);
+        self.services[service].exit_plan = Some(plan);
         self.set_state(now, service, state, &reason);
-        if self.records[service].alive && !self.records[service].stop_sent {
+        if self.services[service].alive && !self.services[service].stop_sent {
             self.send_stop(now, service);
         }
     }
@@ -35,9 +35,9 @@ impl Coordinator {
     pub(super) fn send_stop(&mut self, now: Timestamp, service: ServiceId) {
         let spec = &self.stack.services[service];
         let how = StopHow::of(spec, self.run.is_forced());
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         rec.stop_sent = true;
-        let generation = rec.generation;
+        let generation = rec.generation();
         self.commands.push_back(match how {
             StopHow::Command => Action::StopCommand {
                 service,
@@ -57,12 +57,12 @@ impl Coordinator {
 
     /// The grace after the stop signal is over: SIGKILL.
     pub(super) fn on_stop_grace_over(&mut self, service: ServiceId) {
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         if rec.alive {
             rec.killed_after_grace = true;
             self.commands.push_back(Action::Signal {
                 service,
-                generation: rec.generation,
+                generation: rec.generation(),
                 signal: StopSignal::Kill,
             });
         }
@@ -70,7 +70,7 @@ impl Coordinator {
 
     /// Fails `service` for good, stopping its process first if it has one.
     pub(super) fn fail_service(&mut self, now: Timestamp, service: ServiceId, reason: String) {
-        if self.records[service].has_process() {
+        if self.services[service].has_process() {
             self.stop_process(now, service, ExitPlan::Fail(reason));
         } else {
             self.drop_pending_work(service);
@@ -93,20 +93,20 @@ impl Coordinator {
             return OperatorAnswer::Refused(why);
         }
         let name = &self.stack.services[service].name;
-        let rec = &self.records[service];
+        let rec = &self.services[service];
         if rec.has_process() {
-            if rec.state == ServiceState::Stopping {
+            if *rec.state() == ServiceState::Stopping {
                 return OperatorAnswer::Refused(format!("{name} is already stopping"));
             }
             let answer = OperatorAnswer::Accepted(format!("stopping {name}"));
-            self.records[service].stopped_on_request = true;
+            self.services[service].stopped_on_request = true;
             self.stop_process(now, service, ExitPlan::Stop);
             answer
-        } else if rec.state.is_final() {
-            OperatorAnswer::Refused(format!("{name} is already {}", rec.state.name()))
+        } else if rec.state().is_final() {
+            OperatorAnswer::Refused(format!("{name} is already {}", rec.state().name()))
         } else {
             let answer = OperatorAnswer::Accepted(format!("{name} stopped (it had no process)"));
-            self.records[service].stopped_on_request = true;
+            self.services[service].stopped_on_request = true;
             self.drop_pending_work(service);
             self.set_state(now, service, ServiceState::Stopped, "stopped on request");
             answer
@@ -130,12 +130,12 @@ impl Coordinator {
     /// Starts `service` again with fresh attempts, stopping its process first if it has one
     /// (then the answer is true). `coord restart` and file-watch restarts both come here.
     pub(super) fn renew(&mut self, now: Timestamp, service: ServiceId, reason: &str) -> bool {
-        if self.records[service].has_process() {
+        if self.services[service].has_process() {
             self.stop_process(now, service, ExitPlan::Renew(reason.into()));
             true
         } else {
             self.drop_pending_work(service);
-            self.records[service].attempts = 0;
+            self.services[service].attempts = 0;
             self.enter_waiting(now, service);
             false
         }
@@ -143,7 +143,7 @@ impl Coordinator {
 
     /// Whether an operator's stop or restart of `service` can do anything now; if not, why.
     fn operator_may_act(&self, service: ServiceId) -> Result<(), String> {
-        let Some(rec) = self.records.get(service.index()) else {
+        let Some(rec) = self.services.get(service) else {
             return Err(format!("no service with id {service} in this stack"));
         };
         let name = &self.stack.services[service].name;
@@ -172,10 +172,10 @@ impl Coordinator {
         if self.run.failed() {
             self.report_startup(now);
         }
-        for service in ServiceId::all(self.records.len()) {
+        for service in ServiceId::all(self.services.len()) {
             self.timers
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
-            let rec = &mut self.records[service];
+            let rec = &mut self.services[service];
             rec.probe_in_flight = None;
             if let Some((to, why)) = shutdown::on_shutdown_begin(rec) {
                 self.set_state(now, service, to, why);
@@ -189,8 +189,8 @@ impl Coordinator {
     /// During shutdown: stops `service` once none of its dependents has a process left.
     pub(super) fn stop_in_order(&mut self, now: Timestamp, service: ServiceId) {
         let dependents = self.graph.dependents(service).iter();
-        let dependents = dependents.map(|(d, _)| &self.records[*d]);
-        if shutdown::may_stop_for_shutdown(&self.records[service], dependents) {
+        let dependents = dependents.map(|(d, _)| &self.services[*d]);
+        if shutdown::may_stop_for_shutdown(&self.services[service], dependents) {
             self.stop_process(now, service, ExitPlan::Shutdown);
         }
     }
@@ -203,8 +203,8 @@ impl Coordinator {
             return;
         }
         let dependents = self.graph.dependents(service).iter();
-        let dependents = dependents.map(|(d, _)| &self.records[*d]);
-        if let Some(reason) = shutdown::may_stop_doomed(&self.records[service], dependents) {
+        let dependents = dependents.map(|(d, _)| &self.services[*d]);
+        if let Some(reason) = shutdown::may_stop_doomed(&self.services[service], dependents) {
             self.stop_process(now, service, ExitPlan::Fail(reason));
         }
     }
@@ -223,8 +223,8 @@ impl Coordinator {
     pub(super) fn force_shutdown(&mut self, now: Timestamp) {
         self.begin_shutdown(now);
         self.run.force();
-        for service in ServiceId::all(self.records.len()) {
-            let rec = &mut self.records[service];
+        for service in ServiceId::all(self.services.len()) {
+            let rec = &mut self.services[service];
             if !rec.has_process() {
                 continue;
             }

@@ -35,7 +35,7 @@ impl Coordinator {
         }
         let selected = self.graph.select(&roots);
         let required = self.required_for_run(&selected, &named);
-        for (id, rec) in self.records.iter_mut().enumerate() {
+        for (id, rec) in self.services.iter_mut().enumerate() {
             rec.selected = selected[id];
             rec.required = required[id];
             let service = &self.stack.services[id];
@@ -54,7 +54,7 @@ impl Coordinator {
             .begin(now, selected.iter().filter(|s| **s).count(), tasks_only);
         let order = self.graph.startup_order().to_vec();
         for id in order {
-            if self.records[id].selected {
+            if self.services[id].selected {
                 self.enter_waiting(now, id);
             } else if !self.stack.services[id].autostart {
                 let why = "autostart = false: start it with `coord start`";
@@ -79,7 +79,7 @@ impl Coordinator {
     /// service stopped on request that is started again resumes the suspended dependency
     /// timeouts of the dependents that waited for it (afresh).
     pub(super) fn enter_waiting(&mut self, now: Timestamp, service: ServiceId) {
-        if std::mem::take(&mut self.records[service].stopped_on_request) {
+        if std::mem::take(&mut self.services[service].stopped_on_request) {
             self.resume_dependency_timeouts(now, service);
         }
         self.set_state(
@@ -90,8 +90,8 @@ impl Coordinator {
         );
         let deps = &self.stack.services[service].depends_on;
         for (edge, dep) in deps.iter().enumerate() {
-            self.records[service].dep_timed_out[edge] = false;
-            if self.records[dep.service].selected {
+            self.services[service].dep_timed_out[edge] = false;
+            if self.services[dep.service].selected {
                 self.timers
                     .set(service, TimerKind::Dependency(edge), now.add(dep.timeout));
             }
@@ -104,13 +104,13 @@ impl Coordinator {
     fn resume_dependency_timeouts(&mut self, now: Timestamp, dependency: ServiceId) {
         for i in 0..self.graph.dependents(dependency).len() {
             let dependent = self.graph.dependents(dependency)[i].0;
-            if self.records[dependent].state != ServiceState::Waiting {
+            if *self.services[dependent].state() != ServiceState::Waiting {
                 continue;
             }
             let deps = &self.stack.services[dependent].depends_on;
             for (edge, dep) in deps.iter().enumerate() {
                 if dep.service == dependency {
-                    self.records[dependent].dep_timed_out[edge] = false;
+                    self.services[dependent].dep_timed_out[edge] = false;
                     self.timers
                         .set(dependent, TimerKind::Dependency(edge), now.add(dep.timeout));
                 }
@@ -127,18 +127,18 @@ impl Coordinator {
         edge: usize,
     ) {
         let dependency = self.stack.services[service].depends_on[edge].service;
-        if self.records[dependency].stopped_on_request {
+        if self.services[dependency].stopped_on_request {
             return;
         }
-        if self.records[service].state == ServiceState::Waiting {
-            self.records[service].dep_timed_out[edge] = true;
+        if *self.services[service].state() == ServiceState::Waiting {
+            self.services[service].dep_timed_out[edge] = true;
             self.reevaluate(now, service);
         }
     }
 
     /// Re-reads the dependencies of a waiting service: queue it, unqueue it, or fail it.
     pub(super) fn reevaluate(&mut self, now: Timestamp, service: ServiceId) {
-        if self.records[service].state != ServiceState::Waiting
+        if *self.services[service].state() != ServiceState::Waiting
             || self.run.phase() != Phase::Running
         {
             return;
@@ -168,7 +168,7 @@ impl Coordinator {
     fn verdict(&self, service: ServiceId) -> Verdict {
         let mut wait = false;
         for (edge, &(dep, kind)) in self.graph.dependencies(service).iter().enumerate() {
-            let d = &self.records[dep];
+            let d = &self.services[dep];
             let meaning = kind.semantics();
             let spec = || &self.stack.services[service].depends_on[edge];
             if !d.selected {
@@ -177,7 +177,7 @@ impl Coordinator {
                 }
                 continue;
             }
-            let gone = match &d.state {
+            let gone = match d.state() {
                 ServiceState::Ready | ServiceState::Completed if d.doom.is_none() => continue,
                 // A user stop never fails the run: wait until it is started again.
                 _ if d.stopped_on_request => {
@@ -191,7 +191,7 @@ impl Coordinator {
                 ServiceState::Failed(_) => Some("failed"),
                 ServiceState::Skipped(_) => Some("was skipped"),
                 ServiceState::Stopped => Some("was stopped"),
-                _ if self.records[service].dep_timed_out[edge] => None,
+                _ if self.services[service].dep_timed_out[edge] => None,
                 _ => {
                     wait = true;
                     continue;
@@ -219,20 +219,20 @@ impl Coordinator {
     /// Why a waiting service waits: `waiting for db, cache (stopped on request)`; `None` when it
     /// does not wait or waits for nothing in particular (a start slot).
     pub(super) fn waiting_reason(&self, service: ServiceId) -> Option<String> {
-        if self.records[service].state != ServiceState::Waiting {
+        if *self.services[service].state() != ServiceState::Waiting {
             return None;
         }
         let mut holding = Vec::new();
         for (edge, &(dep, kind)) in self.graph.dependencies(service).iter().enumerate() {
-            let d = &self.records[dep];
-            let up = matches!(d.state, ServiceState::Ready | ServiceState::Completed)
+            let d = &self.services[dep];
+            let up = matches!(d.state(), ServiceState::Ready | ServiceState::Completed)
                 && d.doom.is_none()
                 || d.alive
                     && kind.semantics().waits_for == WaitsFor::RunningOrFinalFailureOrTimeout;
-            if !d.selected || up || d.state.is_final() && !d.stopped_on_request {
+            if !d.selected || up || d.state().is_final() && !d.stopped_on_request {
                 continue;
             }
-            if self.records[service].dep_timed_out[edge] && !d.stopped_on_request {
+            if self.services[service].dep_timed_out[edge] && !d.stopped_on_request {
                 continue;
             }
             let name = &self.stack.services[dep].name;
@@ -279,13 +279,13 @@ impl Coordinator {
             }
             return;
         }
-        if let ServiceState::Failed(reason) = &self.records[service].state {
+        if let ServiceState::Failed(reason) = self.services[service].state() {
             let reason = reason.clone();
             let doomed = self.cascade_failure(now, service);
             // The task of `--exit-code-from` ends the run with its code instead
             // (`end_with_task_if_over`); with `--abort-on-failure` any failure fails the run.
-            let fails_run = self.records[service].required || self.run_end.aborts_on_failure();
-            if fails_run && self.records[service].selected && !self.run_end.is_task(service) {
+            let fails_run = self.services[service].required || self.run_end.aborts_on_failure();
+            if fails_run && self.services[service].selected && !self.run_end.is_task(service) {
                 let name = &self.stack.services[service].name;
                 self.fail_run(now, format!("{name} failed: {reason}"));
                 return;
@@ -296,8 +296,8 @@ impl Coordinator {
             let dependent = self.graph.dependents(service)[i].0;
             self.reevaluate(now, dependent);
         }
-        if !self.records[service].has_process() {
-            let records = &self.records;
+        if !self.services[service].has_process() {
+            let records = &self.services;
             self.shutdown.doom_later(
                 self.graph
                     .dependencies(service)
@@ -320,8 +320,8 @@ impl Coordinator {
             let name = self.stack.services[s].name.clone();
             let dependents = self.graph.dependents(s).to_vec();
             for (d, kind) in dependents {
-                let rec = &mut self.records[d];
-                let settled = rec.state.is_final()
+                let rec = &mut self.services[d];
+                let settled = rec.state().is_final()
                     || rec.doom.is_some()
                     || matches!(rec.exit_plan, Some(super::record::ExitPlan::Fail(_)));
                 if !kind.semantics().failure_propagates || !rec.selected || settled {

@@ -27,7 +27,7 @@ impl Coordinator {
         else {
             return;
         };
-        let rec = &mut self.records[service];
+        let rec = &mut self.services[service];
         if self.run.phase() != Phase::Running || !rec.selected || rec.stopped_on_request {
             return;
         }
@@ -39,10 +39,10 @@ impl Coordinator {
     /// The watched files have been quiet for the debounce: restart the service (and mark it to
     /// cascade once ready, if its `watch` says so).
     pub(super) fn on_files_quiet(&mut self, now: Timestamp, service: ServiceId) {
-        let Some(path) = self.records[service].files_changed.take() else {
+        let Some(path) = self.services[service].files_changed.take() else {
             return;
         };
-        let rec = &self.records[service];
+        let rec = &self.services[service];
         let stopping_for_good = matches!(
             rec.exit_plan,
             Some(ExitPlan::Fail(_) | ExitPlan::Stop | ExitPlan::Shutdown)
@@ -60,14 +60,14 @@ impl Coordinator {
             .is_some_and(|w| w.cascade);
         self.renew(now, service, &format!("files changed ({path})"));
         if cascade {
-            self.records[service].cascade_on_ready = true;
+            self.services[service].cascade_on_ready = true;
         }
     }
 
     /// `service` is Ready (or Completed) again after a cascading file-watch restart: restart its
     /// running required dependents, each to cascade in turn once it is ready.
     pub(super) fn cascade_after_ready(&mut self, now: Timestamp, service: ServiceId) {
-        if !std::mem::take(&mut self.records[service].cascade_on_ready) {
+        if !std::mem::take(&mut self.services[service].cascade_on_ready) {
             return;
         }
         let why = format!(
@@ -75,16 +75,16 @@ impl Coordinator {
             self.stack.services[service].name
         );
         for dependent in required_dependents(&self.graph, service) {
-            let rec = &self.records[dependent];
+            let rec = &self.services[dependent];
             if !rec.selected || !rec.has_process() {
                 continue;
             }
             match rec.exit_plan {
                 None => {
                     self.stop_process(now, dependent, ExitPlan::Renew(why.clone()));
-                    self.records[dependent].cascade_on_ready = true;
+                    self.services[dependent].cascade_on_ready = true;
                 }
-                Some(ExitPlan::Renew(_)) => self.records[dependent].cascade_on_ready = true,
+                Some(ExitPlan::Renew(_)) => self.services[dependent].cascade_on_ready = true,
                 Some(_) => {}
             }
         }

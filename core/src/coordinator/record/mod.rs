@@ -1,4 +1,9 @@
-//! What the coordinator remembers about one service during a run.
+//! What the coordinator remembers about one service during a run (`Record`), and the records of
+//! all services behind the type that keeps their invariants (`services`).
+
+mod services;
+
+pub(crate) use services::Services;
 
 use super::protocol::{Generation, ProbePurpose, ProbeSeq};
 use super::state::ServiceState;
@@ -36,8 +41,8 @@ pub(crate) enum ExitPlan {
 #[derive(Debug)]
 #[repr(C, align(64))]
 pub(crate) struct Record {
-    /// Current state.
-    pub state: ServiceState,
+    /// Current state: changed only by [`Services::enter`], which records the transition.
+    state: ServiceState,
     /// A required dependency failed while this service ran: it is stopped (once its own doomed
     /// dependents are gone) and then Failed with this reason.
     pub doom: Option<String>,
@@ -60,8 +65,9 @@ pub(crate) struct Record {
     pub stopped_on_request: bool,
     /// The number of the last probe sent.
     pub probe_seq: ProbeSeq,
-    /// Spawns so far; the generation of the current (or last) process.
-    pub generation: Generation,
+    /// Spawns so far; the generation of the current (or last) process. Grown only by
+    /// [`Services::new_process`].
+    generation: Generation,
     /// Consecutive probe successes.
     pub successes: u32,
     /// Consecutive probe failures.
@@ -140,6 +146,23 @@ impl Record {
             files_changed: None,
             cascade_on_ready: false,
         }
+    }
+
+    /// The current state.
+    pub(crate) fn state(&self) -> &ServiceState {
+        &self.state
+    }
+
+    /// The generation of the current (or last) process; 0 before the first spawn.
+    pub(crate) fn generation(&self) -> Generation {
+        self.generation
+    }
+
+    /// A record in `state`, for the unit tests of the rules that read records.
+    #[cfg(test)]
+    pub(crate) fn in_state(mut self, state: ServiceState) -> Record {
+        self.state = state;
+        self
     }
 
     /// A process exists or is being spawned.
