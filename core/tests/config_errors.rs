@@ -54,6 +54,7 @@ const FIRST_ERRORS: &[(&str, usize, usize, &str)] = &[
     ("syntax_error.toml", 2, 40, "invalid TOML"),
     ("task_restarted.toml", 4, 8, "a task cannot have a `live` probe"),
     ("unknown_dependency.toml", 8, 16, "`web` depends on unknown service `databse`"),
+    ("unknown_dependency_kind.toml", 7, 33, "unknown dependency kind `process_started`"),
     ("unknown_key.toml", 4, 1, "unknown key `retsart`"),
     ("unknown_listed_service.toml", 2, 29, "`required_services` names unknown service `databse`"),
     ("unknown_range.toml", 3, 36, "unknown port range `backend_service`"),

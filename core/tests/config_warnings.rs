@@ -34,7 +34,8 @@ fn a_required_edge_to_an_optional_service_is_named_at_the_edge() {
         w[0].place,
         Place {
             line: 7,
-            column: 15
+            column: 15,
+            file: 0
         }
     );
     assert_eq!(

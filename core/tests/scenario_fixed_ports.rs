@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use coord_core::{Options, RunOutcome, ServiceState};
+use coord_core::{Action, Input, Options, ProbeOutcome, RunOutcome, ServiceState};
 
 #[test]
 fn a_range_never_hands_out_another_services_fixed_port() {
@@ -118,4 +118,63 @@ port = 8080
         other => panic!("{other:?}"),
     }
     assert!(matches!(h.outcome(), Some(RunOutcome::Failed(_))));
+}
+
+/// The first backoff notice of a retry, in ms.
+fn first_retry_backoff(h: &Harness) -> u64 {
+    h.log
+        .iter()
+        .find_map(|l| match &l.command {
+            Action::Backoff(n) => Some(n.delay_ms),
+            _ => None,
+        })
+        .expect("a backoff notice")
+}
+
+const FIXED_WEB: &str = r#"
+[services.web]
+command = "w"
+port = 8080
+"#;
+
+#[test]
+fn an_outsider_answering_on_a_fixed_port_backs_off_from_a_second() {
+    // The outsider is seen only by the readiness probe (it bound after the driver's bind check):
+    // the fixed port is held by a program outside the run all the same.
+    let mut h = Harness::new(FIXED_WEB);
+    h.auto_probe = false;
+    h.start(&[]);
+    while h.pending_probes.is_empty() && h.now < 1_000 {
+        h.run_until(h.now + 1);
+    }
+    let (service, generation, purpose, seq) = h.pending_probes.remove(0);
+    h.input(Input::ProbeResult {
+        service,
+        generation,
+        purpose,
+        seq,
+        outcome: ProbeOutcome::Outsider("port 8080 is answered by pid 77 (nc)".into()),
+    });
+    h.run_until(h.now + 100);
+    assert_eq!(h.state("web"), ServiceState::Restarting);
+    let delay = first_retry_backoff(&h);
+    assert!(delay >= 1_000, "retried after {delay} ms");
+}
+
+#[test]
+fn a_fixed_port_taken_after_the_spawn_backs_off_from_a_second() {
+    let mut h = Harness::new(FIXED_WEB);
+    h.auto_probe = false;
+    h.start(&[]);
+    h.run_until(1);
+    let (generation, _) = h.alive[&h.id("web")];
+    h.input(Input::PortTaken {
+        service: h.id("web"),
+        generation,
+        port: 8080,
+    });
+    h.run_until(h.now + 100);
+    assert_eq!(h.state("web"), ServiceState::Restarting);
+    let delay = first_retry_backoff(&h);
+    assert!(delay >= 1_000, "retried after {delay} ms");
 }

@@ -397,6 +397,7 @@ fn kind_name(kind: DependencyKind) -> &'static str {
         DependencyKind::Required => "required",
         DependencyKind::Optional => "optional",
         DependencyKind::Soft => "soft",
+        DependencyKind::Started => "started",
     }
 }
 
@@ -426,7 +427,7 @@ fn graph(file: &Path, dot: bool) -> Result<i32, Failure> {
 }
 
 /// The stack as Graphviz DOT: an edge from each dependency to its dependent; optional edges
-/// dashed, soft ones dotted.
+/// dashed, soft ones dotted, started ones bold.
 pub fn dot_graph(stack: &Stack) -> String {
     use petgraph::dot::{Config, Dot};
     let mut g = petgraph::graph::DiGraph::<&str, &str>::new();
@@ -443,6 +444,7 @@ pub fn dot_graph(stack: &Stack) -> String {
     let edge_attrs = |_: &_, e: petgraph::graph::EdgeReference<'_, &str>| match *e.weight() {
         "optional" => "style = dashed".to_string(),
         "soft" => "style = dotted".to_string(),
+        "started" => "style = bold".to_string(),
         _ => String::new(),
     };
     format!(

@@ -254,7 +254,7 @@ fn systemd_units_order_and_require_by_kind() {
                 );
                 let (requires, wants) = match dep.kind {
                     DependencyKind::Required => (true, false),
-                    DependencyKind::Optional => (false, true),
+                    DependencyKind::Optional | DependencyKind::Started => (false, true),
                     DependencyKind::Soft => (false, false),
                 };
                 assert_eq!(

@@ -188,7 +188,8 @@ pub fn random_dag(n: usize, max_deps: usize, seed: u64) -> Stack {
 /// optional. On top, from a side stream of the seed (see [`shake`]): fixed ports inside the
 /// range, preferred ports equal to another service's fixed port, `exec` readiness probes,
 /// extreme and zero-ish durations, and one stack in ten made of tasks only; and from another,
-/// services held back with `autostart = false` ([`hold_back`]). Deterministic in `seed`.
+/// services held back with `autostart = false` ([`hold_back`]); and from a third, edges that
+/// wait only for the dependency's process ([`start_only`]). Deterministic in `seed`.
 pub fn random_small(seed: u64) -> Stack {
     let n = 4 + (seed % 12) as usize;
     let mut stack = random_dag(n, 3, seed);
@@ -199,7 +200,25 @@ pub fn random_small(seed: u64) -> Stack {
     }
     shake(&mut stack, seed);
     hold_back(&mut stack, seed);
+    start_only(&mut stack, seed);
     stack
+}
+
+/// One random stack in three waits on some edges only for the dependency's process to run
+/// (`started`, process-compose's `process_started`): each edge becomes `started` with probability
+/// 1/3, from a stream of its own so the rest of the stack stays what it was.
+fn start_only(stack: &mut Stack, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x57a2_7ed0_0000_0001);
+    if !rng.random_ratio(1, 3) {
+        return;
+    }
+    for s in &mut stack.services {
+        for d in &mut s.depends_on {
+            if rng.random_ratio(1, 3) {
+                d.kind = DependencyKind::Started;
+            }
+        }
+    }
 }
 
 /// One random stack in three holds services back (`autostart = false`, each service with
@@ -375,6 +394,14 @@ mod tests {
             .iter()
             .filter(|s| s.services.iter().any(|x| !x.autostart));
         assert!(held_back.count() > 60);
+        let started = stacks.iter().filter(|s| {
+            s.services.iter().any(|x| {
+                x.depends_on
+                    .iter()
+                    .any(|d| d.kind == DependencyKind::Started)
+            })
+        });
+        assert!(started.count() > 60);
         assert!(stacks.iter().all(|s| {
             let f = fixed(s);
             let mut d = f.clone();

@@ -607,6 +607,73 @@ fn transitions_that_skip_a_state() {
     assert!(v.detail.contains("it was pending"), "{v}");
 }
 
+/// netra with auth needing database and redis only to run (`started`), and four start slots.
+fn netra_with_auth_started() -> Stack {
+    use coord_core::stack::DependencyKind;
+    let mut stack = netra();
+    for d in &mut stack.services[AUTH].depends_on {
+        d.kind = DependencyKind::Started;
+    }
+    stack.coordination.max_parallel_starts = 4;
+    stack
+}
+
+/// database and redis spawned (their spawns requested, not yet reported run), auth waiting.
+fn auth_waits_for_spawns(h: &mut History) {
+    for (service, port) in [(DATABASE, 5432), (REDIS, 6379)] {
+        h.go(service, ServiceState::Waiting).unwrap();
+        h.go(service, ServiceState::Starting).unwrap();
+        h.spawn(service, 1, Some(port)).unwrap();
+    }
+    h.go(AUTH, ServiceState::Waiting).unwrap();
+}
+
+#[test]
+fn spawn_before_a_started_dependency_runs() {
+    let mut h = History::new(netra_with_auth_started());
+    auth_waits_for_spawns(&mut h);
+    h.spawned(DATABASE, 1).unwrap();
+    // redis's spawn was only requested: auth must not go yet.
+    h.at(5);
+    let v = caught(
+        h.spawn(AUTH, 1, Some(8080)),
+        Invariant::StartedWaitsForTheProcess,
+    );
+    assert!(v.detail.contains("started dependency redis"), "{v}");
+
+    // Once redis runs, auth may spawn, ready or not.
+    let mut ok = History::new(netra_with_auth_started());
+    auth_waits_for_spawns(&mut ok);
+    ok.spawned(DATABASE, 1).unwrap();
+    ok.spawned(REDIS, 1).unwrap();
+    ok.go(AUTH, ServiceState::Starting).unwrap();
+    ok.spawn(AUTH, 1, Some(8080)).unwrap();
+
+    // So it may once the edge's timeout (redis: 10 s) has passed without redis running.
+    let mut late = History::new(netra_with_auth_started());
+    auth_waits_for_spawns(&mut late);
+    late.spawned(DATABASE, 1).unwrap();
+    late.at(10_000);
+    late.go(AUTH, ServiceState::Starting).unwrap();
+    late.spawn(AUTH, 1, Some(8080)).unwrap();
+}
+
+#[test]
+fn a_started_dependent_held_back_until_its_dependencies_are_ready() {
+    let mut h = History::new(netra_with_auth_started());
+    auth_waits_for_spawns(&mut h);
+    h.spawned(DATABASE, 1).unwrap();
+    h.spawned(REDIS, 1).unwrap();
+    // Both run, two of four slots are free, and auth was left waiting: the next input sees it.
+    h.at(3);
+    let v = caught(
+        h.ready_probe(DATABASE, 1, ProbeOutcome::Failure("refused".into())),
+        Invariant::StartedWaitsForTheProcess,
+    );
+    assert!(v.detail.contains("auth still waits"), "{v}");
+    assert!(v.detail.contains("redis starting"), "{v}");
+}
+
 #[test]
 fn every_invariant_has_a_catching_test_above() {
     // Keep this list in step with Invariant::ALL: a new invariant needs a test that breaks it.
@@ -631,6 +698,7 @@ fn every_invariant_has_a_catching_test_above() {
         Invariant::DependentsFollowMoves,
         Invariant::WatchDebounced,
         Invariant::CascadeAfterReady,
+        Invariant::StartedWaitsForTheProcess,
     ];
     assert_eq!(tested.as_slice(), Invariant::ALL.as_slice());
 }

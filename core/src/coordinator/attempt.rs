@@ -77,7 +77,7 @@ impl Coordinator {
         rec.probe_in_flight = None;
         rec.stop_sent = false;
         rec.killed_after_grace = false;
-        self.live_processes += 1;
+        self.shutdown.process_spawning();
         self.commands.push_back(Action::Spawn {
             service,
             generation: rec.generation,
@@ -94,7 +94,8 @@ impl Coordinator {
         rec.pid = Some(pid);
         rec.spawned_at = Some(now);
         rec.first_spawn_at.get_or_insert(now);
-        if rec.exit_plan.is_some() {
+        self.reevaluate_started_dependents(now, service);
+        if self.records[service].exit_plan.is_some() {
             self.send_stop(now, service);
             return;
         }
@@ -155,11 +156,16 @@ impl Coordinator {
             }
             return;
         }
-        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed.
+        // The process ran: during shutdown it is stopped in its turn; otherwise the attempt failed
+        // (for a fixed port, held by a program outside the run: retried over seconds).
         if self.records[service].state == ServiceState::Starting
             && self.run.phase() == Phase::Running
         {
-            self.attempt_failed(now, service, reason);
+            if fixed {
+                self.stop_process(now, service, ExitPlan::RetryPortBusy(reason));
+            } else {
+                self.attempt_failed(now, service, reason);
+            }
         }
     }
 
@@ -440,7 +446,7 @@ impl Coordinator {
         rec.pid = None;
         rec.probe_in_flight = None;
         rec.stop_sent = false;
-        self.live_processes -= 1;
+        self.shutdown.process_gone();
         self.release_port(service);
         match self.records[service].exit_plan.take() {
             Some(plan) => {
@@ -498,6 +504,7 @@ impl Coordinator {
             ExitPlan::RetryOrFail(reason) => {
                 self.retry_or_fail(now, service, reason, Duration::ZERO)
             }
+            ExitPlan::RetryPortBusy(reason) => self.port_busy_retry(now, service, reason),
             ExitPlan::Restart(reason) => self.schedule_restart(now, service, &reason),
             ExitPlan::Renew(_) => {
                 self.records[service].attempts = 0;

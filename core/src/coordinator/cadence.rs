@@ -134,6 +134,24 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_these_probe_times() {
+        let readme = include_str!("../../../README.md");
+        let listed = |cadence: &Cadence, until: u64| {
+            let t: Vec<String> = times(cadence, MS(1000), until)
+                .iter()
+                .map(u64::to_string)
+                .collect();
+            format!("probes at {} ms", t.join(", "))
+        };
+        for line in [listed(&FAST, 25), listed(&SLOW, 750)] {
+            assert!(
+                readme.replace('\n', " ").contains(&line),
+                "README \"Readiness\" should say `{line}`"
+            );
+        }
+    }
+
+    #[test]
     fn a_huge_period_saturates() {
         let big = Duration::MAX;
         assert_eq!(SLOW.next(big, big, big), big);

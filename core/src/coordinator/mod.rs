@@ -10,7 +10,8 @@
 //! The protocol between the coordinator and its drivers (`Input`, `Action` and their parts) is
 //! in `protocol`. The rules live in the submodules: `waiting` (dependency kinds, timeouts, start slots),
 //! `attempt` (spawn, ports, readiness), `running` (liveness, exits, restart policy), `stopping`
-//! (stops, cascade, run failure, ordered shutdown), `watch` (file-watch restarts, debounce and
+//! (stops, cascade, run failure, ordered shutdown) with `shutdown` (the planner: stop order,
+//! forced stops, when the run is fully stopped), `watch` (file-watch restarts, debounce and
 //! cascade) and `report` (status and startup summary).
 
 mod attempt;
@@ -26,6 +27,7 @@ mod report;
 mod run_end;
 mod run_life;
 mod running;
+mod shutdown;
 mod start_queue;
 mod state;
 pub mod status;
@@ -107,13 +109,10 @@ pub struct Coordinator {
     commands: VecDeque<Action>,
     /// Services whose dependencies allow a start, waiting for a start slot, and the slots.
     start_queue: start_queue::StartQueue,
-    /// Processes alive or being spawned.
-    live_processes: usize,
     /// Services whose state changed and whose neighbours still have to hear of it.
     changed: VecDeque<ServiceId>,
-    /// Doomed services to stop (in order) once every change of this event has propagated, so a
-    /// run failure found in the same event gets to order the stops itself.
-    doomed_to_stop: Vec<ServiceId>,
+    /// The live processes and the doomed services waiting to be stopped: who stops when.
+    shutdown: shutdown::ShutdownPlan,
     /// Per service: the cadence of its readiness probe's kind (dense, read on every probe).
     cadences: Vec<&'static cadence::Cadence>,
     /// The answer to the last operator request, until polled.
@@ -148,9 +147,8 @@ impl Coordinator {
             timers: Timers::new(stack.services.len()),
             commands: VecDeque::new(),
             start_queue: start_queue::StartQueue::new(stack.services.len()),
-            live_processes: 0,
             changed: VecDeque::new(),
-            doomed_to_stop: Vec::new(),
+            shutdown: shutdown::ShutdownPlan::new(),
             cadences: stack
                 .services
                 .iter()
@@ -331,10 +329,10 @@ impl Coordinator {
             while let Some(service) = self.changed.pop_front() {
                 self.propagate(now, service);
             }
-            if self.doomed_to_stop.is_empty() {
+            let Some(doomed) = self.shutdown.take_doomed() else {
                 break;
-            }
-            for service in std::mem::take(&mut self.doomed_to_stop) {
+            };
+            for service in doomed {
                 self.stop_doomed_in_order(now, service);
             }
         }

@@ -11,6 +11,9 @@ use std::time::Duration;
 pub(crate) enum ExitPlan {
     /// The start attempt failed: retry after a backoff, or fail for good when out of attempts.
     RetryOrFail(String),
+    /// The start attempt failed because its fixed port is held by a program outside the run:
+    /// retry after a backoff of at least a second (see `PORT_TAKEN_BACKOFF`), or fail.
+    RetryPortBusy(String),
     /// Restart after Ready (liveness failure, with this reason): backoff, then a fresh start.
     Restart(String),
     /// Start again at once with fresh attempts: a user's `restart`, or a dependency it holds

@@ -164,9 +164,53 @@ impl RunLife {
     }
 }
 
+impl RunOutcome {
+    /// The outcome's name, as the event stream and the registry give it: `stopped`,
+    /// `interrupted`, `failed`, `completed` or `task_ended`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RunOutcome::Stopped => "stopped",
+            RunOutcome::Interrupted => "interrupted",
+            RunOutcome::Failed(_) => "failed",
+            RunOutcome::Completed => "completed",
+            RunOutcome::TaskEnded { .. } => "task_ended",
+        }
+    }
+
+    /// The exit code a driver ends with: 0 when the stack was stopped after it came up or every
+    /// task of a tasks-only run ended, 1 when the run failed, 130 (as for SIGINT) when it was
+    /// stopped before startup was over, and with `--exit-code-from` the task's own code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunOutcome::TaskEnded { code, .. } => *code,
+            RunOutcome::Stopped | RunOutcome::Completed => 0,
+            RunOutcome::Failed(_) => 1,
+            RunOutcome::Interrupted => 130,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_outcome_has_its_name_and_exit_code() {
+        let task = RunOutcome::TaskEnded {
+            task: "tests".into(),
+            code: 3,
+        };
+        let cases = [
+            (RunOutcome::Stopped, "stopped", 0),
+            (RunOutcome::Completed, "completed", 0),
+            (RunOutcome::Failed("db failed".into()), "failed", 1),
+            (RunOutcome::Interrupted, "interrupted", 130),
+            (task, "task_ended", 3),
+        ];
+        for (outcome, name, code) in cases {
+            assert_eq!((outcome.name(), outcome.exit_code()), (name, code));
+        }
+    }
 
     #[test]
     fn the_phase_only_moves_forward_and_the_first_failure_stays() {

@@ -1,7 +1,10 @@
 //! Stopping: one process (stop signal, SIGKILL after grace), user stop/restart, failure cascade,
-//! run failure, and the ordered shutdown of the whole stack (dependents first).
+//! run failure, and the ordered shutdown of the whole stack. The coordinator carries the stops
+//! out here; which service stops when, and with what, is decided by the shutdown planner
+//! (`shutdown`).
 
 use super::record::ExitPlan;
+use super::shutdown::{self, StopHow};
 use super::timers::TimerKind;
 use super::{Action, Coordinator, OperatorAnswer, Phase, ServiceState};
 use crate::stack::{ServiceId, StopSignal};
@@ -11,7 +14,7 @@ impl Coordinator {
     /// Stops the current process of `service` and records what follows its exit.
     pub(super) fn stop_process(&mut self, now: Timestamp, service: ServiceId, plan: ExitPlan) {
         let (state, reason) = match &plan {
-            ExitPlan::RetryOrFail(r) | ExitPlan::Restart(r) => {
+            ExitPlan::RetryOrFail(r) | ExitPlan::RetryPortBusy(r) | ExitPlan::Restart(r) => {
                 (ServiceState::Restarting, r.clone())
             }
             ExitPlan::Renew(r) => (ServiceState::Restarting, r.clone()),
@@ -31,27 +34,22 @@ impl Coordinator {
     /// the grace timer.
     pub(super) fn send_stop(&mut self, now: Timestamp, service: ServiceId) {
         let spec = &self.stack.services[service];
-        let signal = if self.run.is_forced() {
-            StopSignal::Kill
-        } else {
-            spec.stop_signal
-        };
+        let how = StopHow::of(spec, self.run.is_forced());
         let rec = &mut self.records[service];
         rec.stop_sent = true;
         let generation = rec.generation;
-        if signal != StopSignal::Kill && spec.stop_command.is_some() {
-            self.commands.push_back(Action::StopCommand {
+        self.commands.push_back(match how {
+            StopHow::Command => Action::StopCommand {
                 service,
                 generation,
-            });
-        } else {
-            self.commands.push_back(Action::Signal {
+            },
+            StopHow::Signal(signal) => Action::Signal {
                 service,
                 generation,
                 signal,
-            });
-        }
-        if signal != StopSignal::Kill {
+            },
+        });
+        if how.arms_grace() {
             self.timers
                 .set(service, TimerKind::StopGrace, now.add(spec.stop_grace));
         }
@@ -179,17 +177,7 @@ impl Coordinator {
                 .cancel_where(service, |k| k != TimerKind::StopGrace);
             let rec = &mut self.records[service];
             rec.probe_in_flight = None;
-            if rec.has_process() {
-                if rec.exit_plan.is_some() && !matches!(rec.exit_plan, Some(ExitPlan::Fail(_))) {
-                    rec.exit_plan = Some(ExitPlan::Shutdown);
-                }
-            } else if rec.selected && !rec.state.is_final() {
-                let (to, why) = if rec.first_spawn_at.is_none() {
-                    let why = "run shut down before it started";
-                    (ServiceState::Skipped(why.into()), why)
-                } else {
-                    (ServiceState::Stopped, "shut down")
-                };
+            if let Some((to, why)) = shutdown::on_shutdown_begin(rec) {
                 self.set_state(now, service, to, why);
             }
         }
@@ -200,18 +188,9 @@ impl Coordinator {
 
     /// During shutdown: stops `service` once none of its dependents has a process left.
     pub(super) fn stop_in_order(&mut self, now: Timestamp, service: ServiceId) {
-        let rec = &self.records[service];
-        let stopping = matches!(rec.exit_plan, Some(ExitPlan::Shutdown | ExitPlan::Fail(_)))
-            && rec.state == ServiceState::Stopping;
-        if !rec.has_process() || stopping {
-            return;
-        }
-        let dependents_alive = self
-            .graph
-            .dependents(service)
-            .iter()
-            .any(|(d, _)| self.records[*d].has_process());
-        if !dependents_alive {
+        let dependents = self.graph.dependents(service).iter();
+        let dependents = dependents.map(|(d, _)| &self.records[*d]);
+        if shutdown::may_stop_for_shutdown(&self.records[service], dependents) {
             self.stop_process(now, service, ExitPlan::Shutdown);
         }
     }
@@ -220,18 +199,12 @@ impl Coordinator {
     /// failing dependents has a process left; dependents that merely used it optionally keep
     /// running and do not hold it back.
     pub(super) fn stop_doomed_in_order(&mut self, now: Timestamp, service: ServiceId) {
-        let rec = &self.records[service];
-        let Some(reason) = rec.doom.clone() else {
-            return;
-        };
-        if !rec.has_process() || rec.exit_plan.is_some() || self.run.phase() != Phase::Running {
+        if self.run.phase() != Phase::Running {
             return;
         }
-        let blocked = self.graph.dependents(service).iter().any(|(d, _)| {
-            let r = &self.records[*d];
-            r.has_process() && (r.doom.is_some() || matches!(r.exit_plan, Some(ExitPlan::Fail(_))))
-        });
-        if !blocked {
+        let dependents = self.graph.dependents(service).iter();
+        let dependents = dependents.map(|(d, _)| &self.records[*d]);
+        if let Some(reason) = shutdown::may_stop_doomed(&self.records[service], dependents) {
             self.stop_process(now, service, ExitPlan::Fail(reason));
         }
     }
@@ -266,7 +239,7 @@ impl Coordinator {
 
     /// Emits `Finished` once shutdown has no process left.
     pub(super) fn finish_if_done(&mut self) {
-        if self.run.phase() != Phase::ShuttingDown || self.live_processes > 0 {
+        if self.run.phase() != Phase::ShuttingDown || !self.shutdown.no_process_left() {
             return;
         }
         let outcome = self.run.finish(self.run_end.outcome().cloned());

@@ -2,7 +2,7 @@
 
 use super::timers::TimerKind;
 use super::{Coordinator, Phase, ServiceState};
-use crate::stack::{PortSpec, ServiceId, ServiceKind};
+use crate::stack::{PortSpec, ServiceId, ServiceKind, WaitsFor};
 use crate::time::Timestamp;
 
 /// What a waiting service's dependencies allow.
@@ -151,6 +151,17 @@ impl Coordinator {
         }
     }
 
+    /// The process of `service` now runs: a dependent that waits only for that (`started`) may
+    /// go, though no state changed.
+    pub(super) fn reevaluate_started_dependents(&mut self, now: Timestamp, service: ServiceId) {
+        for i in 0..self.graph.dependents(service).len() {
+            let (dependent, kind) = self.graph.dependents(service)[i];
+            if kind.semantics().waits_for == WaitsFor::RunningOrFinalFailureOrTimeout {
+                self.reevaluate(now, dependent);
+            }
+        }
+    }
+
     /// Reads the compact edge list of the graph (the same edges, in the same order, as the
     /// stack's `depends_on` of a validated stack); the stack's dependency record, with its name and
     /// timeout, is read only to word a failure.
@@ -171,6 +182,10 @@ impl Coordinator {
                 // A user stop never fails the run: wait until it is started again.
                 _ if d.stopped_on_request => {
                     wait = true;
+                    continue;
+                }
+                // `started`: a running process is enough, ready or not.
+                _ if d.alive && meaning.waits_for == WaitsFor::RunningOrFinalFailureOrTimeout => {
                     continue;
                 }
                 ServiceState::Failed(_) => Some("failed"),
@@ -208,10 +223,12 @@ impl Coordinator {
             return None;
         }
         let mut holding = Vec::new();
-        for (edge, &(dep, _)) in self.graph.dependencies(service).iter().enumerate() {
+        for (edge, &(dep, kind)) in self.graph.dependencies(service).iter().enumerate() {
             let d = &self.records[dep];
             let up = matches!(d.state, ServiceState::Ready | ServiceState::Completed)
-                && d.doom.is_none();
+                && d.doom.is_none()
+                || d.alive
+                    && kind.semantics().waits_for == WaitsFor::RunningOrFinalFailureOrTimeout;
             if !d.selected || up || d.state.is_final() && !d.stopped_on_request {
                 continue;
             }
@@ -273,7 +290,7 @@ impl Coordinator {
                 self.fail_run(now, format!("{name} failed: {reason}"));
                 return;
             }
-            self.doomed_to_stop.extend(doomed);
+            self.shutdown.doom_later(doomed);
         }
         for i in 0..self.graph.dependents(service).len() {
             let dependent = self.graph.dependents(service)[i].0;
@@ -281,7 +298,7 @@ impl Coordinator {
         }
         if !self.records[service].has_process() {
             let records = &self.records;
-            self.doomed_to_stop.extend(
+            self.shutdown.doom_later(
                 self.graph
                     .dependencies(service)
                     .iter()
@@ -331,7 +348,7 @@ impl Coordinator {
     /// [`super::RunOutcome::Completed`], the way `make` ends. A required task that failed has
     /// already failed the run.
     pub(super) fn complete_tasks_only_run(&mut self, now: Timestamp) {
-        if !self.run.may_complete_tasks_only() || self.live_processes > 0 {
+        if !self.run.may_complete_tasks_only() || !self.shutdown.no_process_left() {
             return;
         }
         self.run.complete();

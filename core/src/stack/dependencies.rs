@@ -105,11 +105,12 @@ fn kind_and_timeout(
             "required" => DependencyKind::Required,
             "optional" => DependencyKind::Optional,
             "soft" => DependencyKind::Soft,
+            "started" => DependencyKind::Started,
             other => {
                 d.error_at(
                     &kind,
                     format!("unknown dependency kind `{other}`"),
-                    "write \"required\", \"optional\" or \"soft\"",
+                    "write \"required\", \"optional\", \"soft\" or \"started\"",
                 );
                 DependencyKind::Required
             }

@@ -15,6 +15,10 @@ pub enum DependencyKind {
     /// Ordering only: not pulled in; if in the run, the dependent waits for its outcome up to the
     /// timeout, then starts anyway.
     Soft,
+    /// Pulled in; the dependent waits only for the dependency's process to run (spawned, not
+    /// ready), a final failure or the timeout, then starts anyway (process-compose's
+    /// `process_started`).
+    Started,
 }
 
 /// What the dependent waits for before it may start (the README's "the dependent waits for").
@@ -27,6 +31,9 @@ pub enum WaitsFor {
     ReadyOrFinalFailureOrTimeout,
     /// Ordering only: if the dependency is in the run, its outcome, up to the edge's timeout.
     OutcomeIfInRun,
+    /// The dependency's process is running (spawned; readiness not needed) or has completed, it
+    /// has reached a final failure, or the edge's timeout has passed.
+    RunningOrFinalFailureOrTimeout,
 }
 
 /// The meaning of one dependency kind, read wherever a rule depends on the kind of an edge.
@@ -70,6 +77,26 @@ impl DependencyKind {
                 timeout_fails_dependent: false,
                 absence_fails_dependent: false,
             },
+            // process-compose releases a `process_started` dependent also when the dependency
+            // will never run, and nothing it does later reaches the dependent: so a failure
+            // before the spawn, the timeout, or a later crash never fails the dependent.
+            DependencyKind::Started => KindSemantics {
+                pulled_in: true,
+                waits_for: WaitsFor::RunningOrFinalFailureOrTimeout,
+                failure_propagates: false,
+                timeout_fails_dependent: false,
+                absence_fails_dependent: false,
+            },
+        }
+    }
+
+    /// Its name in a stack file (`depends_on = { db = "started" }`) and in `coord graph`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DependencyKind::Required => "required",
+            DependencyKind::Optional => "optional",
+            DependencyKind::Soft => "soft",
+            DependencyKind::Started => "started",
         }
     }
 }
@@ -91,6 +118,12 @@ mod tests {
                 false,
             ),
             (DependencyKind::Soft, false, WaitsFor::OutcomeIfInRun, false),
+            (
+                DependencyKind::Started,
+                true,
+                WaitsFor::RunningOrFinalFailureOrTimeout,
+                false,
+            ),
         ];
         for (kind, pulled_in, waits_for, fails) in readme {
             let s = kind.semantics();

@@ -1,14 +1,18 @@
 //! Collects the errors found while validating a stack file, each located by a byte span.
 
 use super::location::LineIndex;
+use super::sources::Sources;
 use super::tree::Spanned;
 use super::{ConfigError, ConfigErrors, Place};
 use std::ops::Range;
 
-/// The errors found so far in one stack file.
+/// The errors found so far in one stack file (or in the files of a merged stack: see
+/// [`Sources`]).
 pub(crate) struct Diagnostics<'t> {
-    file: String,
-    lines: LineIndex<'t>,
+    /// Per file: its name, the offset of its first byte, and its lines.
+    files: Vec<(String, usize, LineIndex<'t>)>,
+    /// The (combined) text the spans point into.
+    text: &'t str,
     errors: Vec<(usize, ConfigError)>,
 }
 
@@ -16,10 +20,57 @@ impl<'t> Diagnostics<'t> {
     /// An empty collector for `file` whose text is `text`.
     pub(crate) fn new(file: &str, text: &'t str) -> Self {
         Diagnostics {
-            file: file.to_string(),
-            lines: LineIndex::new(text),
+            files: vec![(file.to_string(), 0, LineIndex::new(text))],
+            text,
             errors: Vec::new(),
         }
+    }
+
+    /// An empty collector for spans into the combined text of `sources`: each error names the
+    /// file its offset belongs to.
+    pub(crate) fn over(sources: &'t Sources) -> Self {
+        let files = sources
+            .files()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    f.name.clone(),
+                    f.start,
+                    LineIndex::new(sources.file_text(i)),
+                )
+            })
+            .collect();
+        Diagnostics {
+            files,
+            text: sources.text(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The file index, line and column of byte `offset`.
+    fn locate(&self, offset: usize) -> (usize, usize, usize) {
+        let index = self
+            .files
+            .partition_point(|(_, start, _)| *start <= offset)
+            .saturating_sub(1);
+        match self.files.get(index) {
+            Some((_, start, lines)) => {
+                let (line, column) = lines.line_column(offset - start.min(&offset));
+                (index, line, column)
+            }
+            None => (0, 1, 1),
+        }
+    }
+
+    /// The name of file `index` (see [`Place::file`]).
+    pub(crate) fn file_name(&self, index: usize) -> &str {
+        self.files.get(index).map_or("", |(name, _, _)| name)
+    }
+
+    /// The names of the files, in order.
+    pub(crate) fn file_names(&self) -> Vec<String> {
+        self.files.iter().map(|(name, _, _)| name.clone()).collect()
     }
 
     /// Records an error at the start of `span`.
@@ -29,9 +80,9 @@ impl<'t> Diagnostics<'t> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let (line, column) = self.lines.line_column(span.start);
+        let (file, line, column) = self.locate(span.start);
         let error = ConfigError {
-            file: self.file.clone(),
+            file: self.file_name(file).to_string(),
             line,
             column,
             message: message.into(),
@@ -50,15 +101,15 @@ impl<'t> Diagnostics<'t> {
         self.error(at.span(), message, help);
     }
 
-    /// The line and column of byte `offset`.
+    /// The file, line and column of byte `offset`.
     pub(crate) fn place(&self, offset: usize) -> Place {
-        let (line, column) = self.lines.line_column(offset);
-        Place { line, column }
+        let (file, line, column) = self.locate(offset);
+        Place { line, column, file }
     }
 
     /// The text at `span`, if it is inside the file.
     pub(crate) fn source(&self, span: Range<usize>) -> Option<&'t str> {
-        self.lines.source(span)
+        self.text.get(span)
     }
 
     /// Whether any error was recorded.

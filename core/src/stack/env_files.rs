@@ -210,7 +210,8 @@ impl Parsed {
         let mut errors: Vec<ConfigError> = Vec::new();
         let plan = &self.places.env;
         for f in plan.files() {
-            if let Some(e) = file_error(&self.places.file, f, inputs.files.get(&f.path)) {
+            if let Some(e) = file_error(self.places.file_of(f.place), f, inputs.files.get(&f.path))
+            {
                 errors.push(e);
             }
         }
@@ -240,7 +241,7 @@ impl Parsed {
             let mut resolve = |text: &str, site: &Site, vars: &BTreeMap<String, String>| {
                 let lookup = |n: &str| vars.get(n).map(String::as_str);
                 interpolate(text, &lookup, &left).unwrap_or_else(|e| {
-                    errors.push(located(&self.places.file, site, text, e));
+                    errors.push(located(self.places.file_of(site.place), site, text, e));
                     text.to_string()
                 })
             };

@@ -16,11 +16,6 @@ impl<'t> LineIndex<'t> {
         LineIndex { text, line_starts }
     }
 
-    /// The text at `span`, if it is inside the text.
-    pub(crate) fn source(&self, span: std::ops::Range<usize>) -> Option<&'t str> {
-        self.text.get(span)
-    }
-
     /// The 1-based line and 1-based character column of byte `offset`. Offsets past the end point
     /// just after the last character; offsets inside a multi-byte character point at it.
     pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {

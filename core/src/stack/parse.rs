@@ -12,9 +12,9 @@ use super::places::per_service;
 use super::ranges::port_ranges;
 use super::raw::RawService;
 use super::service::{Context, service};
-use super::syntax::reading_error;
+use super::syntax::{explain, reading_error};
 use super::tree::RawNode;
-use super::{ConfigErrors, Parsed, Places, ServiceId, Stack, raw};
+use super::{ConfigErrors, Parsed, Places, ServiceId, Sources, Stack, raw};
 
 impl Stack {
     /// Parses and validates the text of a stack file. `file` is only used in messages.
@@ -39,9 +39,21 @@ impl Stack {
     /// A key this format does not know or a value of the wrong type is reported alone (reading
     /// stops there); every other problem is collected, in file order.
     pub fn from_tree(file: &str, text: &str, root: &RawNode) -> Result<Parsed, ConfigErrors> {
-        let raw =
-            raw::from_tree(root).map_err(|e| reading_error(file, text, e.span, &e.message))?;
-        let mut d = Diagnostics::new(file, text);
+        Stack::from_sources(&Sources::single(file, text), root)
+    }
+
+    /// [`Stack::from_tree`] for a tree whose spans point into the combined text of `sources`
+    /// (a stack merged from several files): each message names the file its place is in. The
+    /// stack is named after the first file.
+    pub fn from_sources(sources: &Sources, root: &RawNode) -> Result<Parsed, ConfigErrors> {
+        let file = sources.files().first().map_or("", |f| f.name.as_str());
+        let raw = raw::from_tree(root).map_err(|e| {
+            let mut d = Diagnostics::over(sources);
+            let (message, help) = explain(&e.message);
+            d.error(e.span.unwrap_or(0..0), message, help);
+            d.into_errors()
+        })?;
+        let mut d = Diagnostics::over(sources);
         let parts = coordination(&mut d, raw.coordination);
         let ranges = port_ranges(&mut d, raw.ports);
         let (services_span, tables) = match raw.services {
@@ -88,6 +100,7 @@ impl Stack {
         let places = Places {
             env,
             file: file.to_string(),
+            files: d.file_names(),
             working_dir: per_service(tables.len(), |id| {
                 let dir = tables[id].1.get_ref().working_dir.as_ref();
                 dir.map(|w| d.place(w.span().start))

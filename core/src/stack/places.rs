@@ -10,13 +10,18 @@ pub struct Place {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
+    /// Which of the stack's files (an index into [`Places::files`]; 0, the first file, for a
+    /// stack read from one file).
+    pub file: usize,
 }
 
 /// The places of the keys later messages point at, per service id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Places {
-    /// The file, as given to the parser.
+    /// The file, as given to the parser (the first file of a merged stack).
     pub file: String,
+    /// Every file the stack was read from, in merge order ([`Place::file`] indexes it).
+    pub files: Vec<String>,
     /// `working_dir[id]`: where service `id`'s `working_dir` value is written, if it has one.
     pub working_dir: Vec<Option<Place>>,
     /// `dependencies[id][i]`: where the name of `services[id].depends_on[i]` is written.
@@ -36,12 +41,19 @@ impl Places {
         help: impl Into<String>,
     ) -> ConfigError {
         ConfigError {
-            file: self.file.clone(),
+            file: self.file_of(place).to_string(),
             line: place.line,
             column: place.column,
             message: message.into(),
             help: help.into(),
         }
+    }
+}
+
+impl Places {
+    /// The name of the file `place` is in.
+    pub fn file_of(&self, place: Place) -> &str {
+        self.files.get(place.file).unwrap_or(&self.file)
     }
 }
 

@@ -21,7 +21,7 @@ pub(crate) fn reading_error(
 }
 
 /// Message and help for a reader message.
-fn explain(message: &str) -> (String, String) {
+pub(crate) fn explain(message: &str) -> (String, String) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (key, allowed) = rest.split_once('`').unwrap_or((rest, ""));
         let allowed = backticked(allowed);

@@ -45,7 +45,7 @@ pub fn optional_but_required(
                 format!(" (which `{}` requires)", stack.services[from].name)
             };
             warnings.push(ConfigWarning {
-                file: places.file.clone(),
+                file: places.file_of(place).to_string(),
                 place,
                 message: format!(
                     "`{}` is {}, but `{dependent}`{via} requires it, so it is required for this run: if it fails, `{dependent}` fails and so does the run",

@@ -148,17 +148,15 @@ impl Driver {
             }
             Action::Finished(outcome) => {
                 self.publish(None, || {
-                    let (word, reason) = match &outcome {
-                        coord_core::RunOutcome::Stopped => ("stopped", None),
-                        coord_core::RunOutcome::Interrupted => ("interrupted", None),
-                        coord_core::RunOutcome::Failed(why) => ("failed", Some(why.clone())),
-                        coord_core::RunOutcome::Completed => ("completed", None),
+                    let reason = match &outcome {
+                        coord_core::RunOutcome::Failed(why) => Some(why.clone()),
                         coord_core::RunOutcome::TaskEnded { task, code } => {
-                            ("task_ended", Some(format!("{task} ended with code {code}")))
+                            Some(format!("{task} ended with code {code}"))
                         }
+                        _ => None,
                     };
                     StreamEvent::RunEnd {
-                        outcome: word.into(),
+                        outcome: outcome.name().into(),
                         reason,
                     }
                 });

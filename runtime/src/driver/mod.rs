@@ -139,15 +139,9 @@ struct Driver {
     panic_when_ready: bool,
 }
 
-/// Exit code of a finished run: 0 stopped after the stack came up (or every task of a tasks-only
-/// run ended), 1 failed, 130 interrupted, the task's own code with `--exit-code-from`.
+/// Exit code of a finished run, as the core decides it ([`RunOutcome::exit_code`]).
 pub fn exit_code(outcome: &RunOutcome) -> i32 {
-    match outcome {
-        RunOutcome::TaskEnded { code, .. } => *code,
-        RunOutcome::Stopped | RunOutcome::Completed => 0,
-        RunOutcome::Failed(_) => 1,
-        RunOutcome::Interrupted => 130,
-    }
+    outcome.exit_code()
 }
 
 /// Runs the stack until the coordinator reports `Finished`; returns how the run ended.

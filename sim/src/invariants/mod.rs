@@ -112,11 +112,15 @@ pub enum Invariant {
     /// A dependent restarted by a cascading file watch is restarted only while the dependency it
     /// follows, one it requires, is Ready (or Completed) again.
     CascadeAfterReady,
+    /// A dependent spawns only once its `started` dependency has run in this run (unless that
+    /// dependency ended for good or the edge's timeout passed), and is not held back for the
+    /// readiness of dependencies that only need to run.
+    StartedWaitsForTheProcess,
 }
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 20] = [
+    pub const ALL: [Invariant; 21] = [
         Invariant::DepsReadyBeforeSpawn,
         Invariant::PortExclusive,
         Invariant::PortNotOutsider,
@@ -137,6 +141,7 @@ impl Invariant {
         Invariant::DependentsFollowMoves,
         Invariant::WatchDebounced,
         Invariant::CascadeAfterReady,
+        Invariant::StartedWaitsForTheProcess,
     ];
 
     /// Its short name, as printed.
@@ -162,6 +167,7 @@ impl Invariant {
             Invariant::DependentsFollowMoves => "dependents_follow_moves",
             Invariant::WatchDebounced => "watch_debounced",
             Invariant::CascadeAfterReady => "cascade_after_ready",
+            Invariant::StartedWaitsForTheProcess => "started_waits_for_the_process",
         }
     }
 }

@@ -28,6 +28,8 @@ pub(super) struct Facts {
     pub fixed_port: Option<u16>,
     /// The debounce of its `watch` table, if it watches files.
     pub debounce_ms: Option<u64>,
+    /// Its `started` dependencies and each edge's timeout in ms.
+    pub started: Vec<(ServiceId, u64)>,
 }
 
 /// The checker's view of one service.
@@ -38,6 +40,10 @@ pub(super) struct View {
     pub generation: Generation,
     /// Spawned at least once in this run.
     pub spawned: bool,
+    /// A process of it ran (`Spawned` was reported) at least once in this run.
+    pub ran: bool,
+    /// When it last entered Waiting.
+    pub waiting_since: Option<Timestamp>,
     /// Reached Ready or Completed at least once.
     pub ever_ready: bool,
     /// The generation that last entered Ready.
@@ -56,6 +62,10 @@ pub(super) struct View {
     pub must_fail: bool,
     /// Stopped on request (`StopService`) and not restarted since.
     pub user_stopped: bool,
+    /// Stopped on request and not back to Waiting since: until then the coordinator holds its
+    /// waiting dependents back, whatever the kind of their edge (a restart or start request
+    /// ends `user_stopped` at once, this only once the service waits again).
+    pub stop_requested: bool,
     /// The last file change reported since its last restart for changed files.
     pub last_change: Option<Timestamp>,
 }
@@ -84,6 +94,8 @@ pub struct Checker {
     pub(super) dependents: Lists,
     /// Per service: its dependents through a required edge.
     pub(super) required_by: Lists,
+    /// The services with dependencies that are all `started` edges.
+    pub(super) started_only: Vec<ServiceId>,
     pub(super) views: Vec<View>,
     pub(super) max_parallel: usize,
     pub(super) live: ByProcess<Live>,
@@ -184,6 +196,12 @@ impl Checker {
                     _ => None,
                 },
                 debounce_ms: s.watch.as_ref().map(|w| duration_millis(w.debounce)),
+                started: s
+                    .depends_on
+                    .iter()
+                    .filter(|d| d.kind == DependencyKind::Started)
+                    .map(|d| (d.service, duration_millis(d.timeout)))
+                    .collect(),
             })
             .collect();
         let fixed_owners = ServiceId::enumerate(&facts)
@@ -211,6 +229,12 @@ impl Checker {
         let discovers = Lists::build(n, |id| deps(id, |k| k != DependencyKind::Soft));
         let dependents = Lists::build(n, |id| std::mem::take(&mut dependents[id]));
         let required_by = Lists::build(n, |id| std::mem::take(&mut required_by[id]));
+        let started_only = ServiceId::all(n)
+            .filter(|&id| {
+                let deps = &stack.services[id].depends_on;
+                !deps.is_empty() && deps.iter().all(|d| d.kind == DependencyKind::Started)
+            })
+            .collect();
         let c = &stack.coordination;
         let max_ms = |f: &dyn Fn(&coord_core::stack::Service) -> u64| {
             stack.services.iter().map(f).max().unwrap_or(0)
@@ -251,6 +275,8 @@ impl Checker {
                     state: ServiceState::Pending,
                     generation: 0,
                     spawned: false,
+                    ran: false,
+                    waiting_since: None,
                     ever_ready: false,
                     ready_gen: None,
                     successes: 0,
@@ -260,6 +286,7 @@ impl Checker {
                     last_exit: None,
                     must_fail: false,
                     user_stopped: false,
+                    stop_requested: false,
                     last_change: None,
                 };
                 n
@@ -269,6 +296,7 @@ impl Checker {
             discovers,
             dependents,
             required_by,
+            started_only,
             max_parallel: c.max_parallel_starts,
             live: ByProcess::new(n),
             pending_spawns: ByProcess::new(n),
@@ -377,6 +405,7 @@ impl Checker {
 
     fn on_input(&mut self, now: Timestamp, input: &Input) -> Result<(), Violation> {
         rules::dependents_follow_moves(self, now)?;
+        rules::started_not_held_for_readiness(self, now)?;
         match input {
             Input::Spawned {
                 service,
@@ -401,6 +430,7 @@ impl Checker {
                     },
                 );
                 self.views[*service].live += 1;
+                self.views[*service].ran = true;
             }
             Input::SpawnFailed {
                 service,
@@ -472,6 +502,7 @@ impl Checker {
                     && !view.state.is_final()
                 {
                     view.user_stopped = true;
+                    view.stop_requested = true;
                 }
             }
             Input::RestartService { service } => {
@@ -540,6 +571,7 @@ impl Checker {
                 env,
             } => {
                 rules::deps_ready_before_spawn(self, now, *service)?;
+                rules::started_deps_ran_before_spawn(self, now, *service)?;
                 rules::required_failure_cascades_at_spawn(self, now, *service)?;
                 if let Some(p) = port {
                     rules::port_exclusive(self, now, *service, *generation, *p)?;
@@ -650,6 +682,10 @@ impl Checker {
         view.state = t.to.clone();
         if t.to == ServiceState::Starting {
             self.starting += 1;
+        }
+        if t.to == ServiceState::Waiting {
+            self.views[id].waiting_since = Some(now);
+            self.views[id].stop_requested = false;
         }
         match (&t.to, was_settled, settled(&t.to)) {
             (_, true, false) => self.unsettled += 1,

@@ -97,6 +97,69 @@ pub(super) fn deps_ready_before_spawn(c: &Checker, now: Timestamp, s: ServiceId)
     Ok(())
 }
 
+/// A service spawns only once each of its `started` dependencies has run in this run, has ended
+/// for good (failed, skipped, stopped, not started), or the edge's timeout has passed since the
+/// service began waiting.
+pub(super) fn started_deps_ran_before_spawn(c: &Checker, now: Timestamp, s: ServiceId) -> Check {
+    for &(d, timeout_ms) in &c.facts[s].started {
+        let dep = &c.views[d];
+        let waited = c.views[s].waiting_since.map(|w| now.millis_since(w));
+        if dep.ran || dep.state.is_final() || waited.is_some_and(|w| w >= timeout_ms) {
+            continue;
+        }
+        return Err(c.violation(
+            Invariant::StartedWaitsForTheProcess,
+            now,
+            format!(
+                "{} spawned while its started dependency {} ({}) has not run yet, after waiting \
+                 {} ms of the edge's {timeout_ms} ms",
+                c.name(s),
+                c.name(d),
+                dep.state,
+                waited.unwrap_or(0)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// After each step (checked when the next input comes): a service whose dependencies are all
+/// `started` edges is not left waiting while each of them has a running process (of its current
+/// generation, not stopped on request) and a start slot is free: it does not wait for readiness.
+pub(super) fn started_not_held_for_readiness(c: &Checker, now: Timestamp) -> Check {
+    if c.started_only.is_empty() || c.run_is_ending() || c.starting >= c.max_parallel {
+        return Ok(());
+    }
+    let runs = |d: ServiceId| {
+        let view = &c.views[d];
+        !view.stop_requested && c.live.contains_key(&(d, view.generation))
+    };
+    for &s in &c.started_only {
+        let view = &c.views[s];
+        if view.state != ServiceState::Waiting || view.stop_requested {
+            continue;
+        }
+        if c.facts[s].started.iter().all(|&(d, _)| runs(d)) {
+            let deps: Vec<String> = c.facts[s]
+                .started
+                .iter()
+                .map(|&(d, _)| format!("{} {}", c.name(d), c.views[d].state))
+                .collect();
+            return Err(c.violation(
+                Invariant::StartedWaitsForTheProcess,
+                now,
+                format!(
+                    "{} still waits with a start slot free although every dependency it needs \
+                     only running runs ({})",
+                    c.name(s),
+                    deps.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A service whose required dependency failed before it was spawned never starts.
 pub(super) fn required_failure_cascades_at_spawn(
     c: &Checker,

@@ -10,10 +10,11 @@ pub mod procfile;
 pub(crate) mod toml_tree;
 pub(crate) mod yaml_tree;
 
+use super::diagnostics::Diagnostics;
 use super::encoding::decode;
 use super::syntax::reading_error;
 use super::tree::RawNode;
-use super::{ConfigError, ConfigErrors, ConfigWarning, Parsed, Stack};
+use super::{ConfigError, ConfigErrors, ConfigWarning, Parsed, Place, Sources, Stack};
 
 /// A stack file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,8 @@ pub struct Translation {
     /// `(service, description)`: what the file says a service is (process-compose's
     /// `description`), for comments.
     pub descriptions: Vec<(String, String)>,
+    /// The file(s) the tree was read from: its spans point into their combined text.
+    pub sources: Sources,
 }
 
 impl Stack {
@@ -122,7 +125,75 @@ impl Stack {
             root,
             notes,
             descriptions,
+            sources: Sources::single(file, text),
         })
+    }
+
+    /// Reads one stack file, or several process-compose files merged into one tree as
+    /// process-compose merges them (`-f a.yaml -f b.yaml`, an override file, `extends`: see
+    /// [`process_compose::merge`]). `files` are `(name, text)` in merge order (the first is the
+    /// base). Every error and note names the file its place is in. Several files must all be
+    /// process-compose (YAML) files: a coord.toml or a Procfile is one file.
+    pub fn read_trees(files: &[(&str, &str)]) -> Result<Translation, ConfigErrors> {
+        let [(file, text)] = files else {
+            return read_merged(files);
+        };
+        Stack::read_tree(file, text)
+    }
+
+    /// Validates a tree read by [`Stack::read_trees`] (or [`Stack::read_tree`]).
+    pub fn from_translation(translation: &Translation) -> Result<Parsed, ConfigErrors> {
+        let mut parsed = Stack::from_sources(&translation.sources, &translation.root)?;
+        if translation.format != Format::Toml {
+            // Procfile and process-compose commands are the shell's, as foreman and
+            // process-compose run them: `$VAR` is left to the shell.
+            parsed.places.env = parsed.places.env.without_interpolation();
+        }
+        Ok(parsed)
+    }
+
+    /// [`Stack::parse_file_bytes_with_notes`] for one or several files (see
+    /// [`Stack::read_trees`]): `files` are `(name, bytes)` in merge order.
+    pub fn parse_files_bytes_with_notes(
+        files: &[(&str, &[u8])],
+    ) -> Result<(Parsed, Vec<ConfigWarning>), ConfigErrors> {
+        let mut texts = Vec::new();
+        for (name, bytes) in files {
+            texts.push((*name, decode(name, bytes)?));
+        }
+        let translation = Stack::read_trees(&texts)?;
+        let parsed = Stack::from_translation(&translation)?;
+        Ok((parsed, translation.notes))
+    }
+
+    /// The file a process-compose file `extends` (its top-level `extends:`), with where that is
+    /// written (for a message about it: the file is missing, or the chain makes a cycle). The
+    /// path is as written: relative paths are relative to the directory of `file`. `None` for a
+    /// file without `extends` and for other formats.
+    pub fn extends_of(file: &str, text: &str) -> Result<Option<(String, Place)>, ConfigErrors> {
+        if !is_yaml_name(file) {
+            return Ok(None);
+        }
+        let yaml = yaml_tree::parse(file, text)?;
+        let Some(node) = yaml.get("extends") else {
+            return Ok(None);
+        };
+        let d = Diagnostics::new(file, text);
+        match node.scalar() {
+            Some(path) if !path.trim().is_empty() => {
+                Ok(Some((path.to_string(), d.place(node.span.start))))
+            }
+            _ if node.is_null() => Ok(None),
+            _ => {
+                let mut d = d;
+                d.error(
+                    node.span.clone(),
+                    "`extends` must name one file",
+                    "write the path of the file this one extends, such as `extends: process-compose.yaml`",
+                );
+                Err(d.into_errors())
+            }
+        }
     }
 
     /// Reads a stack file of any format: decodes the bytes (UTF-8), picks the format from the
@@ -137,16 +208,56 @@ impl Stack {
         file: &str,
         bytes: &[u8],
     ) -> Result<(Parsed, Vec<ConfigWarning>), ConfigErrors> {
-        let text = decode(file, bytes)?;
-        let translation = Stack::read_tree(file, text)?;
-        let mut parsed = Stack::from_tree(file, text, &translation.root)?;
-        if translation.format != Format::Toml {
-            // Procfile and process-compose commands are the shell's, as foreman and
-            // process-compose run them: `$VAR` is left to the shell.
-            parsed.places.env = parsed.places.env.without_interpolation();
-        }
-        Ok((parsed, translation.notes))
+        Stack::parse_files_bytes_with_notes(&[(file, bytes)])
     }
+}
+
+/// Whether a file name ends in `.yaml`/`.yml`.
+fn is_yaml_name(file: &str) -> bool {
+    file.ends_with(".yaml") || file.ends_with(".yml")
+}
+
+/// Several process-compose files merged into one tree, then translated.
+fn read_merged(files: &[(&str, &str)]) -> Result<Translation, ConfigErrors> {
+    for (file, text) in files {
+        let format = if is_yaml_name(file) {
+            Format::ProcessCompose
+        } else {
+            Format::detect(file, text).unwrap_or(Format::Toml)
+        };
+        if format != Format::ProcessCompose {
+            return Err(whole_file_error(
+                file,
+                format!(
+                    "{file} is a {}, which is one file: repeated -f is for process-compose files (merged as process-compose merges them)\n  help: pass one {} with -f, or only process-compose .yaml/.yml files",
+                    format.name(),
+                    format.name()
+                ),
+            ));
+        }
+    }
+    let sources = Sources::new(files);
+    let mut merged: Option<yaml_tree::YNode> = None;
+    let mut merge_notes = Vec::new();
+    for (i, (file, text)) in files.iter().enumerate() {
+        let mut yaml = yaml_tree::parse(file, text)?;
+        process_compose::merge::shift(&mut yaml, sources.files()[i].start);
+        merged = Some(match merged {
+            None => yaml,
+            Some(base) => process_compose::merge::merge_project(base, yaml, &mut merge_notes),
+        });
+    }
+    let Some(merged) = merged else {
+        return Err(whole_file_error("coord", "no stack file given".to_string()));
+    };
+    let translated = process_compose::translate(&sources, &merged, merge_notes)?;
+    Ok(Translation {
+        format: Format::ProcessCompose,
+        root: translated.root,
+        notes: translated.notes,
+        descriptions: translated.descriptions,
+        sources,
+    })
 }
 
 /// An error about the whole file (located at its start): `why` is "message\n  help: help".
@@ -243,6 +354,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["db", "api"]);
         let lines: Vec<usize> = notes.iter().map(|n| n.place.line).collect();
-        assert_eq!(lines, [4, 9], "{notes:?}");
+        // `process_started` maps onto `started` exactly: no note for it.
+        assert_eq!(lines, [4], "{notes:?}");
     }
 }

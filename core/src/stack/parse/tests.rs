@@ -111,6 +111,31 @@ depends_on = ["a", "b"]
 }
 
 #[test]
+fn started_is_a_dependency_kind_in_both_forms() {
+    let stack = ok(r#"
+[services.agent]
+command = "agent"
+[services.db]
+command = "db"
+[services.app]
+command = "app"
+depends_on = { agent = "started", db = { kind = "started", timeout = "7s" } }
+"#);
+    let deps: Vec<(usize, DependencyKind, Duration)> = stack.services[2]
+        .depends_on
+        .iter()
+        .map(|d| (d.service.index(), d.kind, d.timeout))
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            (0, DependencyKind::Started, secs(60)),
+            (1, DependencyKind::Started, secs(7)),
+        ]
+    );
+}
+
+#[test]
 fn port_forms() {
     let stack = ok(r#"
 [ports.ranges]

@@ -63,11 +63,7 @@ pub fn waits(
             continue;
         }
         if dep.kind != DependencyKind::Required {
-            let kind = if dep.kind == DependencyKind::Optional {
-                "optional"
-            } else {
-                "soft"
-            };
+            let kind = dep.kind.name();
             notes.service(
                 &service.name,
                 format!(

@@ -100,6 +100,7 @@ fn service_unit(
         DependencyKind::Required,
         DependencyKind::Optional,
         DependencyKind::Soft,
+        DependencyKind::Started,
     ]);
     let mut requires = deps(&[DependencyKind::Required]);
     if service.socket_activation && plan.ports[id].is_some() {
@@ -108,7 +109,11 @@ fn service_unit(
         after.push(socket);
     }
     unit.set_list("Unit", "Requires", &requires);
-    unit.set_list("Unit", "Wants", &deps(&[DependencyKind::Optional]));
+    unit.set_list(
+        "Unit",
+        "Wants",
+        &deps(&[DependencyKind::Optional, DependencyKind::Started]),
+    );
     unit.set_list("Unit", "After", &after);
     for dep in &service.depends_on {
         if plan.selected[dep.service] && dep.kind != DependencyKind::Required {

@@ -9,29 +9,34 @@
 //! - `command` runs through the file's `shell` (`bash -c` by default), as an argv
 //!   `[shell_command, shell_argument, command]`; `entrypoint` is the argv when there is no
 //!   `command` (process-compose prefers `command` when both are set);
-//! - `{{.NAME}}` template actions are rendered with `vars` (see [`template`]);
+//! - Go templates are rendered in the fields process-compose renders, with `vars` and
+//!   `PC_REPLICA_NUM` (see [`template`]); `is_template_disabled: true` turns that off;
 //! - `environment` (global, then the process's: the process wins) becomes `env`;
 //! - `depends_on` conditions: `process_healthy`, `process_log_ready` and
 //!   `process_completed_successfully` -> `required`; `process_completed` (any exit code) ->
 //!   `optional` on a task (the dependent starts once the task is done or has finally failed);
-//!   `process_started` -> `optional` (coord has no "started" wait: the dependent waits for
-//!   ready, a final failure or the timeout). A dependency of a `process_completed*` edge becomes
-//!   a `kind = "task"`;
+//!   `process_started` -> `started` (the dependent waits for the dependency's process to run,
+//!   not for its readiness). An entry without `condition` is `process_completed`, as
+//!   process-compose's code reads it (its documentation says `process_started`: a note says so).
+//!   A dependency of a `process_completed*` edge becomes a `kind = "task"`;
 //! - `readiness_probe` -> `ready`, `liveness_probe` -> `live` (exec, or http_get on the probe's
 //!   port, which becomes the service's fixed `port`), else `ready_log_line` -> `ready.log` (the
 //!   substring, regex-escaped);
 //! - `availability` -> `restart`; `shutdown.signal`/`command`/`timeout_seconds` ->
 //!   `stop_signal`/`stop_command`/`stop_grace`.
 
+pub(crate) mod merge;
+mod newer;
 mod probe;
 pub(crate) mod template;
 
 use super::yaml_tree::{self, YNode, YValue};
 use crate::stack::diagnostics::Diagnostics;
 use crate::stack::tree::{RawNode, Spanned};
-use crate::stack::{ConfigErrors, ConfigWarning};
+use crate::stack::{ConfigErrors, ConfigWarning, Sources};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use template::{Value, Vars};
 
 /// A process-compose file read into coord's shape, with what did not carry over exactly.
 pub(crate) struct Translated {
@@ -46,21 +51,34 @@ pub(crate) struct Translated {
 /// Reads a process-compose file; errors stop the load (exit 2), notes do not.
 pub(crate) fn parse(file: &str, text: &str) -> Result<Translated, ConfigErrors> {
     let yaml = yaml_tree::parse(file, text)?;
+    translate(&Sources::single(file, text), &yaml, Vec::new())
+}
+
+/// Translates a process-compose tree whose spans point into `sources` (one file, or several
+/// merged by [`merge`]); `merge_notes` are the merge's own notes, reported with the others.
+pub(crate) fn translate(
+    sources: &Sources,
+    yaml: &YNode,
+    merge_notes: Vec<merge::MergeNote>,
+) -> Result<Translated, ConfigErrors> {
     let mut t = Translator {
-        file: file.to_string(),
-        d: Diagnostics::new(file, text),
+        d: Diagnostics::over(sources),
         notes: Vec::new(),
         descriptions: Vec::new(),
         shell: vec!["bash".into(), "-c".into()],
         vars: BTreeMap::new(),
         environment: Vec::new(),
+        mute: false,
     };
-    let root = t.project(&yaml, text.len());
+    for (span, message, help) in merge_notes {
+        t.note(&span, message, help);
+    }
+    let root = t.project(yaml, sources.text().len());
     if !t.d.is_empty() {
         return Err(t.d.into_errors());
     }
     let mut notes = t.notes;
-    notes.sort_by_key(|n| (n.place.line, n.place.column));
+    notes.sort_by_key(|n| (n.place.file, n.place.line, n.place.column));
     Ok(Translated {
         root,
         notes,
@@ -84,22 +102,29 @@ pub(crate) fn string_entry(
 
 /// The translation state: errors, notes and the file-wide settings.
 pub(crate) struct Translator<'t> {
-    file: String,
     d: Diagnostics<'t>,
     notes: Vec<ConfigWarning>,
     descriptions: Vec<(String, String)>,
     /// `[shell_command, shell_argument]`.
     shell: Vec<String>,
     /// The file's `vars`.
-    vars: BTreeMap<String, String>,
+    vars: Vars,
     /// The file's `environment`, `K=V` split.
     environment: Vec<(Spanned<String>, Spanned<String>)>,
+    /// Set while the replicas after the first are translated: their errors and notes are the
+    /// first one's.
+    mute: bool,
 }
+
+/// What a process's templates are rendered with; `None` when it sets `is_template_disabled`.
+pub(crate) type Data = Option<Vars>;
 
 /// One `depends_on` edge as written.
 struct Edge {
     dependency: Spanned<String>,
     condition: Spanned<String>,
+    /// Written without `condition` (the note about it is given already).
+    defaulted: bool,
 }
 
 /// A process of the file, after the first pass.
@@ -119,7 +144,9 @@ impl<'t> Translator<'t> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.d.error(span.clone(), message, help);
+        if !self.mute {
+            self.d.error(span.clone(), message, help);
+        }
     }
 
     /// Records a note: a field translated approximately or dropped.
@@ -129,9 +156,12 @@ impl<'t> Translator<'t> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
+        if self.mute {
+            return;
+        }
         let place = self.d.place(span.start);
         self.notes.push(ConfigWarning {
-            file: self.file.clone(),
+            file: self.d.file_name(place.file).to_string(),
             place,
             message: message.into(),
             help: help.into(),
@@ -153,21 +183,68 @@ impl<'t> Translator<'t> {
         }
     }
 
-    /// A scalar rendered with `vars`.
-    pub(crate) fn rendered(
-        &mut self,
-        node: &YNode,
-        what: &str,
-        vars: &BTreeMap<String, String>,
-    ) -> Option<String> {
+    /// A scalar of a field process-compose renders as a Go template, rendered with `data`.
+    pub(crate) fn rendered(&mut self, node: &YNode, what: &str, data: &Data) -> Option<String> {
         let text = self.text(node, what)?;
-        match template::render(&text, vars) {
-            Ok(s) => Some(s),
-            Err((message, help)) => {
-                self.error(&node.span, message, help);
+        self.render_at(&node.span, &text, data)
+    }
+
+    /// `text` (the value of the node at `span`) rendered with `data`; errors and keys without a
+    /// value are located at their action in the file.
+    pub(crate) fn render_at(
+        &mut self,
+        span: &Range<usize>,
+        text: &str,
+        data: &Data,
+    ) -> Option<String> {
+        let Some(vars) = data else {
+            return Some(text.to_string());
+        };
+        match template::render(text, vars) {
+            Ok(rendered) => {
+                for (at, name) in rendered.no_value {
+                    let place = self.locate(span, text, at);
+                    self.note(&place, format!("`.{name}` is not in `vars`: process-compose renders `{}` there, and so does coord", template::NO_VALUE), format!("add `{name}: VALUE` under `vars:` (of the process or of the file)"));
+                }
+                Some(rendered.text)
+            }
+            Err(e) => {
+                let place = self.locate(span, text, e.at);
+                self.error(&place, e.message, e.help);
                 None
             }
         }
+    }
+
+    /// Where the template action at byte `at` of `text` (the value of the node at `span`) is in
+    /// the file: the same occurrence of the action's text in the node's source, else the node.
+    fn locate(&self, span: &Range<usize>, text: &str, at: usize) -> Range<usize> {
+        let piece = &text[at..];
+        let end = piece.find("}}").map_or(piece.len(), |e| e + 2);
+        let needle = &piece[..end];
+        let nth = text[..at].matches(needle).count();
+        self.d
+            .source(span.clone())
+            .and_then(|source| source.match_indices(needle).nth(nth))
+            .map_or(span.clone(), |(i, _)| {
+                span.start + i..span.start + i + needle.len()
+            })
+    }
+
+    /// A scalar of a field process-compose does not render: kept as written, with a note when
+    /// it looks like a template.
+    pub(crate) fn literal(&mut self, node: &YNode, what: &str) -> Option<String> {
+        let text = self.text(node, what)?;
+        if text.contains("{{") {
+            self.note(
+                &node.span,
+                format!(
+                    "process-compose does not render templates in {what}: `{{{{` is kept as written"
+                ),
+                "write the value itself if a template was meant",
+            );
+        }
+        Some(text)
     }
 
     /// A whole number, or an error.
@@ -224,12 +301,19 @@ impl<'t> Translator<'t> {
                 "version" | "is_strict" => {}
                 "shell" => self.shell_config(v),
                 "vars" => self.vars = self.var_map(v),
-                "environment" => self.environment = self.env_list(v),
+                "environment" => {
+                    self.environment = self.env_list(v);
+                    if let Some((_, value)) = self.environment.iter().find(|(_, v)| v.get_ref().contains("{{")) {
+                        let at = value.span();
+                        self.note(&at, "process-compose does not render templates in the file's `environment`: `{{` is kept as written", "move the variable under the process's own `environment:`, which is rendered");
+                    }
+                }
                 "log_location" | "log_level" | "log_length" | "log_configuration" | "log_format" => self.note(&span, format!("`{}` is dropped: coord keeps its own logs", k.get_ref()), "read them with `coord events --logs` (or `coord events NAME --logs`)"),
                 "is_tui_disabled" => self.note(&span, "`is_tui_disabled` is dropped: coord has no TUI", "coord prints services' output with a name prefix"),
                 "disable_env_expansion" => self.note(&span, "`disable_env_expansion` is dropped: commands run through the shell, which expands `$VAR` itself", "quote the `$` for the shell (`\\$VAR`) where it must stay literal"),
                 "ordered_shutdown" => self.note(&span, "`ordered_shutdown` is always on in coord", "coord stops services in reverse dependency order"),
-                "extends" => self.note(&span, "`extends` is not followed: coord reads one file", "copy the extended file's processes into this file (or import both and merge the coord.toml files)"),
+                // Followed before the translation: the extended file is merged under this one.
+                "extends" => {}
                 "env_cmds" => self.note(&span, "`env_cmds` is dropped: coord does not run commands to compute variables", "write the values under `environment:`"),
                 name if name.starts_with("x-") => {}
                 name => self.note(&span, format!("unknown top-level key `{name}` is ignored"), "check its spelling against process-compose's schema"),
@@ -315,22 +399,33 @@ impl<'t> Translator<'t> {
         }
     }
 
-    fn var_map(&mut self, node: &YNode) -> BTreeMap<String, String> {
+    /// `vars`, typed as process-compose's YAML reader types them (a null var is left out: Go
+    /// prints it as `<no value>`, like a missing one).
+    fn var_map(&mut self, node: &YNode) -> Vars {
         let mut vars = BTreeMap::new();
         for (k, v) in self.mapping(node, "`vars`") {
-            match v.scalar() {
-                Some(t) => {
-                    vars.insert(k.get_ref().clone(), t.to_string());
+            let value = if let Some(b) = v.as_bool() {
+                Value::Bool(b)
+            } else if let (YValue::Scalar { text, plain: true }, Some(n)) = (&v.value, v.as_int()) {
+                // A plain number (not `+1` or `007`, which Go reads differently).
+                if n.to_string() == *text {
+                    Value::Int(n)
+                } else {
+                    Value::Text(text.clone())
                 }
-                None if v.is_null() => {
-                    vars.insert(k.get_ref().clone(), String::new());
-                }
-                None => self.error(
+            } else if let Some(t) = v.scalar() {
+                Value::Text(t.to_string())
+            } else if v.is_null() {
+                continue;
+            } else {
+                self.error(
                     &v.span,
                     format!("the variable `{}` must be a single value", k.get_ref()),
                     "coord renders `{{.NAME}}` with text, numbers and booleans",
-                ),
-            }
+                );
+                continue;
+            };
+            vars.insert(k.get_ref().clone(), value);
         }
         vars
     }
@@ -461,14 +556,18 @@ impl<'t> Translator<'t> {
         };
         let mut edges = Vec::new();
         for (dep, spec) in self.mapping(deps, "`depends_on`") {
+            let defaulted = spec.get("condition").is_none();
             let condition = match spec.get("condition") {
                 Some(c) => match self.text(c, "`condition`") {
                     Some(text) => Spanned::new(c.span.clone(), text),
                     None => continue,
                 },
                 None => {
-                    self.note(&dep.span(), format!("`{}` has no `condition`: read as `process_started`", dep.get_ref()), "process-compose's code defaults to process_started (its Go types name it the default) while examples in its documentation always spell the condition out: write the condition you mean");
-                    Spanned::new(dep.span(), "process_started".to_string())
+                    // process-compose's condition is an enum whose zero value is
+                    // process_completed: that is what an entry without `condition` waits for.
+                    let name = dep.get_ref();
+                    self.note(&dep.span(), format!("`{name}` has no `condition`: process-compose's code reads it as process_completed (wait until `{name}` exits, with any exit code) while its documentation names process_started the default; coord follows the code and runs `{name}` as a task"), "write the condition you mean, such as `condition: process_healthy`");
+                    Spanned::new(dep.span(), "process_completed".to_string())
                 }
             };
             for (k, _) in spec.entries() {
@@ -483,6 +582,7 @@ impl<'t> Translator<'t> {
             edges.push(Edge {
                 dependency: dep.clone(),
                 condition,
+                defaulted,
             });
         }
         edges
@@ -505,28 +605,63 @@ fn replica_name(name: &str, index: usize, count: usize) -> String {
 }
 
 impl Translator<'_> {
-    /// The service(s) of one process.
+    /// The service(s) of one process: one per replica, each rendered with its own
+    /// `PC_REPLICA_NUM` (the errors and notes are the first replica's).
     fn process(&mut self, p: &Process<'_>, facts: &Facts<'_>) -> Vec<(Spanned<String>, RawNode)> {
-        let name = p.name.get_ref().as_str();
-        let body = p.node;
-        let is_task = facts.tasks.contains(name);
+        let mut services = Vec::new();
+        let mut shared_port = false;
+        for index in 0..p.replicas {
+            self.mute = index > 0;
+            let (service, has_port) = self.replica(p, facts, index);
+            shared_port = has_port;
+            services.push(service);
+        }
+        self.mute = false;
+        if p.replicas > 1 && shared_port {
+            let name = p.name.get_ref();
+            self.note(&p.name.span(), format!("the {} replicas of `{name}` share one probe port", p.replicas), "give each replica its own port (for example from PC_REPLICA_NUM) and probe it, or run one replica");
+        }
+        services
+    }
+
+    /// What a process's templates are rendered with: the file's `vars`, the process's, and
+    /// `PC_REPLICA_NUM`; nothing when the process sets `is_template_disabled: true`.
+    fn data(&mut self, body: &YNode, index: usize) -> Data {
         let mut vars = self.vars.clone();
         if let Some(v) = body.get("vars") {
             vars.extend(self.var_map(v));
         }
-        let mut common: Vec<(Spanned<String>, RawNode)> = Vec::new();
+        vars.insert("PC_REPLICA_NUM".into(), Value::Int(index as i64));
+        let disabled = body
+            .get("is_template_disabled")
+            .is_some_and(|v| self.bool(v, "`is_template_disabled`") == Some(true));
+        (!disabled).then_some(vars)
+    }
+
+    /// The service of replica `index` of a process, and whether it has a probe port.
+    fn replica(
+        &mut self,
+        p: &Process<'_>,
+        facts: &Facts<'_>,
+        index: usize,
+    ) -> ((Spanned<String>, RawNode), bool) {
+        let name = p.name.get_ref().as_str();
+        let body = p.node;
+        let is_task = facts.tasks.contains(name);
+        let data = self.data(body, index);
+        let mut table: Vec<(Spanned<String>, RawNode)> = Vec::new();
         let span = p.name.span();
         if is_task {
-            common.push(string_entry(&span, "kind", "task".into()));
+            table.push(string_entry(&span, "kind", "task".into()));
         }
         if p.disabled {
             let at = body
                 .get("disabled")
                 .map_or(span.clone(), |d| d.span.clone());
-            common.push((key(&at, "autostart"), RawNode::bool(at.clone(), false)));
+            table.push((key(&at, "autostart"), RawNode::bool(at.clone(), false)));
         }
-        if let Some(command) = self.command(p, &vars) {
-            common.push(command);
+        if let Some(command) = self.command(p, &data) {
+            table.push(command);
         }
         let mut port: Option<(Range<usize>, i64)> = None;
         let mut ready = None;
@@ -535,20 +670,29 @@ impl Translator<'_> {
         let mut stop = Vec::new();
         let mut working_dir = None;
         let mut env_file = None;
+        // process-compose renders a process's own `environment`, not the file's.
         let mut env: Vec<(Spanned<String>, Spanned<String>)> = self.environment.clone();
         for (k, v) in body.entries() {
             let ks = k.span();
             match k.get_ref().as_str() {
-                "command" | "entrypoint" | "depends_on" | "disabled" | "replicas" | "vars" => {}
+                "command"
+                | "entrypoint"
+                | "depends_on"
+                | "disabled"
+                | "replicas"
+                | "vars"
+                | "is_template_disabled" => {}
                 "working_dir" => {
                     working_dir = self
-                        .rendered(v, "`working_dir`", &vars)
+                        .rendered(v, "`working_dir`", &data)
                         .map(|w| (v.span.clone(), w))
                 }
                 "environment" => {
                     for (name, value) in self.env_list(v) {
-                        let rendered = template::render(value.get_ref(), &vars)
-                            .unwrap_or_else(|_| value.get_ref().clone());
+                        let Some(rendered) = self.render_at(&value.span(), value.get_ref(), &data)
+                        else {
+                            continue;
+                        };
                         env.retain(|(n, _)| n.get_ref() != name.get_ref());
                         env.push((name, Spanned::new(value.span(), rendered)));
                     }
@@ -557,7 +701,7 @@ impl Translator<'_> {
                     if is_task {
                         self.note(&ks, format!("`readiness_probe` of `{name}` is dropped: it is a task (a dependent waits for it to complete)"), "a task is done when it exits; drop the probe, or depend on it with process_healthy instead");
                     } else {
-                        ready = self.probe(v, &vars, &mut port, "ready");
+                        ready = self.probe(v, &data, &mut port, "ready");
                     }
                 }
                 "liveness_probe" => {
@@ -568,12 +712,12 @@ impl Translator<'_> {
                             "a task runs once; nothing keeps it alive",
                         );
                     } else {
-                        live = self.probe(v, &vars, &mut port, "live");
+                        live = self.probe(v, &data, &mut port, "live");
                     }
                 }
                 "ready_log_line" => {}
                 "availability" => restart = self.availability(v, is_task, name),
-                "shutdown" => stop = self.shutdown(v, &vars),
+                "shutdown" => stop = self.shutdown(v),
                 "namespace" => self.note(
                     &ks,
                     "`namespace` is dropped: coord has one namespace per stack",
@@ -620,6 +764,7 @@ impl Translator<'_> {
                     "set `readiness_timeout` in the coord.toml if the start needs a budget",
                 ),
                 "env_file" => env_file = self.env_file(v),
+                other if newer::process_key(self, k, v, other) => {}
                 other if other.starts_with("x-") => {}
                 other => self.note(
                     &ks,
@@ -630,7 +775,7 @@ impl Translator<'_> {
         }
         if ready.is_none() && !is_task {
             if let Some(line) = body.get("ready_log_line")
-                && let Some(text) = self.rendered(line, "`ready_log_line`", &vars)
+                && let Some(text) = self.literal(line, "`ready_log_line`")
             {
                 ready = Some(RawNode::table(
                     line.span.clone(),
@@ -641,10 +786,10 @@ impl Translator<'_> {
             self.note(&line.span, format!("`ready_log_line` of `{name}` is dropped: coord's readiness is one check and the readiness_probe (or the task's exit) is used"), "keep the check dependents need: the probe, or the log line (remove the readiness_probe)");
         }
         if let Some((dir_span, dir)) = working_dir {
-            common.push(string_entry(&dir_span, "working_dir", dir));
+            table.push(string_entry(&dir_span, "working_dir", dir));
         }
         if let Some(files) = env_file {
-            common.push((key(&files.span, "env_file"), files));
+            table.push((key(&files.span, "env_file"), files));
         }
         // The probe's port is the service's port: coord sets PORT itself then.
         if let Some((port_span, number)) = &port {
@@ -656,62 +801,50 @@ impl Translator<'_> {
                 self.note(port_span, "`PORT` in `environment` is dropped: the probe's port becomes the service's port, and coord sets PORT to it", "nothing to do");
             }
         }
-        let restart_entry = restart.map(|r| (key(&span, "restart"), r));
-        let deps = self.depends_on(p, facts);
-        let mut services = Vec::new();
-        for index in 0..p.replicas {
-            let mut table = common.clone();
-            let mut env_entries: Vec<(Spanned<String>, RawNode)> = env
-                .iter()
-                .map(|(n, v)| (n.clone(), RawNode::string(v.span(), v.get_ref().clone())))
-                .collect();
-            if p.replicas > 1 {
-                env_entries.push(string_entry(&span, "PC_REPLICA_NUM", index.to_string()));
-            }
-            if !env_entries.is_empty() {
-                table.push((key(&span, "env"), RawNode::table(span.clone(), env_entries)));
-            }
-            if let Some((port_span, number)) = &port {
-                table.push((
-                    key(port_span, "port"),
-                    RawNode::integer(port_span.clone(), *number),
-                ));
-            }
-            if let Some(deps) = &deps {
-                table.push(deps.clone());
-            }
-            if let Some(r) = &ready {
-                table.push((key(&r.span, "ready"), r.clone()));
-            }
-            if let Some(l) = &live {
-                table.push((key(&l.span, "live"), l.clone()));
-            }
-            if let Some(r) = &restart_entry {
-                table.push(r.clone());
-            }
-            table.extend(stop.iter().cloned());
-            let service_name = replica_name(name, index, p.replicas);
-            if let Some(text) = body.get("description").and_then(YNode::scalar) {
-                self.descriptions
-                    .push((service_name.clone(), text.to_string()));
-            }
-            services.push((
-                Spanned::new(span.clone(), service_name),
-                RawNode::table(body.span.clone(), table),
+        let mut env_entries: Vec<(Spanned<String>, RawNode)> = env
+            .iter()
+            .map(|(n, v)| (n.clone(), RawNode::string(v.span(), v.get_ref().clone())))
+            .collect();
+        if p.replicas > 1 {
+            env_entries.push(string_entry(&span, "PC_REPLICA_NUM", index.to_string()));
+        }
+        if !env_entries.is_empty() {
+            table.push((key(&span, "env"), RawNode::table(span.clone(), env_entries)));
+        }
+        if let Some((port_span, number)) = &port {
+            table.push((
+                key(port_span, "port"),
+                RawNode::integer(port_span.clone(), *number),
             ));
         }
-        if p.replicas > 1 && port.is_some() {
-            self.note(&span, format!("the {} replicas of `{name}` share one probe port", p.replicas), "give each replica its own port (for example from PC_REPLICA_NUM) and probe it, or run one replica");
+        if let Some(deps) = self.depends_on(p, facts) {
+            table.push(deps);
         }
-        services
+        if let Some(r) = ready {
+            table.push((key(&r.span, "ready"), r));
+        }
+        if let Some(l) = live {
+            table.push((key(&l.span, "live"), l));
+        }
+        if let Some(r) = restart {
+            table.push((key(&span, "restart"), r));
+        }
+        table.extend(stop);
+        let service_name = replica_name(name, index, p.replicas);
+        if let Some(d) = body.get("description")
+            && let Some(text) = self.rendered(d, "`description`", &data)
+        {
+            self.descriptions.push((service_name.clone(), text));
+        }
+        let service = (
+            Spanned::new(span.clone(), service_name),
+            RawNode::table(body.span.clone(), table),
+        );
+        (service, port.is_some())
     }
 
     /// `command` (through the shell) or `entrypoint` (an argv).
-    fn command(
-        &mut self,
-        p: &Process<'_>,
-        vars: &BTreeMap<String, String>,
-    ) -> Option<(Spanned<String>, RawNode)> {
+    fn command(&mut self, p: &Process<'_>, data: &Data) -> Option<(Spanned<String>, RawNode)> {
         let body = p.node;
         let command = body.get("command").filter(|c| !c.is_null());
         let entrypoint = body.get("entrypoint").filter(|c| !c.is_null());
@@ -719,7 +852,7 @@ impl Translator<'_> {
             self.note(&e.span, "`entrypoint` is dropped: `command` is set too, and process-compose uses `command` then", "remove one of them");
         }
         if let Some(c) = command {
-            let text = self.rendered(c, "`command`", vars)?;
+            let text = self.rendered(c, "`command`", data)?;
             let mut argv: Vec<RawNode> = self
                 .shell
                 .iter()
@@ -744,7 +877,7 @@ impl Translator<'_> {
             for item in items {
                 argv.push(RawNode::string(
                     item.span.clone(),
-                    self.rendered(item, "an `entrypoint` item", vars)?,
+                    self.literal(item, "`entrypoint`")?,
                 ));
             }
             return Some((
@@ -779,13 +912,12 @@ impl Translator<'_> {
                     "required"
                 }
                 "process_completed" => {
-                    self.note(&cs, format!("`process_completed` on `{dep}`: coord runs it as a task and starts `{}` once it exited 0 or finally failed (after startup_retry_count retries)", p.name.get_ref()), "use process_completed_successfully if a failed run must stop the dependent");
+                    if !e.defaulted {
+                        self.note(&cs, format!("`process_completed` on `{dep}`: coord runs it as a task and starts `{}` once it exited 0 or finally failed (after startup_retry_count retries)", p.name.get_ref()), "use process_completed_successfully if a failed run must stop the dependent");
+                    }
                     "optional"
                 }
-                "process_started" => {
-                    self.note(&cs, format!("`process_started` on `{dep}`: coord has no \"started\" wait; `{}` waits for `{dep}` to be ready, to fail for good, or the dependency timeout", p.name.get_ref()), "use process_healthy with a readiness_probe if the dependent needs the dependency up");
-                    "optional"
-                }
+                "process_started" => "started",
                 other => {
                     self.error(&cs, format!("unknown dependency condition `{other}`"), "process-compose's conditions are process_started, process_healthy, process_log_ready, process_completed and process_completed_successfully");
                     continue;

@@ -1,10 +1,9 @@
 //! The process-level blocks with timing fields: `readiness_probe` / `liveness_probe` (process-
 //! compose's `health.Probe`), `availability` (its restart policy) and `shutdown`.
 
-use super::{Translator, key, string_entry};
+use super::{Data, Translator, key, string_entry};
 use crate::stack::formats::yaml_tree::YNode;
 use crate::stack::tree::{RawNode, Spanned};
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 type Entry = (Spanned<String>, RawNode);
@@ -19,7 +18,7 @@ impl Translator<'_> {
     pub(super) fn probe(
         &mut self,
         node: &YNode,
-        vars: &BTreeMap<String, String>,
+        data: &Data,
         port: &mut Option<(Range<usize>, i64)>,
         which: &str,
     ) -> Option<RawNode> {
@@ -29,8 +28,16 @@ impl Translator<'_> {
         for (k, v) in node.entries() {
             let ks = k.span();
             match k.get_ref().as_str() {
-                "exec" => check = self.exec_check(v, vars),
-                "http_get" => check = self.http_check(v, vars, port),
+                "exec" => check = self.exec_check(v, data),
+                "http_get" => {
+                    // process-compose renders http_get's fields only when there is no exec.
+                    let data = if node.get("exec").is_some() {
+                        &None
+                    } else {
+                        data
+                    };
+                    check = self.http_check(v, data, port)
+                }
                 "initial_delay_seconds" => {
                     if self
                         .int(v, "`initial_delay_seconds`")
@@ -78,7 +85,7 @@ impl Translator<'_> {
         Some(RawNode::table(span, entries))
     }
 
-    fn exec_check(&mut self, node: &YNode, vars: &BTreeMap<String, String>) -> Option<Entry> {
+    fn exec_check(&mut self, node: &YNode, data: &Data) -> Option<Entry> {
         let command = node.get("command").or_else(|| {
             self.error(
                 &node.span,
@@ -87,9 +94,9 @@ impl Translator<'_> {
             );
             None
         })?;
-        let mut text = self.rendered(command, "the probe's `command`", vars)?;
+        let mut text = self.rendered(command, "the probe's `command`", data)?;
         if let Some(dir) = node.get("working_dir") {
-            let dir = self.rendered(dir, "the probe's `working_dir`", vars)?;
+            let dir = self.literal(dir, "the probe's `working_dir`")?;
             text = format!("cd '{}' && {text}", dir.replace('\'', "'\\''"));
         }
         if self.shell_is_not_sh() {
@@ -113,7 +120,7 @@ impl Translator<'_> {
     fn http_check(
         &mut self,
         node: &YNode,
-        vars: &BTreeMap<String, String>,
+        data: &Data,
         port: &mut Option<(Range<usize>, i64)>,
     ) -> Option<Entry> {
         let mut path = "/".to_string();
@@ -121,22 +128,22 @@ impl Translator<'_> {
         for (k, v) in node.entries() {
             let ks = k.span();
             match k.get_ref().as_str() {
-                "path" => path = self.rendered(v, "`path`", vars)?,
+                "path" => path = self.rendered(v, "`path`", data)?,
                 "port" | "num_port" => {
-                    let text = self.rendered(v, "`port`", vars)?;
+                    let text = self.rendered(v, "`port`", data)?;
                     match text.trim().parse::<i64>() {
                         Ok(n) => number = Some((v.span.clone(), n)),
                         Err(_) => self.error(&v.span, format!("the probe's port `{text}` is not a number"), "write the port number, such as `port: 8080`"),
                     }
                 }
                 "host" => {
-                    let host = self.rendered(v, "`host`", vars)?;
+                    let host = self.rendered(v, "`host`", data)?;
                     if !matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1" | "0.0.0.0" | "") {
                         self.note(&v.span, format!("the probe's host `{host}` is dropped: coord probes the service on 127.0.0.1 / ::1"), "probe a remote host with an exec probe (`curl -fsS http://HOST:PORT/PATH`)");
                     }
                 }
                 "scheme" => {
-                    let scheme = self.rendered(v, "`scheme`", vars)?;
+                    let scheme = self.rendered(v, "`scheme`", data)?;
                     if scheme != "http" {
                         self.note(&v.span, format!("scheme `{scheme}` is probed as plain http by coord"), "use an exec probe (`curl -fsSk https://...`) for https");
                     }
@@ -237,7 +244,7 @@ impl Translator<'_> {
 
     /// `shutdown` -> `stop_signal` or `stop_command` (process-compose runs the command instead of
     /// sending the signal, as coord does), `stop_grace`.
-    pub(super) fn shutdown(&mut self, node: &YNode, vars: &BTreeMap<String, String>) -> Vec<Entry> {
+    pub(super) fn shutdown(&mut self, node: &YNode) -> Vec<Entry> {
         let mut out = Vec::new();
         for (k, v) in node.entries() {
             let ks = k.span();
@@ -255,7 +262,7 @@ impl Translator<'_> {
                     }
                 }
                 "command" => {
-                    if let Some(command) = self.rendered(v, "`shutdown.command`", vars) {
+                    if let Some(command) = self.literal(v, "`shutdown.command`") {
                         if self.shell_is_not_sh() {
                             self.note(&v.span, "`shutdown.command` runs through `sh -c` in coord, not the file's shell", "write it for sh, or wrap it: `bash -c '...'`");
                         }
@@ -267,6 +274,7 @@ impl Translator<'_> {
                         self.note(&ks, "`parent_only` is dropped: coord signals the whole process group", "make the children exit with their parent");
                     }
                 }
+                "send_keys" => self.note(&ks, "`send_keys` is dropped: coord runs services without a terminal to type into", "stop the service with its signal or a `shutdown.command`"),
                 other if other.starts_with("x-") => {}
                 other => self.note(&ks, format!("unknown shutdown key `{other}` is ignored"), "process-compose's shutdown takes signal, timeout_seconds, command, parent_only"),
             }
