@@ -251,11 +251,9 @@ mod tests {
         plan.process_gone();
         assert!(plan.no_process_left());
         assert_eq!(plan.take_doomed(), None);
-        plan.doom_later([ServiceId::from_index(3), ServiceId::from_index(1)]);
-        assert_eq!(
-            plan.take_doomed(),
-            Some(vec![ServiceId::from_index(3), ServiceId::from_index(1)])
-        );
+        let (s3, s1) = (ServiceId::from_index(3), ServiceId::from_index(1));
+        plan.doom_later([s3, s1]);
+        assert_eq!(plan.take_doomed(), Some(vec![s3, s1]));
         assert_eq!(plan.take_doomed(), None, "taken once");
     }
 
