@@ -70,7 +70,7 @@ impl Driver {
                     return;
                 }
                 ProbeCheck::Tcp => match port {
-                    Some(port) => Box::pin(probe::tcp::probe(pgid, port)),
+                    Some(port) => Box::pin(probe::tcp::probe(pgid, port, timeout)),
                     None => Box::pin(async move { no_port() }),
                 },
                 ProbeCheck::Http { path, .. } => {
@@ -80,7 +80,7 @@ impl Driver {
                     };
                     match port {
                         Some(port) => Box::pin(async move {
-                            probe::http::probe(pgid, port, &path, body.as_deref()).await
+                            probe::http::probe(pgid, port, &path, body.as_deref(), timeout).await
                         }),
                         None => Box::pin(async move { no_port() }),
                     }
@@ -103,9 +103,9 @@ impl Driver {
                     return;
                 }
             };
-        let timed = probe::with_timeout(timeout, task);
+        // tcp and http time their exchange themselves, not the attribution that follows it.
         self.executor
-            .spawn(report(events, (service, generation, purpose, seq), timed))
+            .spawn(report(events, (service, generation, purpose, seq), task))
             .detach();
     }
 }

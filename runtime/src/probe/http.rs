@@ -1,26 +1,38 @@
 //! The http probe: `GET path` on 127.0.0.1:port, else on [::1]:port; a 200-399 status passes, and the body must
 //! match the optional regex. The response is parsed with httparse.
 
-use super::attribute_listener;
+use super::{attribute_listener, within};
 use coord_core::ProbeOutcome;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use regex::Regex;
+use std::time::Duration;
 
 /// Largest response read (headers and body).
 const MAX_RESPONSE: usize = 1 << 20;
 
-/// `GET path` on the first loopback of `port` that accepts a connection (not to itself),
-/// attributed to process group `pgid`.
-pub async fn probe(pgid: u32, port: u16, path: &str, body: Option<&Regex>) -> ProbeOutcome {
-    let (mut stream, addr) = match super::tcp::connect(port).await {
-        Ok(s) => s,
-        Err(why) => return ProbeOutcome::Failure(why),
-    };
+/// `GET path` on the first loopback of `port` that accepts a connection (not to itself), within
+/// `timeout`, then attributed to process group `pgid` (outside the timeout).
+pub async fn probe(
+    pgid: u32,
+    port: u16,
+    path: &str,
+    body: Option<&Regex>,
+    timeout: Duration,
+) -> ProbeOutcome {
+    match within(timeout, get(port, path, body)).await {
+        Ok(()) => attribute_listener(pgid, port).await,
+        Err(why) => ProbeOutcome::Failure(why),
+    }
+}
+
+/// The exchange: `GET path` and the judged response. Ok: a passing answer from someone.
+async fn get(port: u16, path: &str, body: Option<&Regex>) -> Result<(), String> {
+    let (mut stream, addr) = super::tcp::connect(port).await?;
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: coord\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     if let Err(e) = stream.write_all(request.as_bytes()).await {
-        return ProbeOutcome::Failure(format!("sending GET {path}: {e}"));
+        return Err(format!("sending GET {path}: {e}"));
     }
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
@@ -40,13 +52,11 @@ pub async fn probe(pgid: u32, port: u16, path: &str, body: Option<&Regex>) -> Pr
         }
     };
     drop(stream);
-    match verdict {
-        Some(Ok(())) => attribute_listener(pgid, port).await,
-        Some(Err(reason)) => ProbeOutcome::Failure(reason),
-        None => ProbeOutcome::Failure(format!(
+    verdict.unwrap_or_else(|| {
+        Err(format!(
             "GET {path}: the connection closed before a complete HTTP response"
-        )),
-    }
+        ))
+    })
 }
 
 /// Judges the response read so far. `None`: need more bytes (or, at end of input, no valid
@@ -103,6 +113,9 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::TcpListener;
+
+    /// A probe timeout no exchange on loopback comes near, however loaded the machine.
+    const GENEROUS: Duration = Duration::from_secs(60);
 
     #[test]
     fn statuses_and_bodies_are_judged() {
@@ -161,12 +174,32 @@ mod tests {
         ]);
         let re = Regex::new("ready").unwrap();
         assert!(matches!(
-            smol::block_on(probe(group, port, "/health", Some(&re))),
+            smol::block_on(probe(group, port, "/health", Some(&re), GENEROUS)),
             ProbeOutcome::Failure(r) if r.contains("503")
         ));
         assert_eq!(
-            smol::block_on(probe(group, port, "/health", Some(&re))),
+            smol::block_on(probe(group, port, "/health", Some(&re), GENEROUS)),
             ProbeOutcome::Success
         );
+    }
+
+    #[test]
+    fn a_server_that_never_answers_times_the_exchange_out() {
+        // Accepted (by the kernel's backlog) but never read nor answered.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let group = rustix::process::getpgrp().as_raw_nonzero().get() as u32;
+        let outcome = smol::block_on(probe(
+            group,
+            port,
+            "/health",
+            None,
+            Duration::from_millis(50),
+        ));
+        assert_eq!(
+            outcome,
+            ProbeOutcome::Failure("probe timed out after 50ms".into())
+        );
+        drop(listener);
     }
 }

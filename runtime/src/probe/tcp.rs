@@ -2,9 +2,10 @@
 //! `::1` only, which is what `localhost` resolves to for Node and Vite), attributed to the
 //! service's process group. A connection to itself is never an answer.
 
-use super::attribute_listener;
+use super::{attribute_listener, within};
 use coord_core::ProbeOutcome;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 /// The loopback addresses of `port` a probe tries, in order: 127.0.0.1, then ::1.
 pub fn loopbacks(port: u16) -> [SocketAddr; 2] {
@@ -53,13 +54,11 @@ fn self_connected(stream: &async_net::TcpStream) -> Option<SocketAddr> {
     is_self_connection(local, peer).then_some(local)
 }
 
-/// Connects to `port` on a loopback; Success only if the listener belongs to group `pgid`.
-pub async fn probe(pgid: u32, port: u16) -> ProbeOutcome {
-    match connect(port).await {
-        Ok((stream, _)) => {
-            drop(stream);
-            attribute_listener(pgid, port).await
-        }
+/// Connects to `port` on a loopback within `timeout`; Success only if the listener belongs to
+/// group `pgid` (attributed after the connect, outside the timeout).
+pub async fn probe(pgid: u32, port: u16, timeout: Duration) -> ProbeOutcome {
+    match within(timeout, async { connect(port).await.map(drop) }).await {
+        Ok(()) => attribute_listener(pgid, port).await,
         Err(why) => ProbeOutcome::Failure(why),
     }
 }
@@ -68,6 +67,9 @@ pub async fn probe(pgid: u32, port: u16) -> ProbeOutcome {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+
+    /// A probe timeout no exchange on loopback comes near, however loaded the machine.
+    const GENEROUS: Duration = Duration::from_secs(60);
 
     fn own_group() -> u32 {
         rustix::process::getpgrp().as_raw_nonzero().get() as u32
@@ -116,7 +118,7 @@ mod tests {
             }
         };
         assert_eq!(
-            smol::block_on(probe(own_group(), port)),
+            smol::block_on(probe(own_group(), port, GENEROUS)),
             ProbeOutcome::Success
         );
         let (_, answered) = smol::block_on(connect(port)).unwrap();
@@ -137,13 +139,13 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         assert_eq!(
-            smol::block_on(probe(own_group(), port)),
+            smol::block_on(probe(own_group(), port, GENEROUS)),
             ProbeOutcome::Success
         );
         // The same listener seen from another process group is an outsider.
         let mut other = crate::test_support::other_group();
         assert!(matches!(
-            smol::block_on(probe(other.id(), port)),
+            smol::block_on(probe(other.id(), port, GENEROUS)),
             ProbeOutcome::Outsider(_)
         ));
         other.kill().unwrap();
@@ -156,7 +158,7 @@ mod tests {
         let closed = std::net::SocketAddr::try_from(rustix::net::getsockname(&held).unwrap())
             .unwrap()
             .port();
-        let outcome = smol::block_on(probe(own_group(), closed));
+        let outcome = smol::block_on(probe(own_group(), closed, GENEROUS));
         assert!(matches!(outcome, ProbeOutcome::Failure(_)), "{outcome:?}");
     }
 }
