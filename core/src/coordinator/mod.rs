@@ -28,7 +28,7 @@
 mod attempt;
 mod backoff;
 mod backoff_notice;
-pub mod cadence;
+mod cadence;
 mod discovery;
 mod fired;
 mod moves;
@@ -42,7 +42,7 @@ mod running;
 mod shutdown;
 mod start_queue;
 mod state;
-pub mod status;
+pub(crate) mod status;
 mod stopping;
 mod timers;
 mod waiting;
@@ -53,6 +53,7 @@ pub use protocol::{
     Action, ExitStatus, Generation, Input, OperatorAnswer, ProbeOutcome, ProbePurpose, ProbeSeq,
 };
 pub use state::{ServiceState, Transition};
+pub use status::StartupSummary;
 
 use crate::graph::StackGraph;
 use crate::ports::PortLedger;

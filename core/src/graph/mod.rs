@@ -13,7 +13,7 @@ pub(crate) mod test_stack;
 #[cfg(test)]
 mod tests;
 
-pub use cycles::find_cycles;
+pub(crate) use cycles::find_cycles;
 
 use crate::stack::{DependencyKind, ServiceId, Stack};
 use crate::time::Timestamp;
@@ -143,7 +143,7 @@ impl StackGraph {
     }
 
     /// The run set when the user selects `roots`: the roots plus, transitively, the dependencies
-    /// whose kind is pulled in ([`crate::stack::KindSemantics::pulled_in`]: required and optional,
+    /// whose kind is pulled in (`KindSemantics::pulled_in`: required and optional,
     /// not soft). Indexed by service id.
     ///
     /// A soft dependency is not followed even when reached through a pulled-in service; it is in
@@ -172,7 +172,7 @@ impl StackGraph {
 
     /// The run's required set closed over required edges: every selected dependency that a
     /// required service needs with an edge whose failure propagates
-    /// ([`crate::stack::KindSemantics::failure_propagates`]: `required`) becomes required too,
+    /// (`KindSemantics::failure_propagates`: `required`) becomes required too,
     /// transitively. `required`
     /// holds the roots (indexed by service id) and is extended in place; unselected services are
     /// never made required. One pass in reverse startup order (dependents before their
