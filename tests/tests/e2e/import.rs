@@ -4,25 +4,11 @@
 
 use coord_tests::harness::PATIENCE;
 use coord_tests::harness::coord::{CoordRun, Pipe, coord_cmd};
-use coord_tests::harness::testdir::TestDir;
+use coord_tests::harness::testdir::{TestDir, copy_dir};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
-
-/// Copies the directory `from` (recursively) into `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a directory");
-    for entry in std::fs::read_dir(from).expect("read a fixture directory") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a fixture");
-        }
-    }
 }
 
 /// Runs `coord import FILE -o coord.toml` in `dir`: (exit code, everything it printed).

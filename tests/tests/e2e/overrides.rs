@@ -6,7 +6,7 @@
 
 use coord_tests::harness::coord::{CoordRun, Pipe, coord_cmd, is_summary};
 use coord_tests::harness::events::env_of;
-use coord_tests::harness::testdir::TestDir;
+use coord_tests::harness::testdir::{TestDir, copy_dir};
 use coord_tests::harness::{PATIENCE, procs};
 use std::path::{Path, PathBuf};
 
@@ -169,20 +169,6 @@ fn an_extends_cycle_or_a_missing_extended_file_is_an_error_never_a_hang() {
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/process-compose")
-}
-
-/// Copies the files of the directory `from` (recursively) into `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a directory");
-    for entry in std::fs::read_dir(from).expect("read a fixture directory") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a fixture");
-        }
-    }
 }
 
 /// `coord import ARGS -o coord.toml` in a copy of the fixture directory `group`: checks the
