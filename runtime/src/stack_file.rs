@@ -9,17 +9,7 @@ use crate::stack_files::StackFiles;
 use coord_core::stack::DEFAULT_FILES;
 use std::path::{Path, PathBuf};
 
-/// The stack file: `given`, or the first default file present in `dir` (said on stderr).
-pub fn resolve_in(dir: &Path, given: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    let searched = given.is_none();
-    let file = find_in(dir, given)?;
-    if searched {
-        crate::errln!("coord: using {}", file.display());
-    }
-    Ok(file)
-}
-
-/// [`resolve`] without the "using" line: for the commands that talk to a running coord
+/// The one stack file, without a "using" line: for the commands that talk to a running coord
 /// (`status`, `logs`, `down`, ...), whose output should be only their answer.
 pub fn resolve_quietly(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
     find_in(&here(), given)
@@ -80,11 +70,6 @@ pub fn resolve_files(given: Vec<PathBuf>) -> Result<StackFiles, Failure> {
     resolve_files_in(&here(), given)
 }
 
-/// [`resolve_in`] the current directory.
-pub fn resolve(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    resolve_in(&here(), given)
-}
-
 /// The current directory (`.` if it cannot be read).
 fn here() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
@@ -105,18 +90,18 @@ mod tests {
     #[test]
     fn coord_toml_comes_first_then_process_compose_then_procfile() {
         let dir = scratch("order");
-        assert_eq!(resolve_in(&dir, None).unwrap_err().code, 2);
+        assert_eq!(find_in(&dir, None).unwrap_err().code, 2);
         std::fs::write(dir.join("Procfile"), "web: ./web\n").unwrap();
-        assert_eq!(resolve_in(&dir, None).unwrap(), PathBuf::from("Procfile"));
+        assert_eq!(find_in(&dir, None).unwrap(), PathBuf::from("Procfile"));
         std::fs::write(dir.join("process-compose.yml"), "processes: {}\n").unwrap();
         assert_eq!(
-            resolve_in(&dir, None).unwrap(),
+            find_in(&dir, None).unwrap(),
             PathBuf::from("process-compose.yml")
         );
         std::fs::write(dir.join("coord.toml"), "").unwrap();
-        assert_eq!(resolve_in(&dir, None).unwrap(), PathBuf::from("coord.toml"));
+        assert_eq!(find_in(&dir, None).unwrap(), PathBuf::from("coord.toml"));
         let given = PathBuf::from("x/Procfile");
-        assert_eq!(resolve_in(&dir, Some(given.clone())).unwrap(), given);
+        assert_eq!(find_in(&dir, Some(given.clone())).unwrap(), given);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
